@@ -1,0 +1,123 @@
+//! Drivers: who reads the input rows and where the output rows go.
+//!
+//! * [`filter`]: input image → separate output image;
+//! * [`filter_in_place`]: one buffer, overwritten with the result (no image-sized copy);
+//! * [`filter_stream`]: rows pulled from a [`RowSource`] and pushed to a [`RowSink`] in blocks,
+//!   for files larger than memory.
+//!
+//! All three split rows into bands (multiples of [`REFRESH_ROWS`]) processed in parallel with
+//! rayon and give bit-identical results, whatever the number of threads.
+
+mod memory;
+mod stream;
+
+pub use memory::{filter, filter_in_place};
+pub use stream::{BoxError, RowSink, RowSource, filter_stream, filter_stream_blocks};
+
+use crate::engine::REFRESH_ROWS;
+use crate::engine::ring::RowBuilder;
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::sample::Sample;
+
+/// The engine's row geometry for an image of this size under these options.
+pub(crate) fn builder<T: Sample>(
+    width: usize,
+    height: usize,
+    opts: &Options,
+) -> Result<RowBuilder> {
+    opts.validate()?;
+    Ok(RowBuilder {
+        width,
+        height,
+        radius: opts.radius(),
+        border: opts.border(),
+        // Compare with the value as the image type stores it (e.g. a GDAL no-data of 1e-30
+        // read into float32).
+        nodata: opts.nodata().map(|v| T::from_f64(v).to_f64()),
+    })
+}
+
+/// Splits rows `0..height` into bands for `threads` workers, each starting at a multiple of
+/// [`REFRESH_ROWS`].
+pub(crate) fn bands(height: usize, threads: usize) -> Vec<(usize, usize)> {
+    let wanted = (threads * 4).max(1);
+    let rows = height.div_ceil(wanted).div_ceil(REFRESH_ROWS) * REFRESH_ROWS;
+    (0..height)
+        .step_by(rows.max(REFRESH_ROWS))
+        .map(|y0| (y0, (y0 + rows.max(REFRESH_ROWS)).min(height)))
+        .collect()
+}
+
+/// The worker threads of one call: rayon's global pool (all cores) or a pool of the requested
+/// size.
+pub(crate) struct Workers(Option<rayon::ThreadPool>);
+
+impl Workers {
+    pub fn new(threads: Option<usize>) -> Result<Self> {
+        match threads {
+            None => Ok(Workers(None)),
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map(|p| Workers(Some(p)))
+                .map_err(|e| Error::param("threads", format!("cannot start {n} threads: {e}"))),
+        }
+    }
+
+    /// Number of workers.
+    pub fn count(&self) -> usize {
+        match &self.0 {
+            Some(p) => p.current_num_threads(),
+            None => rayon::current_num_threads(),
+        }
+    }
+
+    /// Runs `f` (which may use rayon's parallel iterators) on these workers.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.0 {
+            Some(p) => p.install(f),
+            None => f(),
+        }
+    }
+}
+
+/// Splits a row-major buffer (rows of `stride`) into the parts holding each band's rows.
+pub(crate) fn split_rows<'a, T>(
+    mut data: &'a mut [T],
+    stride: usize,
+    bands: &[(usize, usize)],
+) -> Vec<&'a mut [T]> {
+    let mut parts = Vec::with_capacity(bands.len());
+    for (i, &(y0, y1)) in bands.iter().enumerate() {
+        let take = if i + 1 == bands.len() {
+            data.len()
+        } else {
+            (y1 - y0) * stride
+        };
+        let (part, rest) = data.split_at_mut(take);
+        parts.push(part);
+        data = rest;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_cover_all_rows_at_refresh_boundaries() {
+        for height in [1, 5, 16, 17, 100, 1000, 10_001] {
+            for threads in [1, 2, 7] {
+                let b = bands(height, threads);
+                assert_eq!(b[0].0, 0);
+                assert_eq!(b.last().unwrap().1, height);
+                for w in b.windows(2) {
+                    assert_eq!(w[0].1, w[1].0);
+                }
+                assert!(b.iter().all(|&(y0, y1)| y0 % REFRESH_ROWS == 0 && y0 < y1));
+            }
+        }
+    }
+}

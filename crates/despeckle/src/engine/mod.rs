@@ -1,0 +1,127 @@
+//! The streaming local-statistics engine and the interface every filter plugs into.
+//!
+//! Rows are processed top to bottom. The engine keeps a ring of the `size` padded rows of the
+//! current window (values as `f64` with no-data replaced by 0, and a validity mask), per-column
+//! sums `N[c]`, `Σx[c]`, `Σx²[c]` over the rows of the window, updated by adding the entering row
+//! and subtracting the leaving one, and then slides a horizontal window over the column sums.
+//! Both running sums are recomputed from the ring at fixed absolute positions (every
+//! [`REFRESH_ROWS`] rows and every [`REFRESH_COLS`] columns), which bounds rounding drift and
+//! makes every sum a function of the pixel position only — so results are bit-identical whatever
+//! the split of the image into bands, the thread count, or the driver.
+//!
+//! Work per pixel is O(1) in the window size (plus `size / REFRESH_*` for the refreshes); memory
+//! is O(width × size) per worker.
+
+mod band;
+pub mod dispatch;
+pub(crate) mod ring;
+
+mod sums;
+
+pub(crate) use band::{BandIo, run_band};
+
+use crate::sample::Sample;
+
+/// Column sums are recomputed from the ring on every row whose index is a multiple of this.
+///
+/// Band and block boundaries of the drivers are multiples of it.
+pub const REFRESH_ROWS: usize = 16;
+/// Horizontal window sums are recomputed directly at every column that is a multiple of this.
+pub const REFRESH_COLS: usize = 128;
+
+/// A speckle filter: computes one output row from the window statistics and window values.
+///
+/// The engine calls [`Filter::filter_row`] once per output row with a [`RowContext`] holding,
+/// for each pixel of the row, the number of valid pixels in its window and their sum and sum of
+/// squares (`f64`), its own value, and a view of the window's raw values. Two kinds of filter
+/// plug in the same way:
+///
+/// * functions of the window sums (mean, local statistics, Enhanced Lee, Lee, Kuan, Gamma MAP)
+///   read `ctx.count`, `ctx.sum`, `ctx.sum_sq` and `ctx.centre`;
+/// * functions of the window's values (Frost, median, Refined Lee, Lee Sigma) read
+///   `ctx.window`.
+///
+/// Implementations should evaluate the row branch-free (compute every case, choose with
+/// [`Real::select`](crate::Real::select)) in [`Sample::Lane`] precision, and be
+/// `#[inline(always)]` so that the engine's CPU-feature dispatch (AVX2 where available)
+/// reaches their maths. Output values at pixels whose own value is no-data are ignored: the
+/// engine writes the input value back there.
+pub trait Filter: Sync {
+    /// The filter's name, as in the CLI (`enhanced-lee`, `mean`, …).
+    fn name(&self) -> &'static str;
+
+    /// Computes one output row (`out.len() == ctx.width()`).
+    fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]);
+}
+
+/// What the engine knows about one output row, given to [`Filter::filter_row`].
+///
+/// All slices of per-pixel values have the image width; index `x` is the pixel in column `x`.
+#[derive(Debug)]
+pub struct RowContext<'a> {
+    /// The row index in the image.
+    pub y: usize,
+    /// Number of valid pixels in each pixel's window (an integer stored as `f64`).
+    pub count: &'a [f64],
+    /// Sum of the valid values in each pixel's window.
+    pub sum: &'a [f64],
+    /// Sum of the squares of the valid values in each pixel's window.
+    pub sum_sq: &'a [f64],
+    /// Each pixel's own value (0 where it is no-data).
+    pub centre: &'a [f64],
+    /// The raw window values.
+    pub window: Window<'a>,
+}
+
+impl RowContext<'_> {
+    /// The image width.
+    pub fn width(&self) -> usize {
+        self.centre.len()
+    }
+}
+
+/// The window's raw values for a whole row of output pixels.
+///
+/// `values()[dy]` is the padded image row `y − h + dy` (`dy` in `0..size`), extended left and
+/// right by `h = size / 2` columns according to the border mode: the window of output pixel `x`
+/// covers indices `x .. x + size` of each of these rows. No-data and out-of-image (`shrink`)
+/// positions hold 0 in `values()` and 0 in `valid()` (1 elsewhere).
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    values: &'a [&'a [f64]],
+    valid: &'a [&'a [f64]],
+}
+
+impl<'a> Window<'a> {
+    /// The window's padded rows, top to bottom.
+    pub fn values(&self) -> &'a [&'a [f64]] {
+        self.values
+    }
+
+    /// The validity masks (1.0 valid, 0.0 no-data or outside) of the padded rows.
+    pub fn valid(&self) -> &'a [&'a [f64]] {
+        self.valid
+    }
+
+    /// The window side length.
+    pub fn size(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The window radius `size / 2`.
+    pub fn radius(&self) -> usize {
+        self.values.len() / 2
+    }
+}
+
+/// Window mean and variance from the sums: `μ = Σx / n`,
+/// `σ² = max(0, Σx² − μ·Σx) / max(n − ddof, 1)` (0 when `n ≤ ddof`).
+///
+/// Computed in `f64`: the subtraction cancels when the variance is small beside `μ²`.
+#[inline(always)]
+pub fn mean_variance(n: f64, s1: f64, s2: f64, ddof: f64) -> (f64, f64) {
+    let mu = s1 / n;
+    let ss = (s2 - s1 * mu).max(0.0);
+    let var = ss / (n - ddof).max(1.0);
+    (mu, if n > ddof { var } else { 0.0 })
+}

@@ -1,0 +1,58 @@
+//! Speckle filters for SAR images with bounded memory: a streaming local-statistics engine
+//! that holds only a window of rows, so memory grows with image width × window size, never
+//! with height.
+//!
+//! * One pass over the data, O(1) work per pixel for window statistics whatever the window
+//!   size, per-pixel maths evaluated row-wide in SIMD lanes, all cores (rayon).
+//! * Three drivers with bit-identical results: [`filter`] (input → output),
+//!   [`filter_in_place`] (no image-sized buffer), [`filter_stream`] (rows from a
+//!   [`RowSource`] to a [`RowSink`], e.g. files larger than memory).
+//! * Border modes ([`Border`]) with `scipy.ndimage`'s meaning plus `shrink`; no-data (NaN, ±∞
+//!   and an optional value) left out of every statistic and kept in the output.
+//! * `f32` and `f64` images, any row stride; no I/O in this crate.
+//!
+//! Filters: [`EnhancedLee`], [`Mean`] (boxcar), [`LocalStats`] (mean, variance, standard
+//! deviation, coefficient of variation). Each implements [`Filter`], the interface new filters
+//! plug into. Their definitions are in `docs/filters.md` and on each type.
+//!
+//! # Example: Enhanced Lee in place on a `Vec<f32>`
+//!
+//! ```
+//! use despeckle::{Domain, EnhancedLee, ImageMut, Options, filter_in_place};
+//!
+//! let (width, height) = (200, 100);
+//! // A 4-look intensity image: some reflectivity times speckle (here a fixed pattern).
+//! let mut image: Vec<f32> = (0..width * height)
+//!     .map(|i| 1.0 + 0.5 * ((i * 7919 % 13) as f32 / 13.0 - 0.5))
+//!     .collect();
+//!
+//! let el = EnhancedLee::new(4.0)?.with_damping(1.0)?.with_domain(Domain::Intensity)?;
+//! let opts = Options::new(7)?;
+//! filter_in_place(&el, &mut ImageMut::new(&mut image, width, height)?, &opts)?;
+//!
+//! // Homogeneous speckle is smoothed towards the local mean.
+//! assert!(image.iter().all(|v| (0.7..1.3).contains(v)));
+//! # Ok::<(), despeckle::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod border;
+mod driver;
+pub mod engine;
+mod error;
+mod filters;
+mod image;
+pub mod metrics;
+mod options;
+mod sample;
+
+pub use border::{Border, Source};
+pub use driver::{
+    BoxError, RowSink, RowSource, filter, filter_in_place, filter_stream, filter_stream_blocks,
+};
+pub use engine::{Filter, RowContext, Window, mean_variance};
+pub use error::{Error, Result};
+pub use filters::{Domain, EnhancedLee, LocalStats, Mean, Statistic, check_ddof, check_looks};
+pub use image::{ImageMut, ImageRef};
+pub use options::Options;
+pub use sample::{Real, Sample};
