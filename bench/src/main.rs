@@ -1,1 +1,145 @@
-fn main() {}
+//! One benchmark case per process, for `bench/run.py`: prints one JSON line with the wall
+//! time of the timed part, the process's peak RSS (VmHWM) and its RSS before the timed part.
+//!
+//! Cases (10,000² float32 by default, the same speckled scene for all):
+//! * `copy-fresh`: copy the image into a freshly allocated buffer (first-touch page faults
+//!   included) — the floor for any out-of-place filter;
+//! * `copy-reuse`: copy into an already touched buffer — the floor for one read + one write;
+//! * `stats`: the engine alone (window sums, no per-pixel maths: the output is Σx), in place;
+//! * `mean`: boxcar mean, in place;
+//! * `enhanced-lee`: Enhanced Lee out of place into a fresh buffer;
+//! * `enhanced-lee-reuse`: Enhanced Lee out of place into an already touched buffer;
+//! * `enhanced-lee-inplace`: Enhanced Lee in place;
+//! * `enhanced-lee-portable`: in place, baseline instruction set only (no AVX2).
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use despeckle::{
+    EnhancedLee, Filter, ImageMut, ImageRef, Mean, Options, RowContext, Sample, filter,
+    filter_in_place, synthetic,
+};
+
+#[derive(Parser)]
+struct Args {
+    /// The case to run.
+    #[arg(long)]
+    case: String,
+    /// Image side.
+    #[arg(long, default_value_t = 10_000)]
+    n: usize,
+    /// Window size.
+    #[arg(long, default_value_t = 7)]
+    size: usize,
+    /// Number of looks.
+    #[arg(long, default_value_t = 4.0)]
+    looks: f64,
+    /// Enhanced Lee damping.
+    #[arg(long, default_value_t = 1.0)]
+    damping: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Runs the timed part this many times and reports the fastest (in-place cases filter
+    /// the previous result again).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+}
+
+/// The engine's statistics with the cheapest possible per-pixel output.
+struct StatsOnly;
+
+impl Filter for StatsOnly {
+    fn name(&self) -> &'static str {
+        "stats-only"
+    }
+    #[inline(always)]
+    fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        for (o, &s) in out.iter_mut().zip(ctx.sum) {
+            *o = T::from_f64(s);
+        }
+    }
+}
+
+fn status_kib(key: &str) -> Result<u64> {
+    let s = std::fs::read_to_string("/proc/self/status")?;
+    s.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("{key} not in /proc/self/status"))
+}
+
+fn main() -> Result<()> {
+    let a = Args::parse();
+    let (n, size) = (a.n, a.size);
+    let scene = synthetic::speckled_scene(n, n, a.looks.round().max(1.0) as u32, 0);
+    let mut img = scene.data;
+    let opts = Options::new(size)?.with_threads(a.threads);
+    let el = EnhancedLee::new(a.looks)?.with_damping(a.damping)?;
+    let mut touched = Vec::new();
+    if a.case.ends_with("-reuse") {
+        touched = vec![1f32; n * n];
+    }
+    let rss_before = status_kib("VmRSS:")? * 1024;
+    let mut seconds = f64::INFINITY;
+    for _ in 0..a.repeat.max(1) {
+        let t = Instant::now();
+        let result: Vec<f32> = match a.case.as_str() {
+            "copy-fresh" => img.to_vec(),
+            "copy-reuse" => {
+                touched.copy_from_slice(&img);
+                std::mem::take(&mut touched)
+            }
+            "stats" => {
+                filter_in_place(&StatsOnly, &mut ImageMut::new(&mut img, n, n)?, &opts)?;
+                Vec::new()
+            }
+            "mean" => {
+                filter_in_place(&Mean, &mut ImageMut::new(&mut img, n, n)?, &opts)?;
+                Vec::new()
+            }
+            "enhanced-lee" => {
+                let mut out = vec![0f32; n * n];
+                filter(
+                    &el,
+                    ImageRef::new(&img, n, n)?,
+                    &mut ImageMut::new(&mut out, n, n)?,
+                    &opts,
+                )?;
+                out
+            }
+            "enhanced-lee-reuse" => {
+                filter(
+                    &el,
+                    ImageRef::new(&img, n, n)?,
+                    &mut ImageMut::new(&mut touched, n, n)?,
+                    &opts,
+                )?;
+                std::mem::take(&mut touched)
+            }
+            "enhanced-lee-inplace" | "enhanced-lee-portable" => {
+                despeckle::engine::dispatch::force_portable_code(a.case.ends_with("portable"));
+                filter_in_place(&el, &mut ImageMut::new(&mut img, n, n)?, &opts)?;
+                Vec::new()
+            }
+            other => bail!("unknown case `{other}`"),
+        };
+        seconds = seconds.min(t.elapsed().as_secs_f64());
+        std::hint::black_box(&result);
+        if a.case.ends_with("-reuse") {
+            touched = result;
+        }
+    }
+    let peak = status_kib("VmHWM:")? * 1024;
+    println!(
+        "{{\"case\": \"{}\", \"size\": {size}, \"n\": {n}, \"seconds\": {seconds:.6}, \
+         \"peak_rss_bytes\": {peak}, \"rss_before_bytes\": {rss_before}, \
+         \"input_bytes\": {}, \"out_dtype\": \"float32\", \"ns_per_pixel\": {:.3}, \"avx2\": {}}}",
+        a.case,
+        n * n * 4,
+        seconds * 1e9 / (n * n) as f64,
+        despeckle::engine::dispatch::uses_avx2()
+    );
+    Ok(())
+}

@@ -45,12 +45,13 @@ mod image;
 pub mod metrics;
 mod options;
 mod sample;
+pub mod synthetic;
 
 pub use border::{Border, Source};
 pub use driver::{
     BoxError, RowSink, RowSource, filter, filter_in_place, filter_stream, filter_stream_blocks,
 };
-pub use engine::{Filter, RowContext, Window, mean_variance};
+pub use engine::{Filter, RowContext, Window, mean_variance, moments_row};
 pub use error::{Error, Result};
 pub use filters::{Domain, EnhancedLee, LocalStats, Mean, Statistic, check_ddof, check_looks};
 pub use image::{ImageMut, ImageRef};

@@ -114,6 +114,38 @@ impl<'a> Window<'a> {
     }
 }
 
+/// Window mean and variance of a whole row, in the filter's lane type: `mean[x] = μ`,
+/// `var[x] = σ²` as in [`mean_variance`].
+///
+/// The sums are combined in `f64` (one division per pixel) and only then rounded to `L`, so a
+/// filter's own maths can run in a separate loop of `L` lanes only (8 `f32` lanes with AVX2
+/// rather than 4 when `f64` and `f32` share a loop).
+#[inline(always)]
+pub fn moments_row<L: crate::sample::Real>(
+    ctx: &RowContext<'_>,
+    ddof: u8,
+    mean: &mut [L],
+    var: &mut [L],
+) {
+    let w = mean.len().min(var.len()).min(ctx.width());
+    let (n, s1, s2) = (&ctx.count[..w], &ctx.sum[..w], &ctx.sum_sq[..w]);
+    let (mean, var) = (&mut mean[..w], &mut var[..w]);
+    if ddof == 0 {
+        for x in 0..w {
+            let inv = 1.0 / n[x];
+            let mu = s1[x] * inv;
+            mean[x] = L::from_f64(mu);
+            var[x] = L::from_f64((s2[x] - s1[x] * mu).max(0.0) * inv);
+        }
+    } else {
+        for x in 0..w {
+            let (mu, v) = mean_variance(n[x], s1[x], s2[x], ddof as f64);
+            mean[x] = L::from_f64(mu);
+            var[x] = L::from_f64(v);
+        }
+    }
+}
+
 /// Window mean and variance from the sums: `μ = Σx / n`,
 /// `σ² = max(0, Σx² − μ·Σx) / max(n − ddof, 1)` (0 when `n ≤ ddof`).
 ///

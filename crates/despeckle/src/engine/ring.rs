@@ -23,7 +23,8 @@ impl RowBuilder {
     /// Whether a sample counts in window statistics.
     #[inline(always)]
     pub fn is_valid(&self, x: f64) -> bool {
-        x.is_finite() && Some(x) != self.nodata
+        // NaN never compares equal: a missing no-data value excludes nothing more.
+        x.is_finite() & (x != self.nodata.unwrap_or(f64::NAN))
     }
 
     /// The border's constant as a (value, validity) pair.
@@ -40,6 +41,7 @@ impl RowBuilder {
     }
 
     /// Fills `vals`/`valid` (padded width) for window row `p`, reading image rows via `read`.
+    #[inline(always)]
     pub fn build<'a, T: Sample>(
         &self,
         p: isize,
@@ -65,9 +67,11 @@ impl RowBuilder {
         let h = self.radius;
         let inner_vals = &mut vals[h..h + self.width];
         let inner_valid = &mut valid[h..h + self.width];
+        let nodata = self.nodata.unwrap_or(f64::NAN);
         for ((v, ok), &s) in inner_vals.iter_mut().zip(inner_valid.iter_mut()).zip(src) {
             let x = s.to_f64();
-            let good = self.is_valid(x);
+            // finite: |x| ≤ MAX is false for NaN and ±∞
+            let good = (x.abs() <= f64::MAX) & (x != nodata);
             *v = if good { x } else { 0.0 };
             *ok = if good { 1.0 } else { 0.0 };
         }

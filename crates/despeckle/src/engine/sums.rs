@@ -21,7 +21,6 @@ pub(crate) struct Sums {
     col_n: Vec<f64>,
     col_s1: Vec<f64>,
     col_s2: Vec<f64>,
-    peak_s1: Vec<f64>,
     peak_s2: Vec<f64>,
     /// Box sums of the current row (image width).
     pub count: Vec<f64>,
@@ -29,9 +28,12 @@ pub(crate) struct Sums {
     pub sum_sq: Vec<f64>,
 }
 
+/// Whether a running sum of squares fell far below its peak. (Σx needs no test of its own:
+/// for positive data `(Σx)² ≥ Σx²`, so it cannot shrink much further than Σx²; for signed data a
+/// small Σx means `μ ≈ 0`, and its absolute error barely moves `σ² = (Σx² − μΣx)/n`.)
 #[inline(always)]
-fn drifted(s1: f64, s2: f64, p1: f64, p2: f64) -> bool {
-    (s2 < p2 * DRIFT_GUARD) | (s1.abs() < p1 * DRIFT_GUARD)
+fn drifted(s2: f64, peak: f64) -> bool {
+    s2 < peak * DRIFT_GUARD
 }
 
 impl Sums {
@@ -41,7 +43,6 @@ impl Sums {
             col_n: col(),
             col_s1: col(),
             col_s2: col(),
-            peak_s1: col(),
             peak_s2: col(),
             count: vec![0.0; width],
             sum: vec![0.0; width],
@@ -62,7 +63,6 @@ impl Sums {
         self.col_n[c] = n;
         self.col_s1[c] = s1;
         self.col_s2[c] = s2;
-        self.peak_s1[c] = s1.abs();
         self.peak_s2[c] = s2;
     }
 
@@ -86,15 +86,14 @@ impl Sums {
             &mut self.col_s1[..len],
             &mut self.col_s2[..len],
         );
-        let (p1, p2) = (&mut self.peak_s1[..len], &mut self.peak_s2[..len]);
+        let p2 = &mut self.peak_s2[..len];
         let mut any = false;
         for c in 0..len {
             cn[c] += nk[c] - ok[c];
             c1[c] += nv[c] - ov[c];
             c2[c] += nv[c] * nv[c] - ov[c] * ov[c];
-            p1[c] = p1[c].max(c1[c].abs());
-            p2[c] = p2[c].max(c2[c]);
-            any |= drifted(c1[c], c2[c], p1[c], p2[c]);
+            p2[c] = if c2[c] > p2[c] { c2[c] } else { p2[c] };
+            any |= drifted(c2[c], p2[c]);
         }
         any
     }
@@ -102,22 +101,29 @@ impl Sums {
     /// Recomputes directly the columns whose running sums drifted.
     pub fn fix_drifted(&mut self, ring: &Ring, order: &[usize]) {
         for c in 0..self.col_n.len() {
-            if drifted(
-                self.col_s1[c],
-                self.col_s2[c],
-                self.peak_s1[c],
-                self.peak_s2[c],
-            ) {
+            if drifted(self.col_s2[c], self.peak_s2[c]) {
                 self.direct_column(ring, order, c);
             }
         }
     }
 
     /// Slides a `size`-wide window over the column sums to get each pixel's box sums.
+    ///
+    /// The row is cut into blocks of [`REFRESH_COLS`] columns. Each block starts from a direct
+    /// sum and continues with `box[x] = box[x − 1] + (col[x + size − 1] − col[x − 1])`; the
+    /// differences are computed row-wide (SIMD) and four blocks are scanned in interleaved
+    /// chains, so the scan is not latency-bound. A box sum that fell below `DRIFT_GUARD` of the
+    /// largest window sum its block could have passed through is recomputed directly.
     #[inline(always)]
     pub fn horizontal(&mut self, size: usize) {
         let width = self.count.len();
         let (cn, c1, c2) = (&self.col_n, &self.col_s1, &self.col_s2);
+        let (bn, b1, b2) = (&mut self.count, &mut self.sum, &mut self.sum_sq);
+        // 1. differences (x ≥ 1), then direct sums at block starts
+        let w1 = width - 1;
+        differences(&mut bn[1..], &cn[size..size + w1], &cn[..w1]);
+        differences(&mut b1[1..], &c1[size..size + w1], &c1[..w1]);
+        differences(&mut b2[1..], &c2[size..size + w1], &c2[..w1]);
         let direct = |x: usize| {
             let (mut n, mut s1, mut s2) = (0.0, 0.0, 0.0);
             for c in x..x + size {
@@ -127,27 +133,100 @@ impl Sums {
             }
             (n, s1, s2)
         };
-        let (mut n, mut s1, mut s2) = (0.0, 0.0, 0.0);
-        let (mut p1, mut p2) = (0.0f64, 0.0f64);
-        for x in 0..width {
-            if x % REFRESH_COLS == 0 {
-                (n, s1, s2) = direct(x);
-                (p1, p2) = (s1.abs(), s2);
-            } else {
-                let (add, sub) = (x + size - 1, x - 1);
-                n += cn[add] - cn[sub];
-                s1 += c1[add] - c1[sub];
-                s2 += c2[add] - c2[sub];
-                p1 = p1.max(s1.abs());
-                p2 = p2.max(s2);
-                if drifted(s1, s2, p1, p2) {
-                    (n, s1, s2) = direct(x);
-                    (p1, p2) = (s1.abs(), s2);
+        for x0 in (0..width).step_by(REFRESH_COLS) {
+            (bn[x0], b1[x0], b2[x0]) = direct(x0);
+        }
+        // 2. running sums within blocks, four blocks at a time
+        const B: usize = REFRESH_COLS;
+        let full = width / (4 * B) * (4 * B);
+        for ((gn, g1), g2) in bn[..full]
+            .chunks_exact_mut(4 * B)
+            .zip(b1[..full].chunks_exact_mut(4 * B))
+            .zip(b2[..full].chunks_exact_mut(4 * B))
+        {
+            scan_blocks(gn, g1, g2);
+        }
+        for x in full..width {
+            if x % B != 0 {
+                bn[x] += bn[x - 1];
+                b1[x] += b1[x - 1];
+                b2[x] += b2[x - 1];
+            }
+        }
+        // 3. drift guard, block by block
+        for x0 in (0..width).step_by(B) {
+            let x1 = (x0 + B).min(width);
+            let m1 = max_abs(&c1[x0..x1 + size - 1]);
+            let m2 = max_abs(&c2[x0..x1 + size - 1]);
+            let (t1, t2) = (
+                m1 * size as f64 * DRIFT_GUARD,
+                m2 * size as f64 * DRIFT_GUARD,
+            );
+            let low = |s1: f64, s2: f64| (s2 < t2) | (s1.abs() < t1);
+            let any = b1[x0 + 1..x1]
+                .iter()
+                .zip(&b2[x0 + 1..x1])
+                .fold(false, |acc, (&s1, &s2)| acc | low(s1, s2));
+            if any {
+                for x in x0 + 1..x1 {
+                    if low(b1[x], b2[x]) {
+                        (bn[x], b1[x], b2[x]) = direct(x);
+                    }
                 }
             }
-            self.count[x] = n;
-            self.sum[x] = s1;
-            self.sum_sq[x] = s2;
         }
     }
+}
+
+/// `out[i] = add[i] − sub[i]`.
+#[inline(always)]
+fn differences(out: &mut [f64], add: &[f64], sub: &[f64]) {
+    for ((o, &a), &s) in out.iter_mut().zip(add).zip(sub) {
+        *o = a - s;
+    }
+}
+
+/// Running sums within each of the four blocks of `REFRESH_COLS` values of three arrays
+/// (each block's first value is its start), as twelve independent chains.
+#[inline(always)]
+fn scan_blocks(n: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+    const B: usize = REFRESH_COLS;
+    fn quarters(a: &mut [f64]) -> [&mut [f64]; 4] {
+        let (q0, r) = a.split_at_mut(B);
+        let (q1, r) = r.split_at_mut(B);
+        let (q2, q3) = r.split_at_mut(B);
+        [q0, q1, q2, &mut q3[..B]]
+    }
+    let (qn, q1, q2) = (quarters(n), quarters(s1), quarters(s2));
+    let mut an = [qn[0][0], qn[1][0], qn[2][0], qn[3][0]];
+    let mut a1 = [q1[0][0], q1[1][0], q1[2][0], q1[3][0]];
+    let mut a2 = [q2[0][0], q2[1][0], q2[2][0], q2[3][0]];
+    for j in 1..B {
+        for k in 0..4 {
+            an[k] += qn[k][j];
+            qn[k][j] = an[k];
+            a1[k] += q1[k][j];
+            q1[k][j] = a1[k];
+            a2[k] += q2[k][j];
+            q2[k][j] = a2[k];
+        }
+    }
+}
+
+/// The largest absolute value (0 for an empty slice), in four lanes so that it vectorises.
+#[inline(always)]
+fn max_abs(v: &[f64]) -> f64 {
+    let mut m = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            let a = c[k].abs();
+            m[k] = if a > m[k] { a } else { m[k] };
+        }
+    }
+    for &t in tail {
+        m[0] = if t.abs() > m[0] { t.abs() } else { m[0] };
+    }
+    m[0].max(m[1]).max(m[2].max(m[3]))
 }

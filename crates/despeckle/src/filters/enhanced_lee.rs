@@ -1,7 +1,7 @@
 //! Enhanced Lee (Lopes, Touzi & Nezry 1990).
 
 use super::speckle::{Domain, check_ddof, check_looks};
-use crate::engine::{Filter, RowContext, mean_variance};
+use crate::engine::{Filter, RowContext, moments_row};
 use crate::error::{Error, Result};
 use crate::sample::{Real, Sample};
 
@@ -127,24 +127,21 @@ impl Filter for EnhancedLee {
         let cu = T::Lane::from_f64(self.cu());
         let cmax = T::Lane::from_f64(self.cmax());
         let damping = T::Lane::from_f64(self.damping);
-        let ddof = self.ddof as f64;
         let w = out.len();
-        let (n, s1, s2, zs) = (
-            &ctx.count[..w],
-            &ctx.sum[..w],
-            &ctx.sum_sq[..w],
-            &ctx.centre[..w],
-        );
-        for x in 0..w {
-            let (mu64, var64) = mean_variance(n[x], s1[x], s2[x], ddof);
-            let mu = T::Lane::from_f64(mu64);
-            let z = T::Lane::from_f64(zs[x]);
-            let ci = T::Lane::from_f64(var64).sqrt() / mu;
+        let mut mean = vec![T::Lane::ZERO; w];
+        let mut var = vec![T::Lane::ZERO; w];
+        moments_row(ctx, self.ddof, &mut mean, &mut var);
+        for (((o, &mu), &v), &z) in out.iter_mut().zip(&mean).zip(&var).zip(&ctx.centre[..w]) {
+            let z = T::Lane::from_f64(z);
+            let ci = v.sqrt() / mu;
             let weight = (-(damping * (ci - cu) / (cmax - ci))).exp();
             let blended = mu * weight + z * (T::Lane::ONE - weight);
             let smooth = !(mu > T::Lane::ZERO) | !(ci > cu);
-            let v = T::Lane::select(smooth, mu, T::Lane::select(ci >= cmax, z, blended));
-            out[x] = T::from_lane(v);
+            *o = T::from_lane(T::Lane::select(
+                smooth,
+                mu,
+                T::Lane::select(ci >= cmax, z, blended),
+            ));
         }
     }
 }
