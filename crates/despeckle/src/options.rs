@@ -23,7 +23,7 @@ impl Options {
     /// Options for a `size × size` window (odd, ≥ 3), `reflect` borders, no no-data value
     /// (NaN and ±∞ are always no-data) and all cores.
     pub fn new(size: usize) -> Result<Self> {
-        if size < 3 || size % 2 == 0 {
+        if size < 3 || size.is_multiple_of(2) {
             return Err(Error::param(
                 "size",
                 format!("the window size must be odd and at least 3, got {size}"),
@@ -95,21 +95,21 @@ impl Options {
                 "must be at least 1 (or unset for all cores)",
             ));
         }
-        if let Border::Constant(v) = self.border {
-            if v.is_infinite() {
-                return Err(Error::param(
-                    "border",
-                    "the constant value must be finite or NaN",
-                ));
-            }
+        if let Border::Constant(v) = self.border
+            && v.is_infinite()
+        {
+            return Err(Error::param(
+                "border",
+                "the constant value must be finite or NaN",
+            ));
         }
-        if let Some(v) = self.nodata {
-            if v.is_infinite() {
-                return Err(Error::param(
-                    "nodata",
-                    "must be a finite number (±inf and NaN are always no-data)",
-                ));
-            }
+        if let Some(v) = self.nodata
+            && v.is_infinite()
+        {
+            return Err(Error::param(
+                "nodata",
+                "must be a finite number (±inf and NaN are always no-data)",
+            ));
         }
         Ok(())
     }

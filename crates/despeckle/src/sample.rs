@@ -134,7 +134,7 @@ impl Real for f32 {
         // Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 minimax
         // polynomial (Cephes `expf`) and a scale by 2^n built from the exponent bits.
         const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer
-        let x = self.max(-87.33).min(88.37);
+        let x = self.clamp(-87.33, 88.37);
         let t = x * std::f32::consts::LOG2_E + MAGIC;
         let n = t - MAGIC;
         let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
@@ -143,11 +143,11 @@ impl Real for f32 {
         p = p * r + 8.333_452e-3;
         p = p * r + 4.166_579_6e-2;
         p = p * r + 1.666_666_5e-1;
-        p = p * r + 5.000_000_1e-1;
+        p = p * r + 0.5;
         let y = p * r * r + r + 1.0;
         let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
         let scale = f32::from_bits(((ni + 127) as u32) << 23);
-        // NaN fails both comparisons in max/min above and is replaced; put it back.
+        // A NaN argument gives NaN through the arithmetic; keep it explicit.
         if self.is_nan() { self } else { y * scale }
     }
 }
@@ -172,14 +172,12 @@ impl Real for f64 {
         // Cody–Waite range reduction and the Cephes `exp` Padé form
         // e^r = 1 + 2·r·P(r²) / (Q(r²) − r·P(r²)).
         const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-        let x = self.max(-708.39).min(709.78);
+        let x = self.clamp(-708.39, 709.78);
         let t = x * std::f64::consts::LOG2_E + MAGIC;
         let n = t - MAGIC;
         let r = x - n * 6.931_457_519_531_25e-1 - n * 1.428_606_820_309_417_2e-6;
         let rr = r * r;
-        let p = ((1.261_771_930_748_105_9e-4 * rr + 3.029_944_077_074_419_6e-2) * rr
-            + 9.999_999_999_999_999_9e-1)
-            * r;
+        let p = ((1.261_771_930_748_105_9e-4 * rr + 3.029_944_077_074_419_6e-2) * rr + 1.0) * r;
         let q = ((3.001_985_051_386_644_5e-6 * rr + 2.524_483_403_496_841e-3) * rr
             + 2.272_655_482_081_550_3e-1)
             * rr

@@ -48,7 +48,7 @@ fn float32_arange_10000_wide() {
     // The last rows of `arange(10000 * 10000, dtype=float32).reshape(10000, 10000)`: values
     // near 1e8, where float32 spacing is 8, so the windows' variances come from the rows.
     let (w, h, y_first) = (10_000usize, 40usize, 9_960usize);
-    let v: Vec<f32> = (0..w * h).map(|i| ((y_first * w + i) as f32)).collect();
+    let v: Vec<f32> = (0..w * h).map(|i| (y_first * w + i) as f32).collect();
     let img = Img {
         w,
         h,

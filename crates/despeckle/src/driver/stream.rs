@@ -182,18 +182,19 @@ pub fn filter_stream_blocks<T: Sample, F: Filter>(
             // Rows a border mode maps from outside the resident range.
             let mut extra = BTreeMap::new();
             for p in b0 as isize - h as isize..(b1 + h) as isize {
-                if let Source::Inside(m) = b.source_row(p) {
-                    if !(lo..hi).contains(&m) && !extra.contains_key(&m) {
-                        let row = match cache.extra.remove(&m) {
-                            Some(row) => row,
-                            None => {
-                                let mut row = vec![T::default(); width];
-                                source.read_rows(m, &mut row).map_err(Error::Stream)?;
-                                row
-                            }
-                        };
-                        extra.insert(m, row);
-                    }
+                if let Source::Inside(m) = b.source_row(p)
+                    && !(lo..hi).contains(&m)
+                    && !extra.contains_key(&m)
+                {
+                    let row = match cache.extra.remove(&m) {
+                        Some(row) => row,
+                        None => {
+                            let mut row = vec![T::default(); width];
+                            source.read_rows(m, &mut row).map_err(Error::Stream)?;
+                            row
+                        }
+                    };
+                    extra.insert(m, row);
                 }
             }
             cache.extra = extra;

@@ -24,7 +24,7 @@ pub(crate) fn run_band<T: Sample, F: Filter, IO: BandIo<T>>(
     y1: usize,
     io: &mut IO,
 ) {
-    debug_assert!(y0 % REFRESH_ROWS == 0 && y0 < y1 && y1 <= builder.height);
+    debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= builder.height);
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2,fma")]

@@ -136,7 +136,9 @@ impl Filter for EnhancedLee {
             let ci = v.sqrt() / mu;
             let weight = (-(damping * (ci - cu) / (cmax - ci))).exp();
             let blended = mu * weight + z * (T::Lane::ONE - weight);
-            let smooth = !(mu > T::Lane::ZERO) | !(ci > cu);
+            // NaN-safe: a NaN Ci (0/0) fails `ci > cu` and gives the mean.
+            let heterogeneous = (mu > T::Lane::ZERO) & (ci > cu);
+            let smooth = !heterogeneous;
             *o = T::from_lane(T::Lane::select(
                 smooth,
                 mu,

@@ -1,0 +1,292 @@
+//! A look at the file header and first IFD before the `tiff` crate decodes it, and a reader
+//! that presents complex samples to `tiff` as integers or floats of the same width.
+//!
+//! The `tiff` crate (0.11) decodes strips and tiles of any integer or float samples with every
+//! compression and predictor we need, but refuses `SampleFormat` 5 (complex integer) and
+//! 6 (complex float). A complex sample is two parts stored one after the other, so
+//! `CInt16` has the bits of a 32-bit integer and `CFloat32` those of a 64-bit float. Presenting the
+//! `SampleFormat` tag as 2 (int) or 3 (float) makes `tiff` decode, un-predict and byte-swap the
+//! sample exactly as libtiff does for these files (libtiff's predictors also work on the whole
+//! 32- or 64-bit sample); [`convert`](crate::convert) then splits the native integer into its
+//! two parts according to the file's byte order. Only the bytes of that one tag value are
+//! replaced, in memory, nothing is written.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// TIFF tag number of `SampleFormat`.
+const TAG_SAMPLE_FORMAT: u16 = 339;
+/// Most IFD entries we are willing to scan (a real GeoTIFF has a few dozen).
+const MAX_ENTRIES: u64 = 4096;
+
+/// What the header and the first IFD say, before any decoding.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scan {
+    /// `MM` byte order.
+    pub big_endian: bool,
+    /// BigTIFF header (version 43).
+    pub bigtiff: bool,
+    /// The raw `SampleFormat` values of the first image, if the tag is present and readable.
+    pub sample_format: Option<Vec<u16>>,
+    /// Bytes to present differently: (file offset, byte).
+    pub patches: Vec<(u64, u8)>,
+}
+
+struct Bytes {
+    big_endian: bool,
+}
+
+impl Bytes {
+    fn u16(&self, b: &[u8]) -> u16 {
+        let a = [b[0], b[1]];
+        if self.big_endian {
+            u16::from_be_bytes(a)
+        } else {
+            u16::from_le_bytes(a)
+        }
+    }
+    fn u32(&self, b: &[u8]) -> u32 {
+        let a = [b[0], b[1], b[2], b[3]];
+        if self.big_endian {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        }
+    }
+    fn u64(&self, b: &[u8]) -> u64 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[..8]);
+        if self.big_endian {
+            u64::from_be_bytes(a)
+        } else {
+            u64::from_le_bytes(a)
+        }
+    }
+}
+
+/// Reads exactly `buf.len()` bytes at `at`; `Ok(false)` if the file is too short.
+fn read_at(r: &mut (impl Read + Seek), at: u64, buf: &mut [u8]) -> io::Result<bool> {
+    r.seek(SeekFrom::Start(at))?;
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Looks at the header and the first IFD. Returns `Ok(None)` when the file is not a TIFF or is
+/// too short to tell (the `tiff` decoder then reports the precise problem).
+pub(crate) fn scan(r: &mut (impl Read + Seek)) -> io::Result<Option<Scan>> {
+    let mut head = [0u8; 16];
+    if !read_at(r, 0, &mut head[..8])? {
+        return Ok(None);
+    }
+    let big_endian = match &head[..2] {
+        b"II" => false,
+        b"MM" => true,
+        _ => return Ok(None),
+    };
+    let b = Bytes { big_endian };
+    let (bigtiff, ifd) = match b.u16(&head[2..4]) {
+        42 => (false, u64::from(b.u32(&head[4..8]))),
+        43 => {
+            if !read_at(r, 0, &mut head)? {
+                return Ok(None);
+            }
+            (true, b.u64(&head[8..16]))
+        }
+        _ => return Ok(None),
+    };
+    let mut scan = Scan {
+        big_endian,
+        bigtiff,
+        ..Scan::default()
+    };
+
+    let (count_len, entry_len, value_at, inline) = if bigtiff {
+        (8usize, 20u64, 12u64, 8u64)
+    } else {
+        (2, 12, 8, 4)
+    };
+    let mut count_buf = [0u8; 8];
+    if !read_at(r, ifd, &mut count_buf[..count_len])? {
+        return Ok(Some(scan));
+    }
+    let count = if bigtiff {
+        b.u64(&count_buf)
+    } else {
+        u64::from(b.u16(&count_buf))
+    };
+    if count == 0 || count > MAX_ENTRIES {
+        return Ok(Some(scan));
+    }
+    let first_entry = ifd + count_len as u64;
+    let mut entries = vec![0u8; (count * entry_len) as usize];
+    if !read_at(r, first_entry, &mut entries)? {
+        return Ok(Some(scan));
+    }
+    for (i, e) in entries.chunks_exact(entry_len as usize).enumerate() {
+        if b.u16(&e[0..2]) != TAG_SAMPLE_FORMAT {
+            continue;
+        }
+        // Only SHORT values (the type the specification and every writer use).
+        if b.u16(&e[2..4]) != 3 {
+            break;
+        }
+        let n = if bigtiff {
+            b.u64(&e[4..12])
+        } else {
+            u64::from(b.u32(&e[4..8]))
+        };
+        if n == 0 || n > u64::from(u16::MAX) {
+            break;
+        }
+        let entry_pos = first_entry + i as u64 * entry_len;
+        let at = if 2 * n <= inline {
+            entry_pos + value_at
+        } else if bigtiff {
+            b.u64(&e[12..20])
+        } else {
+            u64::from(b.u32(&e[8..12]))
+        };
+        let mut raw = vec![0u8; 2 * n as usize];
+        if !read_at(r, at, &mut raw)? {
+            break;
+        }
+        let values: Vec<u16> = raw.chunks_exact(2).map(|v| b.u16(v)).collect();
+        for (k, &v) in values.iter().enumerate() {
+            let shown: u16 = match v {
+                5 => 2, // complex integer -> signed integer of twice the part width
+                6 => 3, // complex float -> float of twice the part width
+                _ => continue,
+            };
+            let bytes = if big_endian {
+                shown.to_be_bytes()
+            } else {
+                shown.to_le_bytes()
+            };
+            let pos = at + 2 * k as u64;
+            scan.patches.push((pos, bytes[0]));
+            scan.patches.push((pos + 1, bytes[1]));
+        }
+        scan.sample_format = Some(values);
+        break;
+    }
+    Ok(Some(scan))
+}
+
+/// A reader that replaces a few bytes of the underlying stream on the fly.
+#[derive(Debug)]
+pub(crate) struct Overlay<R> {
+    inner: R,
+    pos: u64,
+    patches: Vec<(u64, u8)>,
+}
+
+impl<R: Read + Seek> Overlay<R> {
+    /// Wraps `inner`, which must be positioned at offset 0.
+    pub(crate) fn new(inner: R, patches: Vec<(u64, u8)>) -> Self {
+        Overlay {
+            inner,
+            pos: 0,
+            patches,
+        }
+    }
+}
+
+impl<R: Read> Read for Overlay<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let end = self.pos + n as u64;
+        for &(at, byte) in &self.patches {
+            if at >= self.pos && at < end {
+                buf[(at - self.pos) as usize] = byte;
+            }
+        }
+        self.pos = end;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Overlay<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.pos = self.inner.seek(pos)?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A minimal classic little-endian TIFF with a single IFD holding SampleFormat = [6, 5]
+    /// stored inline.
+    fn tiny(big_endian: bool) -> Vec<u8> {
+        let w16 = |v: u16| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let w32 = |v: u32| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut f = Vec::new();
+        f.extend_from_slice(if big_endian { b"MM" } else { b"II" });
+        f.extend_from_slice(&w16(42));
+        f.extend_from_slice(&w32(8));
+        f.extend_from_slice(&w16(1));
+        f.extend_from_slice(&w16(339));
+        f.extend_from_slice(&w16(3));
+        f.extend_from_slice(&w32(2));
+        f.extend_from_slice(&w16(6));
+        f.extend_from_slice(&w16(5));
+        f.extend_from_slice(&w32(0));
+        f
+    }
+
+    #[test]
+    fn patches_inline_sample_format() {
+        for be in [false, true] {
+            let data = tiny(be);
+            let s = scan(&mut Cursor::new(&data)).unwrap().unwrap();
+            assert_eq!(s.sample_format.as_deref(), Some(&[6u16, 5][..]));
+            assert_eq!(s.big_endian, be);
+            let mut o = Overlay::new(Cursor::new(&data), s.patches);
+            let mut all = Vec::new();
+            // Read in odd-sized pieces to cross the patch boundaries.
+            let mut buf = [0u8; 3];
+            loop {
+                let n = o.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                all.extend_from_slice(&buf[..n]);
+            }
+            let v = |i: usize| {
+                let b = [all[i], all[i + 1]];
+                if be {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            };
+            assert_eq!((v(18), v(20)), (3, 2));
+        }
+    }
+
+    #[test]
+    fn not_a_tiff() {
+        assert!(
+            scan(&mut Cursor::new(b"hello world".to_vec()))
+                .unwrap()
+                .is_none()
+        );
+        assert!(scan(&mut Cursor::new(b"II".to_vec())).unwrap().is_none());
+    }
+}

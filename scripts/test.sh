@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`.ci/run`) — on a fresh machine too: it first installs
+# what the tests need (scripts/setup*.sh), then runs formatting and lint checks, every Rust
+# test (unit, integration, property and doc tests), the Python tests, and smoke runs of the
+# demo and the benchmark harness.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "set-up"
+bash scripts/setup.sh
+if [[ -f scripts/setup-peers.sh ]]; then
+    bash scripts/setup-peers.sh
+fi
+
+step "format and lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "Rust tests"
+cargo test --workspace --quiet
+
+if [[ -d python/tests ]]; then
+    step "Python tests"
+    python3 -m pytest -q python/tests
+fi
+
+step "demo (small scene) and benchmark harness smoke runs"
+cargo run --release --quiet -- demo --n 1500 --out target/demo-smoke
+python3 bench/run.py --n 600 --sizes 3 --repeat 1 --out target/bench-smoke/results.md >/dev/null
+echo "bench smoke run: $(grep -c 'failed' target/bench-smoke/results.md || true) failed case(s)"
+! grep -q 'failed' target/bench-smoke/results.md
+
+step "all checks passed"
