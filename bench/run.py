@@ -60,7 +60,9 @@ RUST_CASES = (
     "copy-reuse",
     "stats",
     "enhanced-lee",
+    "enhanced-lee-reuse",
     "enhanced-lee-inplace",
+    "enhanced-lee-portable",
     "mean",
 )
 #: JSON keys every case must print.
@@ -234,9 +236,10 @@ def rust_binary(args) -> Path:
 def ensure_rust_binary(args, log) -> tuple[Path | None, str]:
     """Return (binary or None, note for the report)."""
     binary = rust_binary(args)
-    if binary.exists() and not args.build:
-        return binary, f"`{binary.relative_to(REPO) if binary.is_relative_to(REPO) else binary}`"
-    if args.no_build:
+    if args.bin or args.no_build:
+        # use what is there (cargo is not asked whether it is up to date)
+        if binary.exists():
+            return binary, f"`{binary.relative_to(REPO) if binary.is_relative_to(REPO) else binary}`"
         return None, f"Rust binary {binary} missing (--no-build): Rust cases skipped"
     cmd = ["cargo", "build", "--release", "-p", "despeckle-bench"]
     log(f"building: {shlex.join(cmd)}")
@@ -366,10 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-rust", action="store_true", help="do not run (or build) the Rust cases")
     ap.add_argument("--bin", help="Rust benchmark binary (default: target/release/despeckle-bench, "
                                   "under $CARGO_TARGET_DIR if set)")
-    ap.add_argument("--build", action="store_true",
-                    help="always run cargo build --release -p despeckle-bench first "
-                         "(default: only if the binary is missing)")
-    ap.add_argument("--no-build", action="store_true", help="never build the Rust binary")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use the Rust binary as it is (default: `cargo build --release "
+                         "-p despeckle-bench` first, a no-op when it is up to date)")
     ap.add_argument("--build-timeout", type=float, default=1800, help="seconds for cargo build")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per case run")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the numpy cases")
