@@ -70,6 +70,16 @@ fn status_kib(key: &str) -> Result<u64> {
         .with_context(|| format!("{key} not in /proc/self/status"))
 }
 
+/// CPU time (user + system) of the whole process so far, in seconds (10 ms resolution).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // fields after the command name in parentheses: utime is the 14th field, stime the 15th
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn main() -> Result<()> {
     let a = Args::parse();
     let (n, size) = (a.n, a.size);
@@ -83,6 +93,7 @@ fn main() -> Result<()> {
     }
     let rss_before = status_kib("VmRSS:")? * 1024;
     let mut seconds = f64::INFINITY;
+    let cpu_start = cpu_seconds();
     for _ in 0..a.repeat.max(1) {
         let t = Instant::now();
         let result: Vec<f32> = match a.case.as_str() {
@@ -131,15 +142,17 @@ fn main() -> Result<()> {
             touched = result;
         }
     }
+    let cpu = (cpu_seconds() - cpu_start) / a.repeat.max(1) as f64;
     let peak = status_kib("VmHWM:")? * 1024;
     println!(
         "{{\"case\": \"{}\", \"size\": {size}, \"n\": {n}, \"seconds\": {seconds:.6}, \
          \"peak_rss_bytes\": {peak}, \"rss_before_bytes\": {rss_before}, \
-         \"input_bytes\": {}, \"out_dtype\": \"float32\", \"ns_per_pixel\": {:.3}, \"avx2\": {}}}",
+         \"input_bytes\": {}, \"out_dtype\": \"float32\", \"ns_per_pixel\": {:.3}, \"cpu_seconds\": {cpu:.3}, \
+         \"simd\": \"{:?}\"}}",
         a.case,
         n * n * 4,
         seconds * 1e9 / (n * n) as f64,
-        despeckle::engine::dispatch::uses_avx2()
+        despeckle::engine::dispatch::level()
     );
     Ok(())
 }

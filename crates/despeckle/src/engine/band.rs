@@ -37,9 +37,22 @@ pub(crate) fn run_band<T: Sample, F: Filter, IO: BandIo<T>>(
         ) {
             band_loop(filter, builder, y0, y1, io)
         }
-        if super::dispatch::uses_avx2() {
-            // SAFETY: `uses_avx2` checked that this CPU has AVX2 and FMA.
-            return unsafe { avx2(filter, builder, y0, y1, io) };
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        fn avx512<T: Sample, F: Filter, IO: BandIo<T>>(
+            filter: &F,
+            builder: &RowBuilder,
+            y0: usize,
+            y1: usize,
+            io: &mut IO,
+        ) {
+            band_loop(filter, builder, y0, y1, io)
+        }
+        match super::dispatch::level() {
+            // SAFETY: `level` checked that this CPU has these features.
+            super::dispatch::Level::Avx512 => return unsafe { avx512(filter, builder, y0, y1, io) },
+            // SAFETY: as above.
+            super::dispatch::Level::Avx2 => return unsafe { avx2(filter, builder, y0, y1, io) },
+            super::dispatch::Level::Baseline => {}
         }
     }
     band_loop(filter, builder, y0, y1, io)
@@ -65,7 +78,7 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
 
     for p in y0 as isize - h as isize..=(y0 + h) as isize {
         let s = ring.slot(p);
-        builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
+        ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
             Some(io.input_row(m))
         });
     }
@@ -77,7 +90,7 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
             if y != y0 {
                 let p = (y + h) as isize;
                 let s = ring.slot(p);
-                builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
+                ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
                     Some(io.input_row(m))
                 });
             }
@@ -85,9 +98,10 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
         } else {
             let p = (y + h) as isize;
             let s = ring.slot(p);
-            builder.build(p, &mut entering.0, &mut entering.1, |m| {
+            let entering_full = builder.build(p, &mut entering.0, &mut entering.1, |m| {
                 Some(io.input_row(m))
             });
+            ring.full[s] = entering_full;
             let drifted =
                 sums.replace_row((&ring.vals[s], &ring.valid[s]), (&entering.0, &entering.1));
             std::mem::swap(&mut ring.vals[s], &mut entering.0);
@@ -96,7 +110,7 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
                 sums.fix_drifted(&ring, &order);
             }
         }
-        sums.horizontal(size);
+        sums.horizontal(size, order.iter().all(|&s| ring.full[s]));
 
         let values: Vec<&[f64]> = order.iter().map(|&s| ring.vals[s].as_slice()).collect();
         let valid: Vec<&[f64]> = order.iter().map(|&s| ring.valid[s].as_slice()).collect();

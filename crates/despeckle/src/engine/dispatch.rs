@@ -16,16 +16,52 @@ pub fn force_portable_code(portable: bool) {
     PORTABLE_ONLY.store(portable, Ordering::Relaxed);
 }
 
-/// Whether the AVX2 variant runs on this CPU.
-pub fn uses_avx2() -> bool {
+/// The instruction-set variants of the engine's row loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The target's baseline (SSE2 on x86-64).
+    Baseline,
+    /// AVX2 + FMA.
+    Avx2,
+    /// AVX-512 (F, DQ, VL) + AVX2 + FMA.
+    Avx512,
+}
+
+/// The highest variant allowed by the environment variable `DESPECKLE_SIMD`
+/// (`baseline`, `avx2` or `avx512`; unset: no limit), read once.
+fn env_cap() -> Level {
+    static CAP: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
+    *CAP.get_or_init(|| match std::env::var("DESPECKLE_SIMD").as_deref() {
+        Ok("baseline") | Ok("none") => Level::Baseline,
+        Ok("avx2") => Level::Avx2,
+        _ => Level::Avx512,
+    })
+}
+
+/// The variant that runs on this CPU (the results are the same with every variant).
+pub fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
-        !PORTABLE_ONLY.load(Ordering::Relaxed)
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
+        use std::arch::is_x86_feature_detected as has;
+        let cap = env_cap();
+        if PORTABLE_ONLY.load(Ordering::Relaxed)
+            || cap == Level::Baseline
+            || !(has!("avx2") && has!("fma"))
+        {
+            Level::Baseline
+        } else if cap == Level::Avx512 && has!("avx512f") && has!("avx512dq") && has!("avx512vl") {
+            Level::Avx512
+        } else {
+            Level::Avx2
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        Level::Baseline
     }
+}
+
+/// Whether a SIMD variant (AVX2 or wider) runs on this CPU.
+pub fn uses_avx2() -> bool {
+    level() != Level::Baseline
 }

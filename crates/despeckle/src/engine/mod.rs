@@ -52,6 +52,17 @@ pub trait Filter: Sync {
 
     /// Computes one output row (`out.len() == ctx.width()`).
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]);
+
+    /// Checks that the filter supports these options (e.g. Refined Lee's window sizes),
+    /// with an [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the
+    /// parameter and what is accepted. The default accepts everything.
+    ///
+    /// Callers should call it before filtering; a filter must still give a deterministic,
+    /// documented result from [`Filter::filter_row`] for options it rejects here.
+    fn check_options(&self, opts: &crate::Options) -> crate::Result<()> {
+        let _ = opts;
+        Ok(())
+    }
 }
 
 /// What the engine knows about one output row, given to [`Filter::filter_row`].

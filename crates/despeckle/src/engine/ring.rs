@@ -40,7 +40,8 @@ impl RowBuilder {
         self.border.map(p, self.height)
     }
 
-    /// Fills `vals`/`valid` (padded width) for window row `p`, reading image rows via `read`.
+    /// Fills `vals`/`valid` (padded width) for window row `p`, reading image rows via `read`;
+    /// returns whether every position is valid.
     #[inline(always)]
     pub fn build<'a, T: Sample>(
         &self,
@@ -48,32 +49,34 @@ impl RowBuilder {
         vals: &mut [f64],
         valid: &mut [f64],
         read: impl FnOnce(usize) -> Option<&'a [T]>,
-    ) {
+    ) -> bool {
         let src = match self.source_row(p) {
             Source::Inside(m) => read(m),
             Source::Constant => None,
             Source::Outside => {
                 vals.fill(0.0);
                 valid.fill(0.0);
-                return;
+                return false;
             }
         };
         let Some(src) = src else {
             let (c, v) = self.constant();
             vals.fill(c);
             valid.fill(v);
-            return;
+            return v == 1.0;
         };
         let h = self.radius;
         let inner_vals = &mut vals[h..h + self.width];
         let inner_valid = &mut valid[h..h + self.width];
         let nodata = self.nodata.unwrap_or(f64::NAN);
+        let mut all = true;
         for ((v, ok), &s) in inner_vals.iter_mut().zip(inner_valid.iter_mut()).zip(src) {
             let x = s.to_f64();
             // finite: |x| ≤ MAX is false for NaN and ±∞
             let good = (x.abs() <= f64::MAX) & (x != nodata);
             *v = if good { x } else { 0.0 };
             *ok = if good { 1.0 } else { 0.0 };
+            all &= good;
         }
         let (c, cv) = self.constant();
         for j in 0..h {
@@ -88,8 +91,10 @@ impl RowBuilder {
                 };
                 vals[pos] = v;
                 valid[pos] = ok;
+                all &= ok == 1.0;
             }
         }
+        all
     }
 }
 
@@ -98,6 +103,8 @@ impl RowBuilder {
 pub(crate) struct Ring {
     pub vals: Vec<Vec<f64>>,
     pub valid: Vec<Vec<f64>>,
+    /// Whether every position of the slot's row is valid.
+    pub full: Vec<bool>,
 }
 
 impl Ring {
@@ -105,6 +112,7 @@ impl Ring {
         Ring {
             vals: vec![vec![0.0; padded_width]; size],
             valid: vec![vec![0.0; padded_width]; size],
+            full: vec![false; size],
         }
     }
 

@@ -114,54 +114,46 @@ impl Sums {
     /// differences are computed row-wide (SIMD) and four blocks are scanned in interleaved
     /// chains, so the scan is not latency-bound. A box sum that fell below `DRIFT_GUARD` of the
     /// largest window sum its block could have passed through is recomputed directly.
+    ///
+    /// `full`: every position of the window rows is valid, so every count is `size²` (counts
+    /// are exact integers, so this equals what the sums would give).
     #[inline(always)]
-    pub fn horizontal(&mut self, size: usize) {
+    pub fn horizontal(&mut self, size: usize, full: bool) {
+        const B: usize = REFRESH_COLS;
         let width = self.count.len();
         let (cn, c1, c2) = (&self.col_n, &self.col_s1, &self.col_s2);
         let (bn, b1, b2) = (&mut self.count, &mut self.sum, &mut self.sum_sq);
-        // 1. differences (x ≥ 1), then direct sums at block starts
+        let direct = |c: &[f64], x: usize| c[x..x + size].iter().sum::<f64>();
         let w1 = width - 1;
-        differences(&mut bn[1..], &cn[size..size + w1], &cn[..w1]);
-        differences(&mut b1[1..], &c1[size..size + w1], &c1[..w1]);
-        differences(&mut b2[1..], &c2[size..size + w1], &c2[..w1]);
-        let direct = |x: usize| {
-            let (mut n, mut s1, mut s2) = (0.0, 0.0, 0.0);
-            for c in x..x + size {
-                n += cn[c];
-                s1 += c1[c];
-                s2 += c2[c];
+        // 1. differences (x ≥ 1), direct sums at block starts, running sums within blocks
+        let mut running = |b: &mut [f64], c: &[f64]| {
+            differences(&mut b[1..], &c[size..size + w1], &c[..w1]);
+            for x0 in (0..width).step_by(B) {
+                b[x0] = direct(c, x0);
             }
-            (n, s1, s2)
+            let full_groups = width / (4 * B) * (4 * B);
+            for g in b[..full_groups].chunks_exact_mut(4 * B) {
+                scan_four_blocks(g);
+            }
+            for block in b[full_groups..].chunks_mut(B) {
+                for j in 1..block.len() {
+                    block[j] += block[j - 1];
+                }
+            }
         };
-        for x0 in (0..width).step_by(REFRESH_COLS) {
-            (bn[x0], b1[x0], b2[x0]) = direct(x0);
+        if full {
+            bn.fill((size * size) as f64);
+        } else {
+            running(bn, cn);
         }
-        // 2. running sums within blocks, four blocks at a time
-        const B: usize = REFRESH_COLS;
-        let full = width / (4 * B) * (4 * B);
-        for ((gn, g1), g2) in bn[..full]
-            .chunks_exact_mut(4 * B)
-            .zip(b1[..full].chunks_exact_mut(4 * B))
-            .zip(b2[..full].chunks_exact_mut(4 * B))
-        {
-            scan_blocks(gn, g1, g2);
-        }
-        for x in full..width {
-            if x % B != 0 {
-                bn[x] += bn[x - 1];
-                b1[x] += b1[x - 1];
-                b2[x] += b2[x - 1];
-            }
-        }
-        // 3. drift guard, block by block
+        running(b1, c1);
+        running(b2, c2);
+        // 2. drift guard, block by block
         for x0 in (0..width).step_by(B) {
             let x1 = (x0 + B).min(width);
             let m1 = max_abs(&c1[x0..x1 + size - 1]);
             let m2 = max_abs(&c2[x0..x1 + size - 1]);
-            let (t1, t2) = (
-                m1 * size as f64 * DRIFT_GUARD,
-                m2 * size as f64 * DRIFT_GUARD,
-            );
+            let (t1, t2) = (m1 * size as f64 * DRIFT_GUARD, m2 * size as f64 * DRIFT_GUARD);
             let low = |s1: f64, s2: f64| (s2 < t2) | (s1.abs() < t1);
             let any = b1[x0 + 1..x1]
                 .iter()
@@ -170,7 +162,11 @@ impl Sums {
             if any {
                 for x in x0 + 1..x1 {
                     if low(b1[x], b2[x]) {
-                        (bn[x], b1[x], b2[x]) = direct(x);
+                        if !full {
+                            bn[x] = direct(cn, x);
+                        }
+                        b1[x] = direct(c1, x);
+                        b2[x] = direct(c2, x);
                     }
                 }
             }
@@ -186,30 +182,25 @@ fn differences(out: &mut [f64], add: &[f64], sub: &[f64]) {
     }
 }
 
-/// Running sums within each of the four blocks of `REFRESH_COLS` values of three arrays
-/// (each block's first value is its start), as twelve independent chains.
+/// Running sums within each of the four blocks of `REFRESH_COLS` values of `a` (each block's
+/// first value is its start), as four independent chains.
 #[inline(always)]
-fn scan_blocks(n: &mut [f64], s1: &mut [f64], s2: &mut [f64]) {
+fn scan_four_blocks(a: &mut [f64]) {
     const B: usize = REFRESH_COLS;
-    fn quarters(a: &mut [f64]) -> [&mut [f64]; 4] {
-        let (q0, r) = a.split_at_mut(B);
-        let (q1, r) = r.split_at_mut(B);
-        let (q2, q3) = r.split_at_mut(B);
-        [q0, q1, q2, &mut q3[..B]]
-    }
-    let (qn, q1, q2) = (quarters(n), quarters(s1), quarters(s2));
-    let mut an = [qn[0][0], qn[1][0], qn[2][0], qn[3][0]];
-    let mut a1 = [q1[0][0], q1[1][0], q1[2][0], q1[3][0]];
-    let mut a2 = [q2[0][0], q2[1][0], q2[2][0], q2[3][0]];
+    let (q0, r) = a.split_at_mut(B);
+    let (q1, r) = r.split_at_mut(B);
+    let (q2, q3) = r.split_at_mut(B);
+    let q3 = &mut q3[..B];
+    let mut acc = [q0[0], q1[0], q2[0], q3[0]];
     for j in 1..B {
-        for k in 0..4 {
-            an[k] += qn[k][j];
-            qn[k][j] = an[k];
-            a1[k] += q1[k][j];
-            q1[k][j] = a1[k];
-            a2[k] += q2[k][j];
-            q2[k][j] = a2[k];
-        }
+        acc[0] += q0[j];
+        q0[j] = acc[0];
+        acc[1] += q1[j];
+        q1[j] = acc[1];
+        acc[2] += q2[j];
+        q2[j] = acc[2];
+        acc[3] += q3[j];
+        q3[j] = acc[3];
     }
 }
 
