@@ -75,7 +75,7 @@ pub fn filter<T: Sample, F: Filter>(
             output.height()
         )));
     }
-    let b = builder::<T>(width, height, opts)?;
+    let b = builder::<T, F>(filter, width, height, opts)?;
     if width == 0 || height == 0 {
         return Ok(());
     }
@@ -130,7 +130,7 @@ pub fn filter_in_place<T: Sample, F: Filter>(
     opts: &Options,
 ) -> Result<()> {
     let (width, height, stride) = (image.width(), image.height(), image.stride());
-    let b = builder::<T>(width, height, opts)?;
+    let b = builder::<T, F>(filter, width, height, opts)?;
     if width == 0 || height == 0 {
         return Ok(());
     }

@@ -14,19 +14,22 @@ mod stream;
 pub use memory::{filter, filter_in_place};
 pub use stream::{BoxError, RowSink, RowSource, filter_stream, filter_stream_blocks};
 
-use crate::engine::REFRESH_ROWS;
 use crate::engine::ring::RowBuilder;
+use crate::engine::{Filter, REFRESH_ROWS};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 
-/// The engine's row geometry for an image of this size under these options.
-pub(crate) fn builder<T: Sample>(
+/// The engine's row geometry for an image of this size under these options, after checking
+/// the options and that the filter accepts them.
+pub(crate) fn builder<T: Sample, F: Filter>(
+    filter: &F,
     width: usize,
     height: usize,
     opts: &Options,
 ) -> Result<RowBuilder> {
     opts.validate()?;
+    filter.check_options(opts)?;
     Ok(RowBuilder {
         width,
         height,

@@ -156,7 +156,7 @@ pub fn filter_stream_blocks<T: Sample, F: Filter>(
     block_rows: Option<usize>,
 ) -> Result<()> {
     let (width, height) = (source.width(), source.height());
-    let b = builder::<T>(width, height, opts)?;
+    let b = builder::<T, F>(filter, width, height, opts)?;
     if width == 0 || height == 0 {
         return Ok(());
     }
