@@ -49,7 +49,9 @@ pub(crate) fn run_band<T: Sample, F: Filter, IO: BandIo<T>>(
         }
         match super::dispatch::level() {
             // SAFETY: `level` checked that this CPU has these features.
-            super::dispatch::Level::Avx512 => return unsafe { avx512(filter, builder, y0, y1, io) },
+            super::dispatch::Level::Avx512 => {
+                return unsafe { avx512(filter, builder, y0, y1, io) };
+            }
             // SAFETY: as above.
             super::dispatch::Level::Avx2 => return unsafe { avx2(filter, builder, y0, y1, io) },
             super::dispatch::Level::Baseline => {}
@@ -101,21 +103,27 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
             let entering_full = builder.build(p, &mut entering.0, &mut entering.1, |m| {
                 Some(io.input_row(m))
             });
+            let both_full = entering_full && ring.full[s];
             ring.full[s] = entering_full;
-            let drifted =
-                sums.replace_row((&ring.vals[s], &ring.valid[s]), (&entering.0, &entering.1));
+            let drifted = sums.replace_row(
+                (&ring.vals[s], &ring.valid[s]),
+                (&entering.0, &entering.1),
+                both_full,
+            );
             std::mem::swap(&mut ring.vals[s], &mut entering.0);
             std::mem::swap(&mut ring.valid[s], &mut entering.1);
             if drifted {
                 sums.fix_drifted(&ring, &order);
             }
         }
-        sums.horizontal(size, order.iter().all(|&s| ring.full[s]));
+        let all_valid = order.iter().all(|&s| ring.full[s]);
+        sums.horizontal(size, all_valid);
 
         let values: Vec<&[f64]> = order.iter().map(|&s| ring.vals[s].as_slice()).collect();
         let valid: Vec<&[f64]> = order.iter().map(|&s| ring.valid[s].as_slice()).collect();
         let ctx = RowContext {
             y,
+            all_valid,
             count: &sums.count,
             sum: &sums.sum,
             sum_sq: &sums.sum_sq,

@@ -72,6 +72,8 @@ pub trait Filter: Sync {
 pub struct RowContext<'a> {
     /// The row index in the image.
     pub y: usize,
+    /// Every window of this row is entirely valid: every count is `size²`.
+    pub all_valid: bool,
     /// Number of valid pixels in each pixel's window (an integer stored as `f64`).
     pub count: &'a [f64],
     /// Sum of the valid values in each pixel's window.
@@ -141,7 +143,15 @@ pub fn moments_row<L: crate::sample::Real>(
     let w = mean.len().min(var.len()).min(ctx.width());
     let (n, s1, s2) = (&ctx.count[..w], &ctx.sum[..w], &ctx.sum_sq[..w]);
     let (mean, var) = (&mut mean[..w], &mut var[..w]);
-    if ddof == 0 {
+    if ddof == 0 && ctx.all_valid {
+        // every count is size²: one reciprocal for the row (the same value `1.0 / n[x]` gives)
+        let inv = 1.0 / n.first().copied().unwrap_or(1.0);
+        for x in 0..w {
+            let mu = s1[x] * inv;
+            mean[x] = L::from_f64(mu);
+            var[x] = L::from_f64((s2[x] - s1[x] * mu).max(0.0) * inv);
+        }
+    } else if ddof == 0 {
         for x in 0..w {
             let inv = 1.0 / n[x];
             let mu = s1[x] * inv;

@@ -75,21 +75,27 @@ impl Sums {
     }
 
     /// Replaces a leaving row (`old`) by an entering one (`new`) in the column sums; returns
-    /// whether some column drifted and needs [`Sums::fix_drifted`].
+    /// whether some column drifted and needs [`Sums::fix_drifted`]. `both_full`: neither row
+    /// has an invalid position, so the counts do not change (and are left alone).
     #[inline(always)]
-    pub fn replace_row(&mut self, old: (&[f64], &[f64]), new: (&[f64], &[f64])) -> bool {
+    pub fn replace_row(
+        &mut self,
+        old: (&[f64], &[f64]),
+        new: (&[f64], &[f64]),
+        both_full: bool,
+    ) -> bool {
         let len = self.col_n.len();
-        let (ov, ok) = (&old.0[..len], &old.1[..len]);
-        let (nv, nk) = (&new.0[..len], &new.1[..len]);
-        let (cn, c1, c2) = (
-            &mut self.col_n[..len],
-            &mut self.col_s1[..len],
-            &mut self.col_s2[..len],
-        );
+        if !both_full {
+            let (ok, nk) = (&old.1[..len], &new.1[..len]);
+            for ((n, &o), &k) in self.col_n.iter_mut().zip(ok).zip(nk) {
+                *n += k - o;
+            }
+        }
+        let (ov, nv) = (&old.0[..len], &new.0[..len]);
+        let (c1, c2) = (&mut self.col_s1[..len], &mut self.col_s2[..len]);
         let p2 = &mut self.peak_s2[..len];
         let mut any = false;
         for c in 0..len {
-            cn[c] += nk[c] - ok[c];
             c1[c] += nv[c] - ov[c];
             c2[c] += nv[c] * nv[c] - ov[c] * ov[c];
             p2[c] = if c2[c] > p2[c] { c2[c] } else { p2[c] };
@@ -153,7 +159,10 @@ impl Sums {
             let x1 = (x0 + B).min(width);
             let m1 = max_abs(&c1[x0..x1 + size - 1]);
             let m2 = max_abs(&c2[x0..x1 + size - 1]);
-            let (t1, t2) = (m1 * size as f64 * DRIFT_GUARD, m2 * size as f64 * DRIFT_GUARD);
+            let (t1, t2) = (
+                m1 * size as f64 * DRIFT_GUARD,
+                m2 * size as f64 * DRIFT_GUARD,
+            );
             let low = |s1: f64, s2: f64| (s2 < t2) | (s1.abs() < t1);
             let any = b1[x0 + 1..x1]
                 .iter()
