@@ -130,30 +130,14 @@ impl Sums {
         let (cn, c1, c2) = (&self.col_n, &self.col_s1, &self.col_s2);
         let (bn, b1, b2) = (&mut self.count, &mut self.sum, &mut self.sum_sq);
         let direct = |c: &[f64], x: usize| c[x..x + size].iter().sum::<f64>();
-        let w1 = width - 1;
         // 1. differences (x ≥ 1), direct sums at block starts, running sums within blocks
-        let mut running = |b: &mut [f64], c: &[f64]| {
-            differences(&mut b[1..], &c[size..size + w1], &c[..w1]);
-            for x0 in (0..width).step_by(B) {
-                b[x0] = direct(c, x0);
-            }
-            let full_groups = width / (4 * B) * (4 * B);
-            for g in b[..full_groups].chunks_exact_mut(4 * B) {
-                scan_four_blocks(g);
-            }
-            for block in b[full_groups..].chunks_mut(B) {
-                for j in 1..block.len() {
-                    block[j] += block[j - 1];
-                }
-            }
-        };
         if full {
             bn.fill((size * size) as f64);
         } else {
-            running(bn, cn);
+            box_sums(bn, cn, size);
         }
-        running(b1, c1);
-        running(b2, c2);
+        box_sums(b1, c1, size);
+        box_sums(b2, c2, size);
         // 2. drift guard, block by block
         for x0 in (0..width).step_by(B) {
             let x1 = (x0 + B).min(width);
@@ -179,6 +163,29 @@ impl Sums {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Box sums `b[x] = Σ c[x .. x + size]` of one statistic: differences row-wide, a direct sum
+/// at each block start, then running sums within blocks (a function, not a closure, so that it
+/// is compiled into each instruction-set variant of the caller).
+#[inline(always)]
+fn box_sums(b: &mut [f64], c: &[f64], size: usize) {
+    const B: usize = REFRESH_COLS;
+    let width = b.len();
+    let w1 = width - 1;
+    differences(&mut b[1..], &c[size..size + w1], &c[..w1]);
+    for x0 in (0..width).step_by(B) {
+        b[x0] = c[x0..x0 + size].iter().sum::<f64>();
+    }
+    let full_groups = width / (4 * B) * (4 * B);
+    for g in b[..full_groups].chunks_exact_mut(4 * B) {
+        scan_four_blocks(g);
+    }
+    for block in b[full_groups..].chunks_mut(B) {
+        for j in 1..block.len() {
+            block[j] += block[j - 1];
         }
     }
 }
