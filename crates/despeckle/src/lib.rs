@@ -11,9 +11,22 @@
 //!   and an optional value) left out of every statistic and kept in the output.
 //! * `f32` and `f64` images, any row stride; no I/O in this crate.
 //!
-//! Filters: [`EnhancedLee`], [`Mean`] (boxcar), [`LocalStats`] (mean, variance, standard
-//! deviation, coefficient of variation). Each implements [`Filter`], the interface new filters
-//! plug into. Their definitions are in `docs/filters.md` and on each type.
+//! Filters, each a [`Filter`] (the interface new filters plug into), defined in
+//! `docs/filters.md` and on each type:
+//!
+//! * local statistics: [`Mean`] (boxcar), [`LocalStats`] (mean, variance, standard deviation,
+//!   coefficient of variation), [`Median`];
+//! * MMSE / local-statistics speckle filters: [`Lee`], [`Kuan`], [`EnhancedLee`],
+//!   [`GammaMap`];
+//! * distance-weighted: [`Frost`], [`EnhancedFrost`] (Euclidean or Chebyshev [`Distance`]);
+//! * adaptive windows: [`RefinedLee`] (edge-aligned half windows), [`LeeSigma`] (improved
+//!   sigma filter, Lee et al. 2009, with [`SigmaRange`] tables for any number of looks),
+//!   [`Idan`] (intensity-driven adaptive neighbourhood, as ESA SNAP).
+//!
+//! Every filter that uses the window variance takes `ddof` (0 population, the default; 1
+//! sample, as ESA SNAP and the Orfeo ToolBox). Image-wide values that set a filter up — the
+//! exact quantile for Lee Sigma's `Z98`, the equivalent number of looks for `looks = "auto"` —
+//! are in [`estimate`]: one value per image, from an image or a re-readable [`RowSource`].
 //!
 //! # Example: Enhanced Lee in place on a `Vec<f32>`
 //!
@@ -40,6 +53,7 @@ mod border;
 mod driver;
 pub mod engine;
 mod error;
+pub mod estimate;
 mod filters;
 mod image;
 pub mod metrics;
@@ -53,7 +67,10 @@ pub use driver::{
 };
 pub use engine::{Filter, RowContext, Window, mean_variance, moments_row};
 pub use error::{Error, Result};
-pub use filters::{Domain, EnhancedLee, LocalStats, Mean, Statistic, check_ddof, check_looks};
+pub use filters::{
+    Distance, Domain, EnhancedFrost, EnhancedLee, Frost, GammaMap, Idan, Kuan, Lee, LeeSigma,
+    LocalStats, Mean, Median, RefinedLee, SigmaRange, Statistic, check_ddof, check_looks,
+};
 pub use image::{ImageMut, ImageRef};
 pub use options::Options;
 pub use sample::{Real, Sample};

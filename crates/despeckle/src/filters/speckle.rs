@@ -75,6 +75,93 @@ pub fn check_ddof(ddof: u8) -> Result<u8> {
     }
 }
 
+/// Checks a damping factor: finite and ≥ 0.
+pub(crate) fn check_damping(damping: f64) -> Result<f64> {
+    if damping.is_finite() && damping >= 0.0 {
+        Ok(damping)
+    } else {
+        Err(Error::param(
+            "damping",
+            format!("must be a finite number ≥ 0, got {damping}"),
+        ))
+    }
+}
+
+/// Checks an optional `Cmax` override against `Cu`: finite and greater than `Cu`.
+pub(crate) fn check_cmax(cmax: f64, cu: f64, domain: Domain, looks: f64) -> Result<()> {
+    if cmax.is_finite() && cmax > cu {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "cmax",
+            format!(
+                "must be finite and greater than Cu = {cu:.6} ({domain} data, {looks} looks), \
+                 got {cmax}"
+            ),
+        ))
+    }
+}
+
+/// The MMSE weight of the local-statistics (Kuan form) filter used by Refined Lee, Lee Sigma
+/// and IDAN: `b = max(0, (σ² − μ²η²) / (1 + η²)) / σ²`, and 0 where `σ² ≤ 0`.
+///
+/// The estimate is then `μ + b · (z − μ)`.
+#[inline(always)]
+pub(crate) fn mmse_weight(mean: f64, var: f64, eta2: f64) -> f64 {
+    if var > 0.0 {
+        ((var - mean * mean * eta2) / (1.0 + eta2)).max(0.0) / var
+    } else {
+        0.0
+    }
+}
+
+/// Mean and variance (`ddof` 0 or 1) from a count and sums shifted by `shift`
+/// (`s1 = Σ(x − shift)`, `s2 = Σ(x − shift)²`): variance 0 where `n ≤ ddof`.
+#[inline(always)]
+pub(crate) fn shifted_moments(n: f64, s1: f64, s2: f64, shift: f64, ddof: u8) -> (f64, f64) {
+    let d = s1 / n;
+    let ss = (s2 - s1 * d).max(0.0);
+    let var = if n > ddof as f64 {
+        ss / (n - ddof as f64)
+    } else {
+        0.0
+    };
+    (shift + d, var)
+}
+
+/// How Frost and Enhanced Frost measure the distance from the window centre to a pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Distance {
+    /// `√(dx² + dy²)`, as in Frost et al. (1982) and the Orfeo ToolBox (default).
+    #[default]
+    Euclidean,
+    /// `max(|dx|, |dy|)`, as in ESA SNAP.
+    Chebyshev,
+}
+
+impl fmt::Display for Distance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Distance::Euclidean => "euclidean",
+            Distance::Chebyshev => "chebyshev",
+        })
+    }
+}
+
+impl FromStr for Distance {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "euclidean" => Ok(Distance::Euclidean),
+            "chebyshev" | "chessboard" => Ok(Distance::Chebyshev),
+            _ => Err(Error::param(
+                "distance",
+                format!("`{s}` is not a distance; use euclidean or chebyshev"),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Install the peer tools the comparison tests and benchmarks run (Orfeo ToolBox's
+# command-line applications, for `otbcli_Despeckle`; GDAL's, for `gdal_translate`).
+#
+# Idempotent: skips everything when `otbcli_Despeckle` and `gdal_translate` are already on
+# the PATH, runs `apt-get update` only when the package index does not know the packages.
+# Run from anywhere (as root, or with sudo available):
+#
+#     bash scripts/setup-peers.sh
+#
+# Environment:
+#   FORCE_SETUP=1   reinstall even if otbcli_Despeckle is found
+#
+# Debian/Ubuntu package: `otb-bin` (Orfeo ToolBox 8.1 on Debian 12), which pulls
+# in `libotb-apps` (the Despeckle application itself) through its dependencies.
+set -euo pipefail
+
+FORCE_SETUP="${FORCE_SETUP:-0}"
+PACKAGES=(otb-bin gdal-bin)
+
+log() { printf 'setup-peers: %s\n' "$*" >&2; }
+
+as_root() {
+    if [[ "$(id -u)" == 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root (or sudo) to run: $*"
+        exit 1
+    fi
+}
+
+step_otb() {
+    if [[ "$FORCE_SETUP" != 1 ]] && command -v otbcli_Despeckle >/dev/null 2>&1 \
+        && command -v gdal_translate >/dev/null 2>&1; then
+        log "Orfeo ToolBox and GDAL already installed ($(command -v otbcli_Despeckle), $(command -v gdal_translate))"
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        log "apt-get not found: install the Orfeo ToolBox (otbcli_Despeckle) by hand"
+        exit 1
+    fi
+    # `apt-get update` once, only if the index does not offer the package yet.
+    if ! apt-cache show "${PACKAGES[@]}" >/dev/null 2>&1; then
+        log "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    fi
+    log "installing ${PACKAGES[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+    for tool in otbcli_Despeckle gdal_translate; do
+        command -v "$tool" >/dev/null 2>&1 || {
+            log "$tool still not on the PATH after installing ${PACKAGES[*]}"
+            exit 1
+        }
+    done
+    log "installed $(command -v otbcli_Despeckle) and $(command -v gdal_translate)"
+}
+
+step_otb
