@@ -10,15 +10,20 @@
 //! * `enhanced-lee`: Enhanced Lee out of place into a fresh buffer;
 //! * `enhanced-lee-reuse`: Enhanced Lee out of place into an already touched buffer;
 //! * `enhanced-lee-inplace`: Enhanced Lee in place;
-//! * `enhanced-lee-portable`: in place, baseline instruction set only (no AVX2).
+//! * `enhanced-lee-portable`: in place, baseline instruction set only (no AVX2);
+//! * `lee`, `kuan`, `gamma-map`, `frost`, `frost-chebyshev`, `enhanced-frost`, `median`,
+//!   `refined-lee`, `refined-lee-looks`, `lee-sigma` (Z98 computed first, not timed), `idan`:
+//!   each filter in place;
+//! * `z98`: the exact 98th percentile (Lee Sigma's pre-pass); `enl-auto`: the ENL estimate.
 
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use despeckle::{
-    EnhancedLee, Filter, ImageMut, ImageRef, Mean, Options, RowContext, Sample, filter,
-    filter_in_place, synthetic,
+    Distance, Domain, EnhancedFrost, EnhancedLee, Filter, Frost, GammaMap, Idan, ImageMut,
+    ImageRef, Kuan, Lee, LeeSigma, Mean, Median, Options, RefinedLee, RowContext, Sample, estimate,
+    filter, filter_in_place, synthetic,
 };
 
 #[derive(Parser)]
@@ -80,6 +85,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Filters `img` in place with `f`.
+fn in_place<F: Filter>(f: &F, img: &mut [f32], n: usize, opts: &Options) -> Result<Vec<f32>> {
+    filter_in_place(f, &mut ImageMut::new(img, n, n)?, opts)?;
+    Ok(Vec::new())
+}
+
 fn main() -> Result<()> {
     let a = Args::parse();
     let (n, size) = (a.n, a.size);
@@ -91,6 +102,12 @@ fn main() -> Result<()> {
     if a.case.ends_with("-reuse") {
         touched = vec![1f32; n * n];
     }
+    let z98 = if a.case == "lee-sigma" {
+        estimate::quantile(&mut ImageRef::new(&img, n, n)?, 0.98, None)?
+            .context("the scene has no valid pixel")?
+    } else {
+        0.0
+    };
     let rss_before = status_kib("VmRSS:")? * 1024;
     let mut seconds = f64::INFINITY;
     let cpu_start = cpu_seconds();
@@ -132,6 +149,37 @@ fn main() -> Result<()> {
             "enhanced-lee-inplace" | "enhanced-lee-portable" => {
                 despeckle::engine::dispatch::force_portable_code(a.case.ends_with("portable"));
                 filter_in_place(&el, &mut ImageMut::new(&mut img, n, n)?, &opts)?;
+                Vec::new()
+            }
+            "lee" => in_place(&Lee::new(a.looks)?, &mut img, n, &opts)?,
+            "kuan" => in_place(&Kuan::new(a.looks)?, &mut img, n, &opts)?,
+            "gamma-map" => in_place(&GammaMap::new(a.looks)?, &mut img, n, &opts)?,
+            "frost" => in_place(&Frost::new(), &mut img, n, &opts)?,
+            "frost-chebyshev" => in_place(
+                &Frost::new().with_distance(Distance::Chebyshev)?,
+                &mut img,
+                n,
+                &opts,
+            )?,
+            "enhanced-frost" => in_place(&EnhancedFrost::new(a.looks)?, &mut img, n, &opts)?,
+            "median" => in_place(&Median, &mut img, n, &opts)?,
+            "refined-lee" => in_place(&RefinedLee::new(), &mut img, n, &opts)?,
+            "refined-lee-looks" => in_place(
+                &RefinedLee::new().with_looks(Some(a.looks))?,
+                &mut img,
+                n,
+                &opts,
+            )?,
+            "lee-sigma" => in_place(&LeeSigma::new(a.looks, z98)?, &mut img, n, &opts)?,
+            "idan" => in_place(&Idan::new(a.looks)?, &mut img, n, &opts)?,
+            "z98" => {
+                let q = estimate::quantile(&mut ImageRef::new(&img, n, n)?, 0.98, None)?;
+                std::hint::black_box(q);
+                Vec::new()
+            }
+            "enl-auto" => {
+                let e = estimate::enl(&mut ImageRef::new(&img, n, n)?, None, Domain::Intensity)?;
+                std::hint::black_box(&e);
                 Vec::new()
             }
             other => bail!("unknown case `{other}`"),
