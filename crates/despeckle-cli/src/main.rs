@@ -1,6 +1,7 @@
 //! The `despeckle` command-line tool.
 
 mod demo;
+mod files;
 mod memory;
 mod output;
 mod quicklook;
@@ -8,11 +9,15 @@ mod sample;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Speckle filters for SAR images, with memory bounded by the image width.
+///
+/// Filter a GeoTIFF file to file: `despeckle enhanced-lee IN.tif OUT.tif --size 7 --looks 4`
+/// (`despeckle filters` lists every filter and its parameters).
 #[derive(Parser)]
-#[command(name = "despeckle", version, about, long_about = None)]
+#[command(name = "despeckle", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,18 +28,67 @@ enum Command {
     /// Filter the bundled Sentinel-1 sample (writes a before/after quick-look PNG) and a
     /// generated 10,000 × 10,000 scene (prints time, peak memory and ENL).
     Demo(demo::DemoArgs),
+    /// Describe a GeoTIFF: size, bands, type, layout, compression, no-data, georeferencing.
+    Info(files::InfoArgs),
+    /// List every filter with its parameters and their defaults.
+    Filters,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo(args) => demo::run(&args),
+    // One subcommand per filter of the registry, next to the fixed ones.
+    let cmd = Cli::command().subcommands(files::filter_subcommands());
+    let matches = match cmd.try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
+    let result = match matches.subcommand() {
+        Some((name, m)) if despeckle_file::registry::find(name).is_some() => {
+            files::run_filter(name, m)
+        }
+        _ => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => match cli.command {
+                Command::Demo(args) => demo::run(&args),
+                Command::Info(args) => files::info(&args),
+                Command::Filters => files::list_filters(),
+            },
+            Err(e) => return usage_error(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("despeckle: error: {e:#}");
+            eprintln!("despeckle: error: {}", one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version go to stdout as clap prints them; usage errors become one line (exit 2).
+fn usage_error(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => {
+            let text = e.render().to_string();
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .collect();
+            let msg = lines.join(" ");
+            let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+            eprintln!("despeckle: error: {msg} (see --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Joins a message onto one line.
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

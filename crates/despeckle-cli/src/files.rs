@@ -1,0 +1,515 @@
+//! The file commands: one subcommand per filter of the registry (`despeckle enhanced-lee IN
+//! OUT ...`), `despeckle info` and `despeckle filters`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use despeckle_file::registry::{self, COMMON, FILTERS, FilterDef, FilterSpec, ParamKind};
+use despeckle_file::{
+    BigTiff, ComplexMode, FileOptions, Nodata, OutputCompression, OutputLayout, OutputType,
+    Progress, Reader, Report, filter_file_spec,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Options of `despeckle info`.
+#[derive(Args)]
+pub struct InfoArgs {
+    /// The GeoTIFF to describe.
+    #[arg(value_name = "IN.tif")]
+    input: PathBuf,
+}
+
+/// Writes text to stdout; a closed pipe (`despeckle info x.tif | head -3`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Prints a GeoTIFF's description.
+pub fn info(args: &InfoArgs) -> Result<()> {
+    let reader = Reader::open(&args.input)?;
+    print_out(&format!(
+        "File:          {}\n{}\n",
+        args.input.display(),
+        reader.info()
+    ))
+}
+
+/// The options every filter subcommand shares (same names as the Python API where they
+/// exist there).
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// Input GeoTIFF (strips or tiles, classic or BigTIFF, none/LZW/Deflate/ZSTD/PackBits,
+    /// integer, float or complex samples).
+    #[arg(value_name = "IN.tif")]
+    input: PathBuf,
+    /// Output GeoTIFF (written to a temporary file and renamed when complete).
+    #[arg(value_name = "OUT.tif")]
+    output: PathBuf,
+    /// Window side in pixels (odd, 3 … 1001).
+    #[arg(long, value_name = "N", default_value_t = 7, help_heading = "Window")]
+    size: usize,
+    /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "reflect",
+        help_heading = "Window"
+    )]
+    border: String,
+    /// The constant of `--border constant` (default 0; same as constant:V).
+    #[arg(
+        long,
+        value_name = "V",
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    cval: Option<f64>,
+    /// No-data value (default: the input's GDAL_NODATA; `none` ignores it). NaN and ±inf are
+    /// always no-data.
+    #[arg(
+        long,
+        value_name = "V|none",
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    nodata: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", help_heading = "Window")]
+    threads: Option<usize>,
+    /// Input band to filter, numbered from 1 as in GDAL; repeat for several (default: all).
+    #[arg(
+        long = "band",
+        short = 'b',
+        value_name = "N",
+        action = clap::ArgAction::Append,
+        help_heading = "Input"
+    )]
+    bands: Vec<usize>,
+    /// How complex samples (SLC) are read: intensity re²+im² or amplitude (default: the
+    /// filter's --domain, else intensity).
+    #[arg(long, value_name = "MODE", value_parser = ["intensity", "amplitude"], help_heading = "Input")]
+    complex: Option<String>,
+    /// Output compression (default: the input's).
+    #[arg(long, value_name = "METHOD",
+          value_parser = ["none", "deflate", "lzw", "zstd", "packbits"], help_heading = "Output")]
+    compress: Option<String>,
+    /// Compression level (Deflate 1–9, default 6; ZSTD 1–22, default 9).
+    #[arg(long, value_name = "N", help_heading = "Output")]
+    level: Option<i32>,
+    /// Predictor with compression: none, or float (TIFF predictor 3) (default: float if the
+    /// input uses a predictor).
+    #[arg(long, value_name = "P", value_parser = ["none", "float", "1", "3"], help_heading = "Output")]
+    predictor: Option<String>,
+    /// Tiled output, W×H tiles (multiples of 16; `--tiled` alone: 256×256). Default: the
+    /// input's layout.
+    #[arg(long, value_name = "W[,H]", num_args = 0..=1, default_missing_value = "256",
+          help_heading = "Output")]
+    tiled: Option<String>,
+    /// Stripped output, ROWS rows per strip (`--strips` alone: about 512 KiB per strip).
+    #[arg(long, value_name = "ROWS", num_args = 0..=1, default_missing_value = "auto",
+          conflicts_with = "tiled", help_heading = "Output")]
+    strips: Option<String>,
+    /// BigTIFF: yes, no, or auto (when the output could pass 4 GiB).
+    #[arg(long, value_name = "WHEN", default_value = "auto",
+          value_parser = ["yes", "no", "auto"], help_heading = "Output")]
+    bigtiff: String,
+    /// Output sample type (default: float64 for float64 input, float32 otherwise).
+    #[arg(long, value_name = "TYPE", value_parser = ["float32", "float64"], help_heading = "Output")]
+    dtype: Option<String>,
+    /// Also write a quick-look PNG of the (first) output band: ≤ 1024 px, dB, 2–98 % stretch.
+    #[arg(long, value_name = "OUT.png", help_heading = "Output")]
+    quicklook: Option<PathBuf>,
+    /// Replace existing output files.
+    #[arg(long, help_heading = "Output")]
+    overwrite: bool,
+    /// No progress bar or summary (they are shown only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Rows per block of the streaming driver (testing; the result does not depend on it).
+    #[arg(long, value_name = "ROWS", hide = true)]
+    block_rows: Option<usize>,
+}
+
+/// One subcommand per filter of the registry, with its parameters and the common options.
+pub fn filter_subcommands() -> Vec<Command> {
+    FILTERS.iter().map(filter_subcommand).collect()
+}
+
+fn filter_subcommand(def: &'static FilterDef) -> Command {
+    let mut cmd = Command::new(def.name);
+    for p in def.params {
+        cmd = cmd.arg(filter_arg(p));
+    }
+    // (after the filter's own options, so that they come first in --help; `augment_args`
+    // sets `about` from the struct's documentation, replaced here)
+    CommonArgs::augment_args(cmd)
+        .about(def.summary)
+        .long_about(format!(
+            "{}\n\nFilters IN.tif into OUT.tif, streaming: memory grows with the image width, not \
+         its height. The output keeps the georeferencing, GDAL metadata, no-data, and (unless \
+         told otherwise) the layout and compression of the input. See docs/filters.md for the \
+         definition.",
+            def.summary
+        ))
+}
+
+/// The command-line spelling of a parameter: `target_window` → `target-window`.
+fn long_name(p: &registry::ParamDef) -> String {
+    p.name.replace('_', "-")
+}
+
+fn filter_arg(p: &registry::ParamDef) -> Arg {
+    let long = long_name(p);
+    let mut arg = Arg::new(p.name);
+    if long != p.name {
+        // The Python spelling works too.
+        arg = arg.alias(p.name);
+    }
+    let arg = arg
+        .long(long)
+        .value_name(match p.kind {
+            ParamKind::Float => "X",
+            ParamKind::Estimated(_) => "X|auto",
+            ParamKind::Int => "N",
+            ParamKind::Choice(_) => "NAME",
+        })
+        .allow_negative_numbers(true)
+        .help_heading("Filter")
+        .help(match p.kind {
+            ParamKind::Choice(names) => format!("{} [{}]", p.help, names.join(", ")),
+            _ => p.help.to_string(),
+        });
+    match p.default {
+        Some(d) => arg.default_value(d),
+        None => arg,
+    }
+}
+
+/// The registry's parameter values from the command line.
+fn spec_from(def: &FilterDef, m: &ArgMatches) -> Result<FilterSpec> {
+    let mut spec = FilterSpec::new(def.name)?;
+    for p in def.params {
+        if let Some(v) = m.get_one::<String>(p.name) {
+            spec.set(p.name, v.as_str())?;
+        }
+    }
+    Ok(spec)
+}
+
+fn parse_tiles(text: &str) -> Result<OutputLayout> {
+    let parts: Vec<&str> = text.split([',', 'x', 'X']).map(str::trim).collect();
+    let num = |s: &str| {
+        s.parse::<usize>()
+            .map_err(|_| anyhow!("--tiled {text}: expected W or W,H (e.g. 256 or 512,256)"))
+    };
+    let (width, height) = match parts.as_slice() {
+        [w] => (num(w)?, num(w)?),
+        [w, h] => (num(w)?, num(h)?),
+        _ => bail!("--tiled {text}: expected W or W,H (e.g. 256 or 512,256)"),
+    };
+    if width == 0 || height == 0 || width % 16 != 0 || height % 16 != 0 {
+        bail!("--tiled {text}: tile sides must be positive multiples of 16 (TIFF's rule)");
+    }
+    Ok(OutputLayout::Tiles { width, height })
+}
+
+fn parse_strips(text: &str) -> Result<OutputLayout> {
+    if text == "auto" {
+        return Ok(OutputLayout::Strips {
+            rows_per_strip: None,
+        });
+    }
+    match text.parse::<usize>() {
+        Ok(r) if r > 0 => Ok(OutputLayout::Strips {
+            rows_per_strip: Some(r),
+        }),
+        _ => bail!("--strips {text}: expected a number of rows ≥ 1"),
+    }
+}
+
+fn parse_compression(name: &str, level: Option<i32>) -> Result<OutputCompression> {
+    Ok(match name {
+        "none" => OutputCompression::None,
+        "lzw" => OutputCompression::Lzw,
+        "packbits" => OutputCompression::PackBits,
+        "deflate" => {
+            let level = level.unwrap_or(6);
+            if !(1..=9).contains(&level) {
+                bail!("--level {level}: Deflate levels are 1 to 9");
+            }
+            OutputCompression::Deflate {
+                level: level as u32,
+            }
+        }
+        "zstd" => {
+            let level = level.unwrap_or(9);
+            if !(1..=22).contains(&level) {
+                bail!("--level {level}: ZSTD levels are 1 to 22");
+            }
+            OutputCompression::Zstd { level }
+        }
+        other => bail!("--compress {other}: use none, deflate, lzw, zstd or packbits"),
+    })
+}
+
+/// The file options from the command line; `info` is the input's description (bands are
+/// checked against it, numbered from 1).
+fn file_options(
+    c: &CommonArgs,
+    spec: &FilterSpec,
+    info: &despeckle_file::RasterInfo,
+) -> Result<FileOptions> {
+    let mut o = FileOptions::new(c.size);
+    o.border = registry::border_with_cval(&c.border, c.cval)?;
+    o.nodata = match c.nodata.as_deref().map(str::trim) {
+        None => Nodata::FromFile,
+        Some(t) if t.eq_ignore_ascii_case("none") => Nodata::None,
+        Some(t) => Nodata::Value(t.parse::<f64>().map_err(|_| {
+            anyhow!("invalid parameter `nodata`: `{t}` is not a number (or `none`)")
+        })?),
+    };
+    if c.threads == Some(0) {
+        bail!("invalid parameter `threads`: must be at least 1 (leave it out for all cores)");
+    }
+    o.threads = c.threads;
+    if !c.bands.is_empty() {
+        let mut bands = Vec::new();
+        for &b in &c.bands {
+            if b == 0 || b > info.bands {
+                bail!(
+                    "{}: band {b} out of range: the image has {} band(s), numbered from 1",
+                    c.input.display(),
+                    info.bands
+                );
+            }
+            bands.push(b - 1);
+        }
+        o.bands = Some(bands);
+    }
+    let domain = spec.value("domain").map(|v| v.to_string());
+    o.complex = match c.complex.as_deref().or(domain.as_deref()) {
+        Some("amplitude") => Some(ComplexMode::Amplitude),
+        _ => Some(ComplexMode::Intensity),
+    };
+    if let Some(name) = &c.compress {
+        o.compression = Some(parse_compression(name, c.level)?);
+    } else if c.level.is_some() {
+        // A level for the input's compression.
+        let like = match info.compression {
+            despeckle_file::Compression::Deflate => "deflate",
+            despeckle_file::Compression::Zstd => "zstd",
+            _ => bail!("--level needs --compress deflate or zstd"),
+        };
+        o.compression = Some(parse_compression(like, c.level)?);
+    }
+    o.float_predictor = match c.predictor.as_deref() {
+        None => None,
+        Some("none" | "1") => Some(false),
+        Some(_) => Some(true),
+    };
+    o.layout = match (&c.tiled, &c.strips) {
+        (Some(t), _) => Some(parse_tiles(t)?),
+        (None, Some(s)) => Some(parse_strips(s)?),
+        (None, None) => None,
+    };
+    o.bigtiff = match c.bigtiff.as_str() {
+        "yes" => BigTiff::Yes,
+        "no" => BigTiff::No,
+        _ => BigTiff::Auto,
+    };
+    o.dtype = match c.dtype.as_deref() {
+        Some("float64") => Some(OutputType::F64),
+        Some(_) => Some(OutputType::F32),
+        None => None,
+    };
+    o.quicklook = c.quicklook.clone();
+    o.overwrite = c.overwrite;
+    o.block_rows = c.block_rows;
+    Ok(o)
+}
+
+/// Removes unfinished outputs and exits on Ctrl-C (or SIGTERM).
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        despeckle_file::remove_unfinished_outputs();
+        eprintln!("\ndespeckle: interrupted; no output written");
+        std::process::exit(130);
+    });
+}
+
+/// `despeckle FILTER IN.tif OUT.tif [options]`.
+pub fn run_filter(name: &str, m: &ArgMatches) -> Result<()> {
+    let def = registry::find(name).expect("a registered filter");
+    let common = CommonArgs::from_arg_matches(m).map_err(|e| anyhow!("{e}"))?;
+    let spec = spec_from(def, m)?;
+    let info = Reader::open(&common.input)?.info().clone();
+    let mut opts = file_options(&common, &spec, &info)?;
+
+    let show = !common.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let bar = ProgressBar::with_draw_target(
+            Some((info.height * opts.bands.as_ref().map_or(info.bands, Vec::len)) as u64),
+            ProgressDrawTarget::stderr_with_hz(10),
+        );
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar.set_prefix(def.name);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let b = bar.clone();
+        opts.progress = Some(Arc::new(move |p: Progress| b.set_position(p.done)));
+        Some(bar)
+    } else {
+        None
+    };
+    install_interrupt_handler();
+    let result = filter_file_spec(&common.input, &common.output, &spec, &opts);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
+    if show {
+        eprintln!("{}", summary(&report, &common.input));
+    }
+    Ok(())
+}
+
+fn summary(r: &Report, input: &Path) -> String {
+    let mut s = format!(
+        "{} → {}: {} {} × {}, {} band{}, {}{}, {}",
+        input.display(),
+        r.output.display(),
+        r.filter,
+        r.width,
+        r.height,
+        r.bands.len(),
+        if r.bands.len() == 1 { "" } else { "s" },
+        match r.dtype {
+            OutputType::F32 => "float32",
+            OutputType::F64 => "float64",
+        },
+        match r.compression {
+            OutputCompression::None => String::new(),
+            c => format!(" {}", c.kind()),
+        },
+        match r.layout {
+            OutputLayout::Tiles { width, height } => format!("tiles {width}×{height}"),
+            OutputLayout::Strips { .. } => "strips".to_string(),
+        },
+    );
+    if r.bigtiff {
+        s.push_str(", BigTIFF");
+    }
+    if let Some(v) = r.nodata {
+        s.push_str(&format!(", no-data {v}"));
+    }
+    for e in &r.estimates {
+        s.push_str(&format!(
+            ", {} = {:.4} (band {})",
+            e.name,
+            e.value,
+            e.band + 1
+        ));
+    }
+    if let Some(c) = r.complex {
+        s.push_str(&format!(", complex read as {c:?}").to_lowercase());
+    }
+    s.push_str(&format!(", {:.1} s", r.seconds));
+    if let Some(q) = &r.quicklook {
+        s.push_str(&format!("; quick-look {}", q.display()));
+    }
+    s
+}
+
+/// `despeckle filters`: every filter, its parameters and defaults, from the registry.
+pub fn list_filters() -> Result<()> {
+    print_out(&filters_text())
+}
+
+fn param_line(p: &registry::ParamDef) -> String {
+    let value = match p.kind {
+        ParamKind::Choice(names) => names.join("|"),
+        k => k.placeholder(),
+    };
+    let head = format!("--{} {value}", long_name(p));
+    let default = p
+        .default
+        .map(|d| format!(" [default: {d}]"))
+        .unwrap_or_default();
+    if head.len() > 26 {
+        format!("    {head}\n    {:26}  {}{default}\n", "", p.help)
+    } else {
+        format!("    {head:26}  {}{default}\n", p.help)
+    }
+}
+
+fn filters_text() -> String {
+    let mut s = String::from("Filters: despeckle FILTER IN.tif OUT.tif [options]\n");
+    for def in FILTERS {
+        s.push_str(&format!("\n{}\n    {}\n", def.name, def.summary));
+        if def.params.is_empty() {
+            s.push_str("    (no parameters of its own)\n");
+        }
+        for p in def.params {
+            s.push_str(&param_line(p));
+        }
+    }
+    s.push_str("\nWindow options of every filter:\n");
+    for p in COMMON {
+        s.push_str(&param_line(p));
+    }
+    s.push_str(
+        "\nFile options of every filter: --band N, --complex, --compress, --level, --predictor, \
+         --tiled, --strips,\n--bigtiff, --dtype, --quicklook, --overwrite, --quiet \
+         (despeckle FILTER --help).\nDefinitions: docs/filters.md.\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_filter_is_listed_with_its_parameters() {
+        let text = filters_text();
+        for def in FILTERS {
+            assert!(text.contains(&format!("\n{}\n", def.name)), "{}", def.name);
+            for p in def.params {
+                assert!(text.contains(&format!("--{} ", long_name(p))), "{}", p.name);
+            }
+        }
+        for p in ["size", "border", "nodata", "threads", "cval"] {
+            assert!(text.contains(&format!("--{p} ")), "{p}");
+        }
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        for cmd in filter_subcommands() {
+            cmd.debug_assert();
+        }
+        assert_eq!(
+            parse_tiles("512,256").unwrap(),
+            OutputLayout::Tiles {
+                width: 512,
+                height: 256
+            }
+        );
+        assert!(parse_tiles("100").is_err());
+        assert!(parse_strips("0").is_err());
+        assert!(parse_compression("deflate", Some(12)).is_err());
+    }
+}

@@ -1,0 +1,725 @@
+//! Speckle filtering of GeoTIFF files of any size, file to file, with memory bounded by the
+//! image width: the library behind the `despeckle` command-line tool (and the Python
+//! package's `despeckle.filter_file`).
+//!
+//! [`filter_file`] connects a streaming [`Reader`] to the core's streaming driver
+//! ([`despeckle::filter_stream`]) and to a streaming [`Writer`]: reading (and decompressing, in
+//! parallel for compressed input), filtering and writing (compressing in parallel) overlap, and
+//! memory stays at `width × (window + a few strips or tile rows)` per band, never the height.
+//! The result equals the core's in-memory [`despeckle::filter`] bit for bit.
+//!
+//! The output keeps the size, georeferencing tags, GDAL metadata and no-data of the input
+//! (no-data from `GDAL_NODATA` unless overridden), its layout (strips or tiles) and
+//! compression unless told otherwise, and appears only when complete (temporary file renamed
+//! at the end; removed on any error or cancellation).
+//!
+//! ```no_run
+//! use despeckle::EnhancedLee;
+//! use despeckle_file::{FileOptions, filter_file};
+//!
+//! let filter = EnhancedLee::new(4.0)?.with_damping(1.0)?;
+//! let report = filter_file("scene.tif", "scene_el.tif", &filter, &FileOptions::new(7))?;
+//! println!("{} x {} in {:.1} s", report.width, report.height, report.seconds);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Filters by name (what the CLI and Python use), from the [`registry`]:
+//!
+//! ```no_run
+//! use despeckle_file::{FileOptions, filter_file, registry::FilterSpec};
+//! let mut spec = FilterSpec::new("enhanced_lee")?;
+//! spec.set("looks", 4.0)?;
+//! let filter = spec.build()?;
+//! filter_file("scene.tif", "scene_el.tif", &*filter, &FileOptions::new(7))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+pub mod quicklook;
+pub mod registry;
+mod stream;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use despeckle::{Border, Options};
+pub use despeckle_geotiff::{
+    BigTiff, ComplexMode, Compression, Layout, OutputCompression, OutputLayout, OutputType,
+    RasterInfo, Reader, SampleType, Writer,
+};
+use despeckle_geotiff::{Predictor, ReaderOptions, WriterOptions};
+
+pub use error::{Error, Result};
+pub use stream::FileFilter;
+
+use stream::{FirstError, Group, Pixel, Plan, RowObserver, Shared};
+
+/// Which no-data value to use.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Nodata {
+    /// The input's `GDAL_NODATA` value, if any (the default).
+    #[default]
+    FromFile,
+    /// No no-data value (NaN and ±∞ are still no-data), whatever the file says.
+    None,
+    /// This value (also written to the output's `GDAL_NODATA`).
+    Value(f64),
+}
+
+/// Progress of [`filter_file`]: rows written so far, over all bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Rows written (summed over the bands).
+    pub done: u64,
+    /// Rows to write: height × bands.
+    pub total: u64,
+}
+
+/// A progress callback (called from the thread that calls [`filter_file`], after each piece
+/// of output, a few MiB at a time).
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Options of [`filter_file`]: the window options of the core, which bands, and the output
+/// format.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct FileOptions {
+    /// Window side (odd, ≥ 3). Default 7.
+    pub size: usize,
+    /// Border mode. Default `reflect`.
+    pub border: Border,
+    /// No-data value. Default: the input's `GDAL_NODATA`.
+    pub nodata: Nodata,
+    /// Worker threads (filtering, decompression, compression); `None`: all cores.
+    pub threads: Option<usize>,
+    /// Input bands to filter, 0-based, in output order; `None`: all.
+    pub bands: Option<Vec<usize>>,
+    /// How complex input samples become real values; `None` makes complex input an error.
+    pub complex: Option<ComplexMode>,
+    /// Output sample type; `None`: float64 for float64 input, float32 otherwise.
+    pub dtype: Option<OutputType>,
+    /// Output compression; `None`: the input's (Deflate level 6, ZSTD level 9).
+    pub compression: Option<OutputCompression>,
+    /// Floating-point predictor (TIFF predictor 3) with compression; `None`: when the input
+    /// uses a predictor.
+    pub float_predictor: Option<bool>,
+    /// Output strips or tiles; `None`: tiles of the input's size for tiled input (256 × 256 if
+    /// that is not a multiple of 16), strips of about 512 KiB otherwise.
+    pub layout: Option<OutputLayout>,
+    /// Classic TIFF or BigTIFF. Default: BigTIFF when the output could pass 4 GiB.
+    pub bigtiff: BigTiff,
+    /// Replace an existing output (and quick-look). Default: refuse.
+    pub overwrite: bool,
+    /// Also write a quick-look PNG of the (first) output band here.
+    pub quicklook: Option<PathBuf>,
+    /// Longest side of the quick-look in pixels. Default 1024.
+    pub quicklook_side: usize,
+    /// Rows per block of the core's streaming driver (`None`: about 16 MiB); the result does
+    /// not depend on it.
+    pub block_rows: Option<usize>,
+    /// Called as output rows are written.
+    pub progress: Option<ProgressFn>,
+    /// Set it to `true` (from another thread, a signal handler, ...) to stop: `filter_file`
+    /// then returns [`Error::Cancelled`] and leaves no output.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl fmt::Debug for FileOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileOptions")
+            .field("size", &self.size)
+            .field("border", &self.border)
+            .field("nodata", &self.nodata)
+            .field("threads", &self.threads)
+            .field("bands", &self.bands)
+            .field("complex", &self.complex)
+            .field("dtype", &self.dtype)
+            .field("compression", &self.compression)
+            .field("float_predictor", &self.float_predictor)
+            .field("layout", &self.layout)
+            .field("bigtiff", &self.bigtiff)
+            .field("overwrite", &self.overwrite)
+            .field("quicklook", &self.quicklook)
+            .field("block_rows", &self.block_rows)
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        FileOptions::new(7)
+    }
+}
+
+impl FileOptions {
+    /// Every default, with a `size × size` window.
+    pub fn new(size: usize) -> FileOptions {
+        FileOptions {
+            size,
+            border: Border::Reflect,
+            nodata: Nodata::FromFile,
+            threads: None,
+            bands: None,
+            complex: None,
+            dtype: None,
+            compression: None,
+            float_predictor: None,
+            layout: None,
+            bigtiff: BigTiff::Auto,
+            overwrite: false,
+            quicklook: None,
+            quicklook_side: 1024,
+            block_rows: None,
+            progress: None,
+            cancel: None,
+        }
+    }
+}
+
+/// What [`filter_file`] did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The filter's name.
+    pub filter: &'static str,
+    /// The values estimated for `auto` parameters, per band.
+    pub estimates: Vec<Estimated>,
+    /// The output file.
+    pub output: PathBuf,
+    /// Image width.
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
+    /// The input bands filtered (0-based), in output order.
+    pub bands: Vec<usize>,
+    /// The input's sample type.
+    pub input_type: SampleType,
+    /// How complex input was read (`None` for real input).
+    pub complex: Option<ComplexMode>,
+    /// The no-data value used (and written), if any.
+    pub nodata: Option<f64>,
+    /// The output's sample type.
+    pub dtype: OutputType,
+    /// The output's compression.
+    pub compression: OutputCompression,
+    /// The output's layout.
+    pub layout: OutputLayout,
+    /// Whether the output is a BigTIFF.
+    pub bigtiff: bool,
+    /// The quick-look written, if any.
+    pub quicklook: Option<PathBuf>,
+    /// Wall time of the whole call, in seconds.
+    pub seconds: f64,
+}
+
+/// Input rows per block of the core's streaming driver (its default is 16 MiB; half that
+/// halves the rows in flight at the same speed).
+const BLOCK_BYTES: usize = 8 << 20;
+/// Least bytes of a batch read from the file (whole strips or tile rows).
+const BATCH_BYTES: usize = 2 << 20;
+/// Most bytes of one piece of output handed to the writer.
+const PIECE_BYTES: usize = 2 << 20;
+/// Bytes of queued batches that decide how many reader threads decompress in parallel.
+const READ_BUDGET: usize = 16 << 20;
+
+/// Temporary quick-look files, removed by [`remove_unfinished_outputs`].
+static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn register_temp(p: &Path) {
+    TEMPS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(p.to_path_buf());
+}
+
+fn unregister_temp(p: &Path) {
+    TEMPS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|q| q != p);
+}
+
+/// Removes the temporary files of every unfinished output of this process (GeoTIFFs and
+/// quick-looks), for a Ctrl-C handler that exits without running destructors. Returns how many
+/// were removed.
+pub fn remove_unfinished_outputs() -> usize {
+    let mut n = despeckle_geotiff::remove_unfinished_outputs();
+    for p in TEMPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        if std::fs::remove_file(p).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The output layout "like the input".
+fn layout_like(info: &RasterInfo) -> OutputLayout {
+    match info.layout {
+        Layout::Tiles { width, height }
+            if width % 16 == 0 && height % 16 == 0 && width * height <= 1 << 22 =>
+        {
+            OutputLayout::Tiles { width, height }
+        }
+        Layout::Tiles { .. } => OutputLayout::TILED,
+        Layout::Strips { .. } => OutputLayout::Strips {
+            rows_per_strip: None,
+        },
+    }
+}
+
+/// The output compression "like the input".
+fn compression_like(info: &RasterInfo) -> OutputCompression {
+    match info.compression {
+        Compression::Lzw => OutputCompression::Lzw,
+        Compression::Deflate => OutputCompression::Deflate { level: 6 },
+        Compression::Zstd => OutputCompression::Zstd { level: 9 },
+        Compression::PackBits => OutputCompression::PackBits,
+        _ => OutputCompression::None,
+    }
+}
+
+/// Filters the bands of the GeoTIFF `src` with `filter` and writes them to the GeoTIFF `dst`,
+/// streaming: see the [crate documentation](crate).
+///
+/// Checks everything it can before creating the output (parameters, bands, complex mode,
+/// folders, existing files); on any error or cancellation no output (nor quick-look) is left.
+pub fn filter_file(
+    src: impl AsRef<Path>,
+    dst: impl AsRef<Path>,
+    filter: &dyn FileFilter,
+    opts: &FileOptions,
+) -> Result<Report> {
+    run(src.as_ref(), dst.as_ref(), How::Filter(filter), opts)
+}
+
+/// [`filter_file`] with a filter chosen by name ([`registry::FilterSpec`]), the form the CLI
+/// and the Python package use. Parameters given as `auto` (`looks`, Lee Sigma's `z98`) are
+/// estimated from each band before it is filtered ([`despeckle::estimate`]: extra passes over
+/// the band, same bounded memory) and reported in [`Report::estimates`].
+pub fn filter_file_spec(
+    src: impl AsRef<Path>,
+    dst: impl AsRef<Path>,
+    spec: &registry::FilterSpec,
+    opts: &FileOptions,
+) -> Result<Report> {
+    run(src.as_ref(), dst.as_ref(), How::Spec(spec), opts)
+}
+
+/// The filter of a run: one for every band, or built per band from a spec.
+enum How<'a> {
+    Filter(&'a dyn FileFilter),
+    Spec(&'a registry::FilterSpec),
+}
+
+/// One value estimated for an `auto` parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimated {
+    /// The input band (0-based).
+    pub band: usize,
+    /// The parameter (`looks`, `z98`).
+    pub name: &'static str,
+    /// The value used.
+    pub value: f64,
+}
+
+/// Computes an image-wide estimate over one band of the file.
+fn estimate_band<T: Pixel>(
+    reader: &mut Reader,
+    band: usize,
+    what: registry::Estimate,
+    nodata: Option<f64>,
+    domain: despeckle::Domain,
+    cancel: Option<&AtomicBool>,
+    path: &Path,
+) -> Result<f64> {
+    let mut source = stream::FileBand {
+        reader,
+        band,
+        error: None,
+        cancel,
+    };
+    let result = match what {
+        registry::Estimate::Enl => {
+            despeckle::estimate::enl::<T>(&mut source, nodata, domain).map(|e| Some(e.enl))
+        }
+        registry::Estimate::Quantile(q) => {
+            despeckle::estimate::quantile::<T>(&mut source, q, nodata)
+        }
+    };
+    if let Some(e) = source.error {
+        return Err(e.into());
+    }
+    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(Error::Cancelled {
+            path: path.to_path_buf(),
+        });
+    }
+    let detail = |why: String| Error::Invalid {
+        path: path.to_path_buf(),
+        detail: format!("band {}: cannot estimate {what}: {why}", band + 1),
+    };
+    match result {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(detail("the band has no valid pixel".into())),
+        Err(e) => Err(detail(e.to_string())),
+    }
+}
+
+fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Report> {
+    let t0 = Instant::now();
+    let mut core = Options::new(opts.size)?
+        .with_border(opts.border)
+        .with_threads(opts.threads);
+    core.validate()?;
+
+    let reader_opts = {
+        let mut o = ReaderOptions::default();
+        o.complex = opts.complex;
+        o
+    };
+    let mut reader = Reader::open_with(src, reader_opts.clone())?;
+    let info = reader.info().clone();
+    if info.sample_type.is_complex() && opts.complex.is_none() {
+        return Err(despeckle_geotiff::Error::ComplexModeRequired {
+            path: src.to_path_buf(),
+            sample_type: info.sample_type,
+        }
+        .into());
+    }
+    let bands: Vec<usize> = match &opts.bands {
+        Some(b) if b.is_empty() => {
+            return Err(Error::Invalid {
+                path: src.to_path_buf(),
+                detail: "no band selected".into(),
+            });
+        }
+        Some(b) => b.clone(),
+        None => (0..info.bands).collect(),
+    };
+    if let Some(&band) = bands.iter().find(|&&b| b >= info.bands) {
+        return Err(despeckle_geotiff::Error::BandOutOfRange {
+            path: src.to_path_buf(),
+            band,
+            bands: info.bands,
+        }
+        .into());
+    }
+
+    // No-data: the file's value is the stored one; complex data are converted first.
+    let nodata = match opts.nodata {
+        // A complex no-data value v (real part; GDAL's convention) reads as v² or |v|.
+        Nodata::FromFile => {
+            info.nodata
+                .map(|v| match (info.sample_type.is_complex(), opts.complex) {
+                    (true, Some(ComplexMode::Amplitude)) => v.abs(),
+                    (true, _) => v * v,
+                    (false, _) => v,
+                })
+        }
+        Nodata::None => None,
+        Nodata::Value(v) => Some(v),
+    };
+    // NaN and ±∞ are always no-data for the core; they are still written to GDAL_NODATA.
+    core = core.with_nodata(nodata.filter(|v| v.is_finite()));
+    core.validate()?;
+
+    let dtype = opts
+        .dtype
+        .unwrap_or(if info.sample_type == SampleType::F64 {
+            OutputType::F64
+        } else {
+            OutputType::F32
+        });
+    // The filter of each band: `auto` parameters are estimated from the band first.
+    let mut built: Vec<Box<dyn FileFilter>> = Vec::new();
+    let mut estimates = Vec::new();
+    let name = match how {
+        How::Filter(f) => f.name(),
+        How::Spec(spec) => spec.def().name,
+    };
+    if let How::Spec(spec) = how {
+        let autos = spec.estimates();
+        if autos.is_empty() {
+            built.push(spec.build()?);
+        } else {
+            // Check the other parameters before the passes over the file.
+            let mut probe = spec.clone();
+            for &(param, what) in &autos {
+                probe.set(
+                    param,
+                    match what {
+                        registry::Estimate::Enl => 1.0,
+                        registry::Estimate::Quantile(_) => f64::INFINITY,
+                    },
+                )?;
+            }
+            probe.build()?;
+            let domain = match spec.value("domain") {
+                Some(registry::Value::Text(t)) => t.parse()?,
+                _ => despeckle::Domain::Intensity,
+            };
+            for &band in &bands {
+                let mut per_band = spec.clone();
+                for &(param, what) in &autos {
+                    let value = match dtype {
+                        OutputType::F32 => estimate_band::<f32>(
+                            &mut reader,
+                            band,
+                            what,
+                            core.nodata(),
+                            domain,
+                            opts.cancel.as_deref(),
+                            src,
+                        )?,
+                        OutputType::F64 => estimate_band::<f64>(
+                            &mut reader,
+                            band,
+                            what,
+                            core.nodata(),
+                            domain,
+                            opts.cancel.as_deref(),
+                            src,
+                        )?,
+                    };
+                    per_band.set(param, value)?;
+                    estimates.push(Estimated {
+                        band,
+                        name: param,
+                        value,
+                    });
+                }
+                built.push(per_band.build()?);
+            }
+        }
+    }
+    let filters: Vec<&dyn FileFilter> = match how {
+        How::Filter(f) => vec![f; bands.len()],
+        How::Spec(_) if built.len() == 1 => vec![&*built[0]; bands.len()],
+        How::Spec(_) => built.iter().map(|f| &**f).collect(),
+    };
+    for f in &filters {
+        f.check_options(&core)?;
+    }
+
+    let compression = opts.compression.unwrap_or_else(|| compression_like(&info));
+    let layout = opts.layout.unwrap_or_else(|| layout_like(&info));
+    let mut wopts = WriterOptions::like(&info);
+    wopts.bands = bands.len();
+    wopts.sample_type = dtype;
+    wopts.compression = compression;
+    wopts.float_predictor = compression != OutputCompression::None
+        && opts
+            .float_predictor
+            .unwrap_or(info.predictor != Predictor::None);
+    wopts.layout = layout;
+    wopts.bigtiff = opts.bigtiff;
+    wopts.nodata = nodata;
+    wopts.overwrite = opts.overwrite;
+    wopts.threads = opts.threads.unwrap_or(0);
+
+    check_output_is_not_input(src, dst)?;
+    if let Some(q) = &opts.quicklook {
+        check_quicklook(q, dst, opts.overwrite)?;
+    }
+    let mut writer = Writer::create(dst, wopts)?;
+    let bigtiff = writer.is_bigtiff();
+
+    let cores = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pixel_bytes = match dtype {
+        OutputType::F32 => 4,
+        OutputType::F64 => 8,
+    };
+    let row_bytes = (info.width * pixel_bytes).max(1);
+    let block_h = reader.block_height().max(1);
+    // Batches of whole strips / tile rows, about BATCH_BYTES or more.
+    let batch_rows = block_h * BATCH_BYTES.div_ceil(row_bytes).div_ceil(block_h).max(1);
+    // The core driver's blocks: about BLOCK_BYTES, enough rows for every worker.
+    let refresh = despeckle::engine::REFRESH_ROWS;
+    let block_rows = opts
+        .block_rows
+        .unwrap_or_else(|| BLOCK_BYTES.div_ceil(row_bytes).max(2 * refresh * cores))
+        .max(1)
+        .div_ceil(refresh)
+        * refresh;
+    // Decompression in parallel, as far as the memory budget of the queued batches allows
+    // (each reader also holds its decoded strip or tile row).
+    let readers = if info.compression == Compression::None {
+        1
+    } else {
+        let batch_bytes = batch_rows * row_bytes;
+        cores.clamp(1, 4).min((READ_BUDGET / batch_bytes).max(1))
+    };
+    let piece_rows = PIECE_BYTES.div_ceil(row_bytes).max(1);
+    // Enough in flight that a whole block is ready when the filter asks for it (the readers
+    // fill the next batches meanwhile), and a whole block of output can be handed over while
+    // the writer is busy: the stages overlap.
+    let batches_per_block = block_rows.div_ceil(batch_rows).max(1);
+    let plan = Plan {
+        src_path: src,
+        reader_opts,
+        readers,
+        batch_rows,
+        batch_depth: batches_per_block.div_ceil(readers).max(1),
+        piece_rows,
+        out_depth: block_rows.div_ceil(piece_rows) + 1,
+        opts: core,
+        block_rows: Some(block_rows),
+    };
+    // Pixel-interleaved bands are decoded together: filter them in the same pass (up to four
+    // at a time); band-interleaved ones one after the other.
+    let per_pass = if info.planar { 1 } else { 4 };
+
+    let errors = FirstError::default();
+    let shared = Shared {
+        errors: &errors,
+        cancel: opts.cancel.as_deref(),
+        output: dst,
+    };
+    let mut quicklook = opts
+        .quicklook
+        .as_ref()
+        .map(|_| quicklook::QuickLook::new(info.width, info.height, opts.quicklook_side, nodata));
+    let total = (info.height * bands.len()) as u64;
+    let mut done = 0u64;
+    for (p, chunk) in bands.chunks(per_pass).enumerate() {
+        let out_bands: Vec<usize> = (p * per_pass..p * per_pass + chunk.len()).collect();
+        let group_filters = &filters[p * per_pass..p * per_pass + chunk.len()];
+        let group = Group {
+            bands: chunk,
+            out_bands: &out_bands,
+        };
+        let mut observer = Observer {
+            width: info.width,
+            quicklook: if p == 0 { quicklook.as_mut() } else { None },
+            progress: opts.progress.as_deref(),
+            done: &mut done,
+            total,
+        };
+        macro_rules! run {
+            ($t:ty) => {
+                stream::run_group::<$t>(
+                    group_filters,
+                    &mut reader,
+                    &mut writer,
+                    &group,
+                    &plan,
+                    &shared,
+                    &mut observer,
+                )
+            };
+        }
+        match dtype {
+            OutputType::F32 => run!(f32),
+            OutputType::F64 => run!(f64),
+        }
+        if let Some(e) = errors.take() {
+            return Err(e);
+        }
+    }
+
+    let pending_png = match (&quicklook, &opts.quicklook) {
+        (Some(q), Some(path)) => Some(q.write_pending(path).map_err(|e| Error::QuickLook {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?),
+        _ => None,
+    };
+    writer.finish()?;
+    if let (Some(png), Some(path)) = (pending_png, &opts.quicklook) {
+        png.persist(path).map_err(|e| Error::QuickLook {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(Report {
+        filter: name,
+        estimates,
+        output: dst.to_path_buf(),
+        width: info.width,
+        height: info.height,
+        bands,
+        input_type: info.sample_type,
+        complex: opts.complex.filter(|_| info.sample_type.is_complex()),
+        nodata,
+        dtype,
+        compression,
+        layout,
+        bigtiff,
+        quicklook: opts.quicklook.clone(),
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Refuses to write the output over the input (the reader still needs it).
+fn check_output_is_not_input(src: &Path, dst: &Path) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (src.canonicalize(), dst.canonicalize())
+        && a == b
+    {
+        return Err(Error::Invalid {
+            path: dst.to_path_buf(),
+            detail: "the output is the input file; choose another output name".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks the quick-look's folder and name before any work.
+fn check_quicklook(png: &Path, dst: &Path, overwrite: bool) -> Result<()> {
+    let bad = |detail: String| Error::QuickLook {
+        path: png.to_path_buf(),
+        detail,
+    };
+    let dir = match png.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad(format!("folder {} does not exist", dir.display())));
+    }
+    if png.is_dir() {
+        return Err(bad("it is a folder".into()));
+    }
+    if !overwrite && png.exists() {
+        return Err(bad(
+            "already exists (allow overwriting to replace it)".into()
+        ));
+    }
+    if png == dst {
+        return Err(bad("the quick-look and the output are the same file".into()));
+    }
+    Ok(())
+}
+
+/// Progress and quick-look, fed by the writer loop.
+struct Observer<'a> {
+    width: usize,
+    quicklook: Option<&'a mut quicklook::QuickLook>,
+    progress: Option<&'a (dyn Fn(Progress) + Send + Sync)>,
+    done: &'a mut u64,
+    total: u64,
+}
+
+impl<T: Pixel> RowObserver<T> for Observer<'_> {
+    fn rows(&mut self, g: usize, data: &[T]) {
+        if g == 0
+            && let Some(q) = self.quicklook.as_deref_mut()
+        {
+            q.add_rows(data.iter().map(|v| v.as_f64()));
+        }
+        *self.done += (data.len() / self.width.max(1)) as u64;
+        if let Some(p) = self.progress {
+            p(Progress {
+                done: *self.done,
+                total: self.total,
+            });
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Quick-look PNG of an image streamed row by row, without holding the image.
+//!
+//! Rows are block-averaged on the fly (in the linear domain, no-data left out) to at most
+//! `max_side` pixels on the long side; at the end the small image is shown in dB with a 2–98 %
+//! percentile stretch found from a histogram (no sort), no-data pixels transparent.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A streaming block-average downsampler and PNG writer.
+#[derive(Debug, Clone)]
+pub struct QuickLook {
+    width: usize,
+    height: usize,
+    factor: usize,
+    out_w: usize,
+    out_h: usize,
+    nodata: Option<f64>,
+    sum: Vec<f64>,
+    count: Vec<u32>,
+    /// Position of the next value.
+    next_row: usize,
+    next_col: usize,
+}
+
+/// Lower and upper percentiles of the dB stretch.
+const STRETCH: (f64, f64) = (2.0, 98.0);
+/// Histogram bins used to find the percentiles.
+const BINS: usize = 1 << 14;
+
+impl QuickLook {
+    /// A quick-look of a `width × height` image, at most `max_side` pixels on its long side;
+    /// pixels equal to `nodata` (and NaN, ±∞, values ≤ 0, which have no dB value) are left
+    /// out.
+    pub fn new(width: usize, height: usize, max_side: usize, nodata: Option<f64>) -> QuickLook {
+        let factor = width.max(height).div_ceil(max_side.max(1)).max(1);
+        let (out_w, out_h) = (width.div_ceil(factor), height.div_ceil(factor));
+        QuickLook {
+            width,
+            height,
+            factor,
+            out_w,
+            out_h,
+            nodata,
+            sum: vec![0.0; out_w * out_h],
+            count: vec![0; out_w * out_h],
+            next_row: 0,
+            next_col: 0,
+        }
+    }
+
+    /// The quick-look's size `(width, height)`.
+    pub fn size(&self) -> (usize, usize) {
+        (self.out_w, self.out_h)
+    }
+
+    /// Adds the next rows (top to bottom, `width` values each).
+    pub fn add_rows(&mut self, rows: impl IntoIterator<Item = f64>) {
+        let mut x = self.next_col;
+        let mut base = (self.next_row / self.factor) * self.out_w;
+        for v in rows {
+            if self.next_row >= self.height {
+                break;
+            }
+            let keep = v.is_finite() && v > 0.0 && self.nodata != Some(v);
+            if keep {
+                let i = base + x / self.factor;
+                self.sum[i] += v;
+                self.count[i] += 1;
+            }
+            x += 1;
+            if x == self.width {
+                x = 0;
+                self.next_row += 1;
+                base = (self.next_row / self.factor) * self.out_w;
+            }
+        }
+        self.next_col = x;
+    }
+
+    /// The block means (NaN where a block has no valid pixel).
+    fn means(&self) -> Vec<f64> {
+        self.sum
+            .iter()
+            .zip(&self.count)
+            .map(|(&s, &n)| if n > 0 { s / n as f64 } else { f64::NAN })
+            .collect()
+    }
+
+    /// The dB range `(lo, hi)` at the 2 % and 98 % percentiles of the block means, from a
+    /// histogram; `None` when no block has a valid pixel.
+    pub fn stretch(&self) -> Option<(f64, f64)> {
+        let db: Vec<f64> = self
+            .means()
+            .into_iter()
+            .filter(|m| m.is_finite())
+            .map(|m| 10.0 * m.log10())
+            .collect();
+        percentiles(&db, STRETCH)
+    }
+
+    /// The grey levels (and alpha: 0 where no-data) of the quick-look, row-major.
+    pub fn grey_alpha(&self) -> (Vec<u8>, Vec<u8>) {
+        let (lo, hi) = self.stretch().unwrap_or((0.0, 1.0));
+        let span = (hi - lo).max(1e-9);
+        let means = self.means();
+        let grey = means
+            .iter()
+            .map(|&m| {
+                if m.is_finite() {
+                    (((10.0 * m.log10() - lo) / span).clamp(0.0, 1.0) * 255.0).round() as u8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let alpha = means
+            .iter()
+            .map(|m| if m.is_finite() { 255 } else { 0 })
+            .collect();
+        (grey, alpha)
+    }
+
+    /// Encodes the quick-look as PNG (grey, or grey + alpha when some block is no-data).
+    pub fn encode_png(&self, out: impl Write) -> Result<(), png::EncodingError> {
+        let (grey, alpha) = self.grey_alpha();
+        let transparent = alpha.contains(&0);
+        let mut enc = png::Encoder::new(out, self.out_w as u32, self.out_h as u32);
+        enc.set_depth(png::BitDepth::Eight);
+        let data = if transparent {
+            enc.set_color(png::ColorType::GrayscaleAlpha);
+            grey.iter()
+                .zip(&alpha)
+                .flat_map(|(&g, &a)| [g, a])
+                .collect()
+        } else {
+            enc.set_color(png::ColorType::Grayscale);
+            grey
+        };
+        let mut w = enc.write_header()?;
+        w.write_image_data(&data)?;
+        w.finish()
+    }
+
+    /// Writes the PNG to a temporary file beside `path`, to be moved onto it by
+    /// [`PendingPng::persist`] (dropping it removes the temporary file).
+    pub fn write_pending(&self, path: &Path) -> std::io::Result<PendingPng> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "quicklook.png".into());
+        let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let pending = PendingPng {
+            temp: temp.clone(),
+            done: false,
+        };
+        crate::register_temp(&temp);
+        let file = std::fs::File::create(&temp)?;
+        let mut w = std::io::BufWriter::new(file);
+        self.encode_png(&mut w).map_err(std::io::Error::other)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(pending)
+    }
+}
+
+/// A quick-look written under a temporary name, waiting to be renamed into place.
+#[derive(Debug)]
+pub struct PendingPng {
+    temp: PathBuf,
+    done: bool,
+}
+
+impl PendingPng {
+    /// Renames the temporary file onto `path`.
+    pub fn persist(mut self, path: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.temp, path)?;
+        self.done = true;
+        crate::unregister_temp(&self.temp);
+        Ok(())
+    }
+}
+
+impl Drop for PendingPng {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+            crate::unregister_temp(&self.temp);
+        }
+    }
+}
+
+/// The `(lo, hi)` percentiles of `values` from a histogram of [`BINS`] bins between their
+/// minimum and maximum (exact to a bin width; no sort).
+fn percentiles(values: &[f64], (plo, phi): (f64, f64)) -> Option<(f64, f64)> {
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &v in values {
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if values.is_empty() {
+        return None;
+    }
+    if max <= min {
+        return Some((min, min + 1.0));
+    }
+    let scale = (BINS - 1) as f64 / (max - min);
+    let mut hist = vec![0u64; BINS];
+    for &v in values {
+        hist[((v - min) * scale) as usize] += 1;
+    }
+    let n = values.len() as f64;
+    let at = |p: f64| {
+        let want = (p / 100.0 * n).ceil().max(1.0) as u64;
+        let mut acc = 0;
+        for (i, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc >= want {
+                return min + (i as f64 + 0.5) / scale;
+            }
+        }
+        max
+    };
+    Some((at(plo), at(phi)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_means_and_size() {
+        let (w, h) = (10, 7);
+        let mut q = QuickLook::new(w, h, 4, Some(-1.0));
+        assert_eq!(q.factor, 3);
+        assert_eq!(q.size(), (4, 3));
+        let img: Vec<f64> = (0..w * h)
+            .map(|i| if i == 0 { -1.0 } else { (i % w + 1) as f64 })
+            .collect();
+        // In pieces that do not follow row boundaries.
+        q.add_rows(img[..13].iter().copied());
+        q.add_rows(img[13..].iter().copied());
+        let m = q.means();
+        // Block (0,0): columns 0..3 of rows 0..3, pixel (0,0) is no-data.
+        assert_eq!(
+            m[0],
+            (2.0 + 3.0 + 3.0 * (1.0 + 2.0 + 3.0) - 1.0 - 2.0 - 3.0) / 8.0
+        );
+        // Last column block: column 9 only.
+        assert_eq!(m[3], 10.0);
+        assert_eq!(
+            q.count.iter().map(|&c| c as usize).sum::<usize>(),
+            w * h - 1
+        );
+    }
+
+    #[test]
+    fn histogram_percentiles_match_sorted_ones() {
+        let v: Vec<f64> = (0..10_000).map(|i| ((i * 7919) % 10_000) as f64).collect();
+        let (lo, hi) = percentiles(&v, (2.0, 98.0)).unwrap();
+        assert!((lo - 199.0).abs() < 1.0, "{lo}");
+        assert!((hi - 9799.0).abs() < 1.0, "{hi}");
+        assert_eq!(percentiles(&[], (2.0, 98.0)), None);
+        assert_eq!(percentiles(&[3.0, 3.0], (2.0, 98.0)), Some((3.0, 4.0)));
+    }
+
+    #[test]
+    fn png_has_transparency_only_with_nodata() {
+        let mut q = QuickLook::new(4, 4, 1024, None);
+        q.add_rows((0..16).map(|i| if i < 4 { f64::NAN } else { i as f64 }));
+        let mut buf = Vec::new();
+        q.encode_png(&mut buf).unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(buf));
+        let reader = dec.read_info().unwrap();
+        assert_eq!(reader.info().color_type, png::ColorType::GrayscaleAlpha);
+        let (g, a) = q.grey_alpha();
+        assert_eq!(&a[..4], &[0; 4]);
+        assert_eq!(g[4..].iter().min(), Some(&0));
+        assert_eq!(g[4..].iter().max(), Some(&255));
+    }
+}

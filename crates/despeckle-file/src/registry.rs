@@ -1,0 +1,746 @@
+//! The table of filters: names, parameters, defaults, and how to build each filter.
+//!
+//! The command-line tool makes one subcommand per entry of [`FILTERS`] (with one `--NAME`
+//! option per parameter), `despeckle filters` prints the table, and the Python package's
+//! `filter_file` looks filters up by name in it. Adding a filter of the core crate is one
+//! [`FilterDef`] entry: its name, a one-line summary, its parameters (most are shared
+//! constants such as [`LOOKS`] or [`DDOF`]) and a `build` function from the parameter values to
+//! the filter.
+//!
+//! ```
+//! use despeckle_file::registry::FilterSpec;
+//! let mut spec = FilterSpec::new("enhanced_lee")?; // `-` or `_`, any case
+//! spec.set("looks", 4.0)?.set("domain", "amplitude")?;
+//! let filter = spec.build()?;
+//! assert_eq!(filter.name(), "enhanced-lee");
+//! # Ok::<(), despeckle::Error>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use despeckle::{
+    Distance, Domain, EnhancedFrost, EnhancedLee, Error, Frost, GammaMap, Idan, Kuan, Lee,
+    LeeSigma, LocalStats, Mean, Median, RefinedLee, Result, Statistic,
+};
+
+use crate::stream::FileFilter;
+
+/// An image-wide value that a parameter given as `auto` is estimated as, from each band of
+/// the input, before filtering ([`despeckle::estimate`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimate {
+    /// The equivalent number of looks ([`despeckle::estimate::enl`], in the filter's
+    /// `domain`).
+    Enl,
+    /// A quantile of the valid pixels ([`despeckle::estimate::quantile`]), e.g. 0.98.
+    Quantile(f64),
+}
+
+impl fmt::Display for Estimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Estimate::Enl => f.write_str("the equivalent number of looks of the band"),
+            Estimate::Quantile(q) => write!(f, "the {}th percentile of the band", q * 100.0),
+        }
+    }
+}
+
+/// The kind of value a parameter takes (for help texts and checks of the value's form; the
+/// filter's constructor checks its range).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamKind {
+    /// A real number (`nan`/`inf` are read as numbers and then refused by the filter).
+    Float,
+    /// A real number, or `auto`: estimated from each band of the input file.
+    Estimated(Estimate),
+    /// A whole number.
+    Int,
+    /// One of a fixed set of names.
+    Choice(&'static [&'static str]),
+}
+
+impl ParamKind {
+    /// A placeholder for help texts (`L`, `N`, `intensity|amplitude`).
+    pub fn placeholder(&self) -> String {
+        match self {
+            ParamKind::Float => "X".into(),
+            ParamKind::Estimated(_) => "X|auto".into(),
+            ParamKind::Int => "N".into(),
+            ParamKind::Choice(names) => names.join("|"),
+        }
+    }
+}
+
+/// One parameter of a filter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamDef {
+    /// The name: the CLI option `--NAME` and the Python keyword argument.
+    pub name: &'static str,
+    /// What kind of value it takes.
+    pub kind: ParamKind,
+    /// The default value as text; `None`: unset unless given (an optional parameter).
+    pub default: Option<&'static str>,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+/// Number of looks `L` of the data (> 0, need not be an integer).
+pub const LOOKS: ParamDef = ParamDef {
+    name: "looks",
+    kind: ParamKind::Estimated(Estimate::Enl),
+    default: Some("4"),
+    help: "equivalent number of looks L of the data (> 0, need not be an integer; auto: \
+           estimated from each band's homogeneous areas)",
+};
+/// Damping factor of Enhanced Lee and Enhanced Frost.
+pub const DAMPING: ParamDef = ParamDef {
+    name: "damping",
+    kind: ParamKind::Float,
+    default: Some("1"),
+    help: "damping factor D ≥ 0 (larger keeps more detail near edges)",
+};
+/// Intensity or amplitude data (selects the speckle coefficient of variation `Cu`).
+pub const DOMAIN: ParamDef = ParamDef {
+    name: "domain",
+    kind: ParamKind::Choice(&["intensity", "amplitude"]),
+    default: Some("intensity"),
+    help: "whether pixel values are intensities (power) or amplitudes; sets Cu",
+};
+/// Upper heterogeneity threshold `Cmax` of Enhanced Lee.
+pub const CMAX: ParamDef = ParamDef {
+    name: "cmax",
+    kind: ParamKind::Float,
+    default: None,
+    help: "upper threshold Cmax of Ci (default √(1 + 2/L); must exceed Cu)",
+};
+/// Variance convention.
+pub const DDOF: ParamDef = ParamDef {
+    name: "ddof",
+    kind: ParamKind::Int,
+    default: Some("0"),
+    help: "variance convention: 0 population (n), 1 sample (n − 1, as SNAP and OTB)",
+};
+/// An optional number of looks (unset: the filter estimates the noise locally).
+pub const LOOKS_OPTIONAL: ParamDef = ParamDef {
+    name: "looks",
+    kind: ParamKind::Estimated(Estimate::Enl),
+    default: None,
+    help: "number of looks L (auto: estimated from each band; default: the noise level is \
+           estimated in each window, as ESA SNAP)",
+};
+/// Damping factor `K` of Frost (ESA SNAP's default 2; OTB's `deramp`).
+pub const FROST_DAMPING: ParamDef = ParamDef {
+    name: "damping",
+    kind: ParamKind::Float,
+    default: Some("2"),
+    help: "damping factor K ≥ 0 of the exponential weights (ESA SNAP: 2; OTB's deramp: 0.1)",
+};
+/// Damping factor `K` of Enhanced Frost (PCI Geomatica's default 1).
+pub const ENHANCED_FROST_DAMPING: ParamDef = ParamDef {
+    name: "damping",
+    kind: ParamKind::Float,
+    default: Some("1"),
+    help: "damping factor K ≥ 0 of the exponential weights",
+};
+/// Distance from the window centre used by the Frost filters.
+pub const DISTANCE: ParamDef = ParamDef {
+    name: "distance",
+    kind: ParamKind::Choice(&["euclidean", "chebyshev"]),
+    default: Some("euclidean"),
+    help: "distance to the window centre: euclidean (Frost et al., OTB) or chebyshev (SNAP)",
+};
+/// Lee Sigma's 98th percentile of the image.
+pub const Z98: ParamDef = ParamDef {
+    name: "z98",
+    kind: ParamKind::Estimated(Estimate::Quantile(0.98)),
+    default: Some("auto"),
+    help: "point-target threshold: the band's 98th percentile (auto: computed exactly from \
+           each band), or a value (inf disables point targets)",
+};
+/// Lee Sigma's sigma probability.
+pub const SIGMA: ParamDef = ParamDef {
+    name: "sigma",
+    kind: ParamKind::Float,
+    default: Some("0.9"),
+    help: "probability mass of the sigma range, in (0, 1) (Lee et al. tabulate 0.5–0.9)",
+};
+/// Lee Sigma's target window.
+pub const TARGET_WINDOW: ParamDef = ParamDef {
+    name: "target_window",
+    kind: ParamKind::Int,
+    default: Some("3"),
+    help: "side of the point-target / a-priori window: 3 or 5",
+};
+/// Lee Sigma's point-target cluster size.
+pub const MIN_CLUSTER: ParamDef = ParamDef {
+    name: "min_cluster",
+    kind: ParamKind::Int,
+    default: Some("6"),
+    help: "bright pixels of the target window that make a point target (1 … t²)",
+};
+/// IDAN's maximum region size.
+pub const REGION: ParamDef = ParamDef {
+    name: "region",
+    kind: ParamKind::Int,
+    default: Some("50"),
+    help: "maximum number of pixels of the adaptive neighbourhood (1 … 10000)",
+};
+/// The statistic of `local-stats`.
+pub const STAT: ParamDef = ParamDef {
+    name: "stat",
+    kind: ParamKind::Choice(&["mean", "variance", "std", "cv"]),
+    default: Some("mean"),
+    help: "the local statistic to output (cv = σ/μ, 0 where μ ≤ 0)",
+};
+
+/// The window options common to every filter (handled by the file pipeline, not by the
+/// filters' `build`), for help texts and listings.
+pub const COMMON: &[ParamDef] = &[
+    ParamDef {
+        name: "size",
+        kind: ParamKind::Int,
+        default: Some("7"),
+        help: "window side in pixels (odd, 3 … 1001)",
+    },
+    ParamDef {
+        name: "border",
+        kind: ParamKind::Choice(&[
+            "reflect",
+            "mirror",
+            "nearest",
+            "wrap",
+            "constant:V",
+            "shrink",
+        ]),
+        default: Some("reflect"),
+        help: "how the window is completed outside the image (scipy.ndimage's modes; shrink \
+               cuts the window at the edge)",
+    },
+    ParamDef {
+        name: "cval",
+        kind: ParamKind::Float,
+        default: None,
+        help: "the value of border=constant (default 0; same as constant:V)",
+    },
+    ParamDef {
+        name: "nodata",
+        kind: ParamKind::Float,
+        default: None,
+        help: "no-data value, left out of every window and kept in the output (default: the \
+               input's GDAL_NODATA; `none` ignores it); NaN and ±inf are always no-data",
+    },
+    ParamDef {
+        name: "threads",
+        kind: ParamKind::Int,
+        default: None,
+        help: "worker threads (default: all cores); results do not depend on it",
+    },
+];
+
+/// The border mode from a name (`reflect`, `constant`, `constant:0.5`, ...) and the optional
+/// `cval` of `constant` (as in the Python package: `border="constant", cval=0.5`).
+pub fn border_with_cval(border: &str, cval: Option<f64>) -> Result<despeckle::Border> {
+    use despeckle::Border;
+    let parsed: Border = border.parse()?;
+    match (parsed, cval) {
+        (b, None) => Ok(b),
+        (Border::Constant(v), Some(c)) => {
+            let same = v == c || (v.is_nan() && c.is_nan());
+            if border.contains(':') && !same {
+                Err(Error::param(
+                    "cval",
+                    format!(
+                        "border {border} and cval {c} give two different constants; give one \
+                         of them"
+                    ),
+                ))
+            } else {
+                Ok(Border::Constant(c))
+            }
+        }
+        (b, Some(c)) => Err(Error::param(
+            "cval",
+            format!("cval {c} only applies to border constant, not {b}"),
+        )),
+    }
+}
+
+/// One filter: its name, summary, parameters and constructor.
+#[derive(Clone, Copy)]
+pub struct FilterDef {
+    /// The name, as a CLI subcommand (`enhanced-lee`); `_` is accepted for `-` when looking
+    /// it up.
+    pub name: &'static str,
+    /// A one-line description (with its reference).
+    pub summary: &'static str,
+    /// The filter's own parameters (the window options `size`, `border`, `nodata`, `threads`
+    /// are common to all filters and not listed here).
+    pub params: &'static [ParamDef],
+    /// Builds the filter from its parameter values (every parameter of `params` is present
+    /// in `Params`, at its default when not given).
+    pub build: fn(&Params) -> Result<Box<dyn FileFilter>>,
+}
+
+impl fmt::Debug for FilterDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilterDef")
+            .field("name", &self.name)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every filter, in the order `despeckle filters` lists them.
+///
+/// To add a filter of the core crate, add one entry here (and, if it has new parameters, a
+/// `ParamDef` constant above); the CLI subcommand, its options and help, `despeckle filters`
+/// and the Python `filter_file` follow.
+pub static FILTERS: &[FilterDef] = &[
+    FilterDef {
+        name: "enhanced-lee",
+        summary: "Enhanced Lee (Lopes, Touzi & Nezry 1990): mean in homogeneous areas, \
+                  the pixel at point targets, a damped blend in between",
+        params: &[LOOKS, DAMPING, DOMAIN, CMAX, DDOF],
+        build: |p| {
+            let f = EnhancedLee::new(p.float("looks")?)?
+                .with_damping(p.float("damping")?)?
+                .with_domain(p.parse::<Domain>("domain")?)?
+                .with_cmax(p.opt_float("cmax")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "lee",
+        summary: "Lee (1980): MMSE blend of the window mean and the pixel, weight \
+                  1 − Cu²/Ci² (OTB's and ESA SNAP's Lee)",
+        params: &[LOOKS, DOMAIN, DDOF],
+        build: |p| {
+            let f = Lee::new(p.float("looks")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "kuan",
+        summary: "Kuan, Sawchuk, Strand & Chavel (1985): MMSE weight \
+                  (1 − Cu²/Ci²)/(1 + Cu²) (OTB's Kuan)",
+        params: &[LOOKS, DOMAIN, DDOF],
+        build: |p| {
+            let f = Kuan::new(p.float("looks")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "gamma-map",
+        summary: "Gamma MAP (Lopes, Nezry, Touzi & Laur 1990): MAP estimate under a Gamma \
+                  prior, for intensity data",
+        params: &[LOOKS, DDOF],
+        build: |p| {
+            let f = GammaMap::new(p.float("looks")?)?.with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "frost",
+        summary: "Frost, Stiles, Shanmugan & Holtzman (1982): exponentially weighted window \
+                  mean, weights exp(−K·Ci²·distance)",
+        params: &[FROST_DAMPING, DISTANCE, DDOF],
+        build: |p| {
+            let f = Frost::new()
+                .with_damping(p.float("damping")?)?
+                .with_distance(p.parse::<Distance>("distance")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "enhanced-frost",
+        summary: "Enhanced Frost (Lopes, Touzi & Nezry 1990): mean, damped exponential \
+                  weights, or the pixel, by Ci between Cu and Cmax",
+        params: &[LOOKS, ENHANCED_FROST_DAMPING, DOMAIN, CMAX, DISTANCE, DDOF],
+        build: |p| {
+            let f = EnhancedFrost::new(p.float("looks")?)?
+                .with_damping(p.float("damping")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_cmax(p.opt_float("cmax")?)?
+                .with_distance(p.parse("distance")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "refined-lee",
+        summary: "Refined Lee (Lee 1981; ESA SNAP): MMSE over the edge-aligned half window \
+                  (size 5, 7, 9, …, 17)",
+        params: &[LOOKS_OPTIONAL, DOMAIN, DDOF],
+        build: |p| {
+            let f = RefinedLee::new()
+                .with_looks(p.opt_float("looks")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "lee-sigma",
+        summary: "Improved Lee Sigma (Lee, Wen, Ainsworth et al. 2009): point targets kept, \
+                  MMSE over the pixels within the sigma range",
+        params: &[LOOKS, Z98, SIGMA, TARGET_WINDOW, MIN_CLUSTER, DOMAIN, DDOF],
+        build: |p| {
+            let f = LeeSigma::new(p.float("looks")?, p.float("z98")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_sigma(p.float("sigma")?)?
+                .with_target_window(p.count("target_window")?)?
+                .with_min_cluster(p.count("min_cluster")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "idan",
+        summary: "IDAN (Vasile, Trouvé, Lee & Buzuloiu 2006; ESA SNAP): MMSE over an \
+                  intensity-driven adaptive neighbourhood",
+        params: &[LOOKS, REGION, DOMAIN, DDOF],
+        build: |p| {
+            let f = Idan::new(p.float("looks")?)?
+                .with_region(p.count("region")?)?
+                .with_domain(p.parse("domain")?)?
+                .with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "median",
+        summary: "Median of the window's valid pixels (exact, any border and no-data)",
+        params: &[],
+        build: |_| Ok(Box::new(Median)),
+    },
+    FilterDef {
+        name: "mean",
+        summary: "Boxcar mean of the window's valid pixels",
+        params: &[],
+        build: |_| Ok(Box::new(Mean)),
+    },
+    FilterDef {
+        name: "local-stats",
+        summary: "Local statistics of the window: mean, variance, standard deviation or \
+                  coefficient of variation",
+        params: &[STAT, DDOF],
+        build: |p| {
+            let f = LocalStats::new(p.parse::<Statistic>("stat")?).with_ddof(p.ddof("ddof")?)?;
+            Ok(Box::new(f))
+        },
+    },
+];
+
+/// Finds a filter by name (`enhanced-lee`, `enhanced_lee`, any case).
+pub fn find(name: &str) -> Option<&'static FilterDef> {
+    let want = name.trim().to_ascii_lowercase().replace('_', "-");
+    FILTERS.iter().find(|d| d.name == want)
+}
+
+/// The names of all filters, comma-separated (for messages).
+pub fn names() -> String {
+    FILTERS
+        .iter()
+        .map(|d| d.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A parameter value: typed (from Rust or Python) or text (from the command line, parsed when
+/// the filter is built).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A real number.
+    Float(f64),
+    /// A whole number.
+    Int(i64),
+    /// Text, parsed according to the parameter's kind.
+    Text(String),
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int(v.into())
+    }
+}
+impl From<u8> for Value {
+    fn from(v: u8) -> Self {
+        Value::Int(v.into())
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Float(v) => write!(f, "{v}"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The values of a filter's parameters, given to [`FilterDef::build`].
+#[derive(Debug, Clone)]
+pub struct Params {
+    values: Vec<(&'static str, Option<Value>)>,
+}
+
+impl Params {
+    fn get(&self, name: &'static str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+
+    fn required(&self, name: &'static str) -> Result<&Value> {
+        self.get(name)
+            .ok_or_else(|| Error::param(name, "is required"))
+    }
+
+    /// A real number (`nan`, `inf` accepted as numbers: the filter decides).
+    pub fn float(&self, name: &'static str) -> Result<f64> {
+        to_float(name, self.required(name)?)
+    }
+
+    /// An optional real number (`None` when unset, or given as `none`).
+    pub fn opt_float(&self, name: &'static str) -> Result<Option<f64>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Text(t)) if t.trim().eq_ignore_ascii_case("none") => Ok(None),
+            Some(v) => to_float(name, v).map(Some),
+        }
+    }
+
+    /// A whole number.
+    pub fn int(&self, name: &'static str) -> Result<i64> {
+        let v = self.required(name)?;
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Ok(*f as i64),
+            Value::Text(t) => t
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| Error::param(name, format!("`{t}` is not a whole number"))),
+            other => Err(Error::param(
+                name,
+                format!("must be a whole number, got {other}"),
+            )),
+        }
+    }
+
+    /// A count (a whole number ≥ 0).
+    pub fn count(&self, name: &'static str) -> Result<usize> {
+        let v = self.int(name)?;
+        usize::try_from(v)
+            .map_err(|_| Error::param(name, format!("must be a whole number ≥ 0, got {v}")))
+    }
+
+    /// A variance convention `ddof` (0 or 1).
+    pub fn ddof(&self, name: &'static str) -> Result<u8> {
+        let v = self.int(name)?;
+        u8::try_from(v).ok().filter(|d| *d <= 1).ok_or_else(|| {
+            Error::param(
+                name,
+                format!("must be 0 (population variance) or 1 (sample variance, n − 1), got {v}"),
+            )
+        })
+    }
+
+    /// A value parsed with `FromStr` (names such as `domain`, `stat`).
+    pub fn parse<T: FromStr<Err = Error>>(&self, name: &'static str) -> Result<T> {
+        match self.required(name)? {
+            Value::Text(t) => t.parse(),
+            other => Err(Error::param(name, format!("must be a name, got {other}"))),
+        }
+    }
+}
+
+fn to_float(name: &'static str, v: &Value) -> Result<f64> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Text(t) if t.trim().eq_ignore_ascii_case("auto") => Err(Error::param(
+            name,
+            "`auto` is estimated from the image: filter a file (despeckle_file::filter_file_spec, \
+             the command line) or give a number",
+        )),
+        Value::Text(t) => t
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| Error::param(name, format!("`{t}` is not a number"))),
+    }
+}
+
+/// A filter chosen by name with parameter values: what the CLI and the Python `filter_file`
+/// turn their arguments into.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    def: &'static FilterDef,
+    values: Vec<(&'static str, Option<Value>)>,
+}
+
+impl FilterSpec {
+    /// The filter `name` (see [`FILTERS`]) with every parameter at its default.
+    pub fn new(name: &str) -> Result<FilterSpec> {
+        let def = find(name).ok_or_else(|| {
+            Error::param(
+                "filter",
+                format!("`{name}` is not a filter; the filters are {}", names()),
+            )
+        })?;
+        Ok(FilterSpec {
+            def,
+            values: def
+                .params
+                .iter()
+                .map(|p| (p.name, p.default.map(Value::from)))
+                .collect(),
+        })
+    }
+
+    /// The filter's definition.
+    pub fn def(&self) -> &'static FilterDef {
+        self.def
+    }
+
+    /// Sets a parameter; fails if the filter has no parameter of that name.
+    pub fn set(&mut self, name: &str, value: impl Into<Value>) -> Result<&mut FilterSpec> {
+        let def = self.def;
+        let slot = self
+            .values
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = def.params.iter().map(|p| p.name).collect();
+                Error::param(
+                    "filter",
+                    format!(
+                        "{} has no parameter `{name}`; its parameters are {} (plus size, \
+                         border, nodata, threads)",
+                        def.name,
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                )
+            })?;
+        slot.1 = Some(value.into());
+        Ok(self)
+    }
+
+    /// The current value of a parameter (`None`: unset).
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+
+    /// The parameters given as `auto`, with what each is estimated as.
+    pub fn estimates(&self) -> Vec<(&'static str, Estimate)> {
+        self.def
+            .params
+            .iter()
+            .filter_map(|p| match (p.kind, self.value(p.name)) {
+                (ParamKind::Estimated(e), Some(Value::Text(t)))
+                    if t.trim().eq_ignore_ascii_case("auto") =>
+                {
+                    Some((p.name, e))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Builds the filter, checking every parameter.
+    pub fn build(&self) -> Result<Box<dyn FileFilter>> {
+        (self.def.build)(&Params {
+            values: self.values.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_filter_builds_with_its_defaults() {
+        for def in FILTERS {
+            let mut spec = FilterSpec::new(def.name).unwrap();
+            if def.name == "lee-sigma" {
+                assert_eq!(spec.estimates(), [("z98", Estimate::Quantile(0.98))]);
+                let e = spec.build().unwrap_err().to_string();
+                assert!(e.contains("`z98`") && e.contains("auto"), "{e}");
+                spec.set("z98", 10.0).unwrap();
+            }
+            assert!(spec.estimates().is_empty(), "{}", def.name);
+            let f = spec.build().unwrap();
+            assert_eq!(f.name(), def.name);
+            for p in def.params {
+                assert!(
+                    !p.help.is_empty()
+                        && p.name
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                    "{p:?}"
+                );
+            }
+        }
+        assert!(find("Enhanced_Lee").is_some());
+        assert!(find("lee-sigma-x").is_none());
+    }
+
+    #[test]
+    fn values_are_checked_with_the_parameter_named() {
+        let mut s = FilterSpec::new("enhanced-lee").unwrap();
+        s.set("looks", "abc").unwrap();
+        let e = s.build().unwrap_err().to_string();
+        assert!(e.contains("`looks`") && e.contains("abc"), "{e}");
+        s.set("looks", 0.0).unwrap();
+        assert!(s.build().unwrap_err().to_string().contains("looks"));
+        s.set("looks", 4).unwrap().set("ddof", 2).unwrap();
+        assert!(s.build().unwrap_err().to_string().contains("ddof"));
+        s.set("ddof", "1").unwrap().set("cmax", "none").unwrap();
+        s.build().unwrap();
+        s.set("domain", "db").unwrap();
+        assert!(s.build().unwrap_err().to_string().contains("domain"));
+        let e = s.set("window", 3).unwrap_err().to_string();
+        assert!(
+            e.contains("no parameter `window`") && e.contains("looks"),
+            "{e}"
+        );
+        let e = FilterSpec::new("frosty").unwrap_err().to_string();
+        assert!(e.contains("enhanced-lee"), "{e}");
+    }
+}
