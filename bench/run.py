@@ -8,10 +8,16 @@ is that case's alone. A case prints one JSON line on stdout::
      "peak_rss_bytes": ..., "rss_before_bytes": ..., "input_bytes": ...,
      "out_dtype": "float32"}
 
-Two sources of cases:
+Three sources of cases:
 
 * ``bench/baselines/numpy_enhanced_lee.py --variant V`` for V in
   ``NUMPY_VARIANTS`` (the users' numpy code, reported as ``numpy-V``);
+* the installed Python package ``despeckle`` (``python/``), for NAME in
+  ``PYTHON_CASES``, run as ``bench/run.py --python-case NAME ...`` in its own
+  process, on the same image as the numpy baselines (their ``make_scene``):
+  ``python-inplace`` is ``despeckle.enhanced_lee(img, out=img)``, ``python-out``
+  returns a new array (first-touch page faults of the fresh output included),
+  ``python-out-reuse`` writes into an output array that was already touched;
 * the Rust binary ``target/release/despeckle-bench --case NAME ...`` for NAME in
   ``RUST_CASES``. If the binary is missing it is built with
   ``cargo build --release -p despeckle-bench``; if that fails, the numpy cases
@@ -31,6 +37,7 @@ Examples::
     python3 bench/run.py --n 2000 --sizes 7
     python3 bench/run.py --only 'numpy-(copy|putmask)' --sizes 7
     python3 bench/run.py --skip-numpy --repeat 3
+    python3 bench/run.py --only 'python-|numpy-putmask' --sizes 7
 """
 
 from __future__ import annotations
@@ -64,6 +71,24 @@ RUST_CASES = (
     "enhanced-lee-inplace",
     "enhanced-lee-portable",
     "mean",
+)
+#: cases of the Python package (``--python-case``), in run order.
+PYTHON_CASES = ("python-out", "python-out-reuse", "python-inplace")
+#: every other filter of the core, in place (with --all-filters).
+FILTER_CASES = (
+    "lee",
+    "kuan",
+    "gamma-map",
+    "frost",
+    "frost-chebyshev",
+    "enhanced-frost",
+    "median",
+    "refined-lee",
+    "refined-lee-looks",
+    "lee-sigma",
+    "idan",
+    "z98",
+    "enl-auto",
 )
 #: JSON keys every case must print.
 REQUIRED_KEYS = ("case", "size", "n", "seconds", "peak_rss_bytes", "rss_before_bytes",
@@ -168,7 +193,7 @@ def machine_info(python: str) -> list[tuple[str, str]]:
 @dataclass
 class Case:
     name: str  # label used for --only and in failed rows
-    source: str  # "numpy" or "rust"
+    source: str  # "numpy", "rust" or "python"
     cmd: list[str]
     size: int
     records: list[dict] = field(default_factory=list)
@@ -268,12 +293,64 @@ def build_cases(args, binary: Path | None, sizes: list[int]) -> list[Case]:
                        "--seed", str(args.seed), *common]
                 cases.append(Case(f"numpy-{v}", "numpy", cmd, size))
         if binary is not None and not args.skip_rust:
-            for name in RUST_CASES:
+            for name in RUST_CASES + (FILTER_CASES if args.all_filters else ()):
                 cmd = [str(binary), "--case", name, "--size", str(size), *common]
                 cases.append(Case(name, "rust", cmd, size))
+        if not args.skip_python:
+            for name in PYTHON_CASES:
+                cmd = [args.python, str(Path(__file__).resolve()), "--python-case", name,
+                       "--size", str(size), "--seed", str(args.seed), *common]
+                cases.append(Case(name, "python", cmd, size))
     if only:
         cases = [c for c in cases if only.search(c.name)]
     return cases
+
+
+def python_case(args) -> int:
+    """One case of the Python package, in this process: prints one JSON line.
+
+    The image is the numpy baselines' (``make_scene``, same seed); timing and peak RSS are
+    measured the same way (peak reset just before the call).
+    """
+    sys.path.insert(0, str(NUMPY_SCRIPT.parent))
+    import gc
+
+    import numpy
+    from numpy_enhanced_lee import _reset_peak_rss, _status_bytes, make_scene
+
+    import despeckle
+
+    size = args.size if args.size else int(args.sizes.split(",")[0])
+    img = make_scene(args.n, args.looks, args.seed)
+    out = None
+    if args.python_case == "python-out-reuse":
+        out = numpy.empty_like(img)
+        out.fill(0)  # touched: no first-touch page faults in the timed call
+    gc.collect()
+    _reset_peak_rss()
+    rss_before = _status_bytes("VmRSS")
+    t0 = time.perf_counter()
+    if args.python_case == "python-inplace":
+        res = despeckle.enhanced_lee(img, size=size, looks=args.looks, damping=args.damping,
+                                     out=img)
+    else:
+        res = despeckle.enhanced_lee(img, size=size, looks=args.looks, damping=args.damping,
+                                     out=out)
+    seconds = time.perf_counter() - t0
+    record = {
+        "case": args.python_case,
+        "size": size,
+        "n": args.n,
+        "seconds": seconds,
+        "peak_rss_bytes": _status_bytes("VmHWM"),
+        "rss_before_bytes": rss_before,
+        "input_bytes": int(img.nbytes),
+        "out_dtype": str(res.dtype),
+        "despeckle_version": despeckle.__version__,
+    }
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -351,7 +428,8 @@ def render(args, info, rust_note, cases: list[Case], sizes: list[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Cases: numpy-" + ", numpy-".join(NUMPY_VARIANTS) + "; Rust: " + ", ".join(RUST_CASES),
+        epilog="Cases: numpy-" + ", numpy-".join(NUMPY_VARIANTS) + "; Rust: " + ", ".join(RUST_CASES)
+        + "; Python package: " + ", ".join(PYTHON_CASES),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     ap.add_argument("--n", type=int, default=10000, help="images are n x n float32")
@@ -366,7 +444,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only cases whose name matches (re.search), e.g. 'numpy-' or "
                          "'^enhanced-lee$'")
     ap.add_argument("--skip-numpy", action="store_true", help="do not run the numpy baselines")
+    ap.add_argument("--all-filters", action="store_true",
+                    help="also run every other filter of the core (" + ", ".join(FILTER_CASES) + ")")
     ap.add_argument("--skip-rust", action="store_true", help="do not run (or build) the Rust cases")
+    ap.add_argument("--skip-python", action="store_true",
+                    help="do not run the cases of the Python package (python-*)")
+    ap.add_argument("--python-case", choices=PYTHON_CASES,
+                    help="internal: run one Python-package case in this process and print its "
+                         "JSON line (uses --n, --sizes (first), --looks, --damping, --seed)")
+    ap.add_argument("--size", type=int, help="internal, with --python-case: the window size")
     ap.add_argument("--bin", help="Rust benchmark binary (default: target/release/despeckle-bench, "
                                   "under $CARGO_TARGET_DIR if set)")
     ap.add_argument("--no-build", action="store_true",
@@ -379,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Markdown report path (relative to the repo root); raw JSON lines go "
                          "to the same name with .jsonl")
     args = ap.parse_args(argv)
+    if args.python_case:
+        return python_case(args)
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

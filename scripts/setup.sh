@@ -9,6 +9,7 @@
 # Environment:
 #   PYTHON        interpreter to install into (default: python3)
 #   FORCE_SETUP=1 run every install step even if its check passes
+#   CARGO_TARGET_DIR  where the Python package's Rust code is compiled (default: target/)
 #
 # To add a step (e.g. rasterio, maturin, dask), add the package to
 # scripts/requirements-dev.txt and its import name to PY_IMPORTS below, or
@@ -20,7 +21,7 @@ PYTHON="${PYTHON:-python3}"
 FORCE_SETUP="${FORCE_SETUP:-0}"
 
 # Import names that must all succeed for the Python step to be skipped.
-PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio)
+PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio maturin dask.array distributed xarray)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -40,4 +41,37 @@ step_python() {
     log "python packages installed"
 }
 
+# The despeckle Python package itself (python/: Rust extension + Python modules), built
+# with maturin (installed by step_python) and installed into $PYTHON with pip. Rebuilt only
+# when its sources (python/, the core crate, the Cargo manifests and lock file) or the
+# interpreter changed since the last install.
+step_python_package() {
+    local repo stamp digest
+    repo="$(cd "$here/.." && pwd)"
+    stamp="${CARGO_TARGET_DIR:-$repo/target}/python-package.stamp"
+    digest="$(
+        cd "$repo"
+        "$PYTHON" -c 'import sys; print(sys.executable, sys.version)'
+        find python/src python/despeckle python/Cargo.toml python/pyproject.toml \
+            crates/despeckle/src crates/despeckle/Cargo.toml Cargo.toml Cargo.lock \
+            -type f ! -name '*.pyc' ! -name '*.so' -print0 2>/dev/null \
+            | LC_ALL=C sort -z | xargs -0 sha256sum || true
+    )"
+    digest="$(printf '%s' "$digest" | sha256sum | cut -d' ' -f1)"
+    if [[ "$FORCE_SETUP" != 1 ]] && [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]] \
+        && (cd / && "$PYTHON" -c "import despeckle._despeckle") 2>/dev/null; then
+        log "python package despeckle up to date"
+        return 0
+    fi
+    log "building and installing the python package: pip install --no-build-isolation ./python"
+    # --no-build-isolation: build with the maturin installed above, no download.
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+        "$PYTHON" -m pip install -q --no-build-isolation "$repo/python"
+    (cd / && "$PYTHON" -c "import despeckle._despeckle")
+    mkdir -p "$(dirname "$stamp")"
+    printf '%s\n' "$digest" >"$stamp"
+    log "python package despeckle installed"
+}
+
 step_python
+step_python_package

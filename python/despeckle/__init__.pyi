@@ -1,0 +1,216 @@
+"""Type stubs of ``despeckle`` (see the module's docstring for the conventions)."""
+
+from collections.abc import Sequence
+from typing import Literal, TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
+    "lee_sigma", "idan", "median", "mean", "local_stats", "estimate_enl", "quantile",
+    "FILTERS", "STATISTICS", "BORDERS", "__version__",
+]
+
+__version__: str
+FILTERS: tuple[str, ...]
+STATISTICS: tuple[str, ...]
+BORDERS: tuple[str, ...]
+
+_F = TypeVar("_F", np.float32, np.float64)
+_Domain = Literal["intensity", "amplitude", "power", "magnitude"]
+_Stat = Literal["mean", "variance", "var", "std", "cv"]
+_Looks = float | Literal["auto"]
+_Distance = Literal["euclidean", "chebyshev"]
+
+def enhanced_lee(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    damping: float = 1.0,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    cmax: float | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def lee(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def kuan(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def gamma_map(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def frost(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    damping: float = 2.0,
+    distance: _Distance = "euclidean",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def enhanced_frost(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    damping: float = 1.0,
+    domain: _Domain = "intensity",
+    cmax: float | None = None,
+    distance: _Distance = "euclidean",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def refined_lee(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks | None = None,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def lee_sigma(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    sigma: float = 0.9,
+    target_window: Literal[3, 5] = 3,
+    min_cluster: int = 6,
+    z98: float | None = None,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def idan(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    region: int = 50,
+    domain: _Domain = "intensity",
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def median(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+def estimate_enl(
+    img: object, nodata: float | None = None, domain: _Domain = "intensity"
+) -> float | npt.NDArray[np.float64]: ...
+def quantile(
+    img: object, q: float, nodata: float | None = None
+) -> float | npt.NDArray[np.float64]: ...
+def mean(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    *,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+@overload
+def local_stats(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: tuple[npt.NDArray[_F] | None, npt.NDArray[_F] | None] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    stat: None = None,
+    *,
+    cval: float | None = None,
+) -> tuple[npt.NDArray[_F], npt.NDArray[_F]]: ...
+@overload
+def local_stats(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    stat: _Stat,
+    cval: float | None = None,
+) -> npt.NDArray[_F]: ...
+@overload
+def local_stats(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: Sequence[npt.NDArray[_F] | None] | None = None,
+    threads: int | None = None,
+    ddof: Literal[0, 1] = 0,
+    *,
+    stat: list[_Stat] | tuple[_Stat, ...],
+    cval: float | None = None,
+) -> tuple[npt.NDArray[_F], ...]: ...
