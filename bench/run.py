@@ -282,18 +282,48 @@ def ensure_rust_binary(args, log) -> tuple[Path | None, str]:
     return None, f"`{shlex.join(cmd)}` failed ({why}: {first_err[:160]}): Rust cases skipped"
 
 
+def parse_sweeps(specs: list[str]) -> list[tuple[list[str], list[int]]]:
+    """``--sweep CASES:SIZES`` values, e.g. ``frost,median:3,5,9`` -> ``(["frost", "median"],
+    [3, 5, 9])``; raises ValueError on a malformed value or an unknown case."""
+    known = set(RUST_CASES) | set(FILTER_CASES)
+    sweeps = []
+    for spec in specs:
+        names, sep, sizes = spec.partition(":")
+        if not sep:
+            raise ValueError(f"{spec!r}: expected CASES:SIZES, e.g. frost,median:3,5,9")
+        cases = [n.strip() for n in names.split(",") if n.strip()]
+        unknown = [n for n in cases if n not in known]
+        if unknown or not cases:
+            raise ValueError(f"{spec!r}: unknown Rust case(s) {', '.join(unknown) or '(none)'}; "
+                             f"known: {', '.join(sorted(known))}")
+        sweeps.append((cases, [int(x) for x in sizes.split(",") if x.strip()]))
+    return sweeps
+
+
 def build_cases(args, binary: Path | None, sizes: list[int]) -> list[Case]:
     only = re.compile(args.only) if args.only else None
     common = ["--n", str(args.n), "--looks", str(args.looks), "--damping", str(args.damping)]
     cases: list[Case] = []
-    for size in sizes:
+    sweeps = parse_sweeps(args.sweep)
+    for size in sorted(set(sizes) | {s for _, ss in sweeps for s in ss}):
+        if size not in sizes:
+            # a size only swept: just the swept cases
+            if binary is not None and not args.skip_rust:
+                for names, ss in sweeps:
+                    for name in names:
+                        if size in ss and not any(c.name == name and c.size == size for c in cases):
+                            cmd = [str(binary), "--case", name, "--size", str(size), *common]
+                            cases.append(Case(name, "rust", cmd, size))
+            continue
         if not args.skip_numpy:
             for v in NUMPY_VARIANTS:
                 cmd = [args.python, str(NUMPY_SCRIPT), "--variant", v, "--size", str(size),
                        "--seed", str(args.seed), *common]
                 cases.append(Case(f"numpy-{v}", "numpy", cmd, size))
         if binary is not None and not args.skip_rust:
-            for name in RUST_CASES + (FILTER_CASES if args.all_filters else ()):
+            swept = tuple(n for names, ss in sweeps if size in ss for n in names)
+            wanted = RUST_CASES + (FILTER_CASES if args.all_filters else ()) + swept
+            for name in dict.fromkeys(wanted):
                 cmd = [str(binary), "--case", name, "--size", str(size), *common]
                 cases.append(Case(name, "rust", cmd, size))
         if not args.skip_python:
@@ -376,27 +406,30 @@ def render(args, info, rust_note, cases: list[Case], sizes: list[int]) -> str:
     lines.append("")
     rep = args.repeat > 1
     head = ["case", "size", "seconds" + (" (best)" if rep else ""), "peak RSS MiB",
-            "peak − before MiB", "out dtype", "× copy", "× numpy best"]
+            "peak − before MiB", "out dtype", "× copy", "× numpy best", "speed-up vs numpy best"]
     if rep:
         head.append("all runs (s)")
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
     notes = []
-    for size in sizes:
+    all_ok = [c for c in cases if c.ok]
+    # a copy does not depend on the window size: a size without its own copy case uses any
+    any_copy = next((c for c in all_ok if c.name == "numpy-copy"), None) or \
+        next((c for c in all_ok if c.name == "copy-fresh"), None)
+    for size in sorted({c.size for c in cases}):
         group = [c for c in cases if c.size == size]
-        if not group:
-            continue
         ok = [c for c in group if c.ok]
         copy = next((c for c in ok if c.name == "numpy-copy"), None) or \
-            next((c for c in ok if c.name == "copy-fresh"), None)
+            next((c for c in ok if c.name == "copy-fresh"), None) or any_copy
         numpy_filters = [c for c in ok if c.source == "numpy" and c.name != "numpy-copy"]
         fastest = min(numpy_filters, key=lambda c: c.seconds, default=None)
-        notes.append(f"size {size}: × copy against {copy.name if copy else '–'}, "
+        notes.append(f"size {size}: × copy against {copy.name if copy else '–'}"
+                     f"{f' (size {copy.size})' if copy and copy.size != size else ''}, "
                      f"× numpy best against {fastest.name if fastest else '–'}")
         for c in group:
             if not c.ok:
                 why = "; ".join(dict.fromkeys(c.errors)).replace("|", "\\|")[:200]
-                row = [c.name, str(size), f"**failed**: {why}", "", "", "", "", ""]
+                row = [c.name, str(size), f"**failed**: {why}", "", "", "", "", "", ""]
                 if rep:
                     row.append("")
                 lines.append("| " + " | ".join(row) + " |")
@@ -407,6 +440,8 @@ def render(args, info, rust_note, cases: list[Case], sizes: list[int]) -> str:
                 f"{c.peak_delta / MIB:.0f}", str(b["out_dtype"]),
                 fmt_ratio(c.seconds / copy.seconds if copy and copy.seconds > 0 else None),
                 fmt_ratio(c.seconds / fastest.seconds if fastest and fastest.seconds > 0 else None),
+                (fmt_ratio(fastest.seconds / c.seconds) + "×")
+                if fastest and c.seconds > 0 and c.source != "numpy" else "–",
             ]
             if rep:
                 runs = ", ".join(f"{r['seconds']:.3f}" for r in c.records)
@@ -418,7 +453,8 @@ def render(args, info, rust_note, cases: list[Case], sizes: list[int]) -> str:
     lines.append("Seconds: the filter call only (input generation excluded). Peak RSS: VmHWM of "
                  "the case's own process (input image included); peak − before: growth above the "
                  "RSS measured just before the call (input image and interpreter excluded). × copy and × numpy best: seconds divided "
-                 "by those of the reference case of the same size (< 1 = faster):")
+                 "by those of the reference case of the same size (< 1 = faster); speed-up: the fastest "
+                 "numpy version's seconds divided by the case's:")
     for n in notes:
         lines.append(f"- {n}")
     lines.append("")
@@ -446,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-numpy", action="store_true", help="do not run the numpy baselines")
     ap.add_argument("--all-filters", action="store_true",
                     help="also run every other filter of the core (" + ", ".join(FILTER_CASES) + ")")
+    ap.add_argument("--sweep", action="append", default=[], metavar="CASES:SIZES",
+                    help="also run these Rust cases at these window sizes, e.g. "
+                         "'frost,median:3,5,7,9' (repeatable)")
     ap.add_argument("--skip-rust", action="store_true", help="do not run (or build) the Rust cases")
     ap.add_argument("--skip-python", action="store_true",
                     help="do not run the cases of the Python package (python-*)")
@@ -474,6 +513,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if not sizes or args.n < 1 or args.repeat < 1:
         ap.error("need at least one size, n >= 1, repeat >= 1")
+    try:
+        parse_sweeps(args.sweep)
+    except ValueError as e:
+        ap.error(f"--sweep: {e}")
     if args.only:
         try:
             re.compile(args.only)
@@ -485,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Does --only leave any Rust case? Then don't build needlessly.
     only = re.compile(args.only) if args.only else None
-    want_rust = not args.skip_rust and (only is None or any(only.search(n) for n in RUST_CASES))
+    rust_names = RUST_CASES + FILTER_CASES
+    want_rust = not args.skip_rust and (only is None or any(only.search(n) for n in rust_names))
     if want_rust:
         binary, rust_note = ensure_rust_binary(args, log)
         if binary is None:
