@@ -1,46 +1,48 @@
-//! The median filter: selection over the window's sorted columns, with a split point that
-//! slides along the row.
-//!
-//! # Algorithm
-//!
-//! Per output row:
-//!
-//! 1. **Sorted columns.** Every padded column's `size` values (no-data and outside positions
-//!    as `+∞`) are sorted by a Batcher odd–even merge sorting network applied to whole padded
-//!    rows at once: `O(size·log² size)` branch-free min/max per column, vectorised across the
-//!    columns, each column sorted once per row and shared by the `size` windows that contain
-//!    it. Each sorted column is stored contiguously between a `−∞` and a `+∞` guard.
-//! 2. **A split of the window.** The window is the `size` sorted columns; a split keeps, per
-//!    column, how many of its values lie on the low side (`p[c]`), such that every low value is
-//!    `≤` every high value. With `n` valid values, the window's element of rank `n/2`
-//!    (0-based) is then the smallest high head `min_c col_c[p[c]]` once `Σp = n/2`, and the
-//!    element of rank `n/2 − 1` the largest low tail `max_c col_c[p[c] − 1]`.
-//! 3. **Sliding.** Moving one pixel right drops the leaving column's `p` and gives the entering
-//!    column `p = #(values < t)`, `t` the previous median (rank `n/2`): the split stays valid.
-//!    Then `Σp` is walked to the new `n/2` one value at a time — move the smallest high head
-//!    down, or the largest low tail up — each step one `O(size)` scan of the heads and tails.
-//!
-//! Per pixel this is `O(size)` for the entering column's count and the final scan, plus
-//! `O(size)` per step of the walk. The number of steps is the rank shift `|Σp − n/2|` caused by
-//! the one column that leaves and the one that enters: at most `size` (so `O(size²)` per
-//! pixel in the worst case — a ramp along the row, where each column moves the median by a
-//! full column), and on speckle typically about `√size`. The first window of each row is split
-//! at its median found by selection (`O(size²)`, once per row). No per-pixel sort or rank
-//! update of the whole window. Memory: `(2·size + 3)` lane values per padded column, per row.
-//!
-//! Exact: the result is a window value (an odd count) or `a/2 + b/2` of the two middle values
-//! computed in `f64` and rounded once to the pixel type. Ties need no care (equal values are
-//! interchangeable), and no-data never enters a low side (`+∞` is never below `t`, and a
-//! walk only moves finite heads: valid values are finite).
+//! The median filter: selection over the window's sorted columns, with a split of the window
+//! that slides along the row (see [`Median`]).
 use crate::engine::{Filter, RowContext};
 use crate::sample::{Real, Sample};
 
 /// The median of the window's valid pixels (an even count gives the mean of the two middle
 /// values; ESA SNAP takes the upper one).
 ///
-/// Exact for every border mode and no-data pattern; see the [module documentation](self) for
-/// the algorithm (sorted columns shared along the row, and a split of the window that slides
-/// with it: `O(size)` per pixel plus `O(size)` per rank step, `O(size²)` worst case).
+/// Exact for every border mode and no-data pattern: the result is a window value (odd count)
+/// or `a/2 + b/2` of the two middle values computed in `f64` and rounded once to the pixel
+/// type.
+///
+/// # Algorithm
+///
+/// Per output row:
+///
+/// 1. **Sorted columns.** Every padded column's `size` values (no-data and outside positions
+///    as `+∞`) are sorted by a Batcher odd–even merge sorting network applied to whole padded
+///    rows at once: `O(size·log² size)` branch-free min/max per column, vectorised across the
+///    columns; each column is sorted once per row and shared by the `size` windows that
+///    contain it. Each sorted column is stored contiguously between a `−∞` and a `+∞` guard.
+/// 2. **A split of the window.** The window is `size` sorted columns; the split keeps, per
+///    column, how many of its values are on the low side (`p[c]`), every low value `≤` every
+///    high value. With `n` valid values and `Σp = n/2`, the window's element of rank `n/2`
+///    (0-based) is the smallest high head `min_c col_c[p[c]]`, and the element of rank
+///    `n/2 − 1` the largest low tail `max_c col_c[p[c] − 1]`.
+/// 3. **Sliding.** Moving one pixel right drops the leaving column's `p` and gives the
+///    entering column `p = #(values < t)`, `t` the previous median (rank `n/2`); the split
+///    stays valid. `Σp` is then walked to the new `n/2` one value at a time — the smallest
+///    high head moves to the low side, or the largest low tail to the high side — each step
+///    one `O(size)` scan that also finds the runner-up, so that the last step leaves both
+///    middle values known without another scan.
+///
+/// **Cost per pixel:** `O(size)` for the entering column's count, plus one `O(size)` scan per
+/// step of the walk (at least one). The number of steps is the rank shift `|Σp − n/2|` caused
+/// by the one column that leaves and the one that enters: at most about `size`, hence
+/// `O(size²)` in the worst case (a ramp along the row, where every column moves the median by
+/// a whole column) and a few steps on speckle (the difference of two columns' counts below the
+/// median, of the order of `√size`). Plus the amortised column sort above, and once per row the
+/// first window's split, found by selection (`O(size²)`). No per-pixel sort, and no per-pixel
+/// update of the whole window. Memory: `2·size + 3` values per padded column of the row.
+///
+/// Ties need no care (equal values are interchangeable), and no-data never enters the low
+/// side: `+∞` is never below `t`, and the walk only moves finite values (valid values are
+/// finite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Median;
 
@@ -154,10 +156,7 @@ impl Filter for Median {
             count,
             stride,
         } = Columns::<T::Lane>::new(ctx.window.values(), ctx.window.valid(), wp);
-        let (inf, neg_inf) = (
-            T::Lane::from_f64(f64::INFINITY),
-            T::Lane::from_f64(f64::NEG_INFINITY),
-        );
+        let neg_inf = T::Lane::from_f64(f64::NEG_INFINITY);
         // p[j]: values of padded column j on the low side of the split (j in the window)
         let mut p = vec![0usize; wp];
         let mut n: usize = count[..size].iter().sum();
@@ -193,27 +192,44 @@ impl Filter for Median {
             let target = n / 2;
             let ps = &mut p[x..x + size];
             let win = &cols[x * stride..(x + size) * stride];
-            let (lo, hi) = loop {
-                // the smallest high head and the largest low tail, with their columns
-                let (mut hmin, mut ch) = (inf, 0);
-                let (mut tmax, mut ct) = (neg_inf, 0);
-                for (c, (&pc, col)) in ps.iter().zip(win.chunks_exact(stride)).enumerate() {
-                    let (tail, head) = (col[pc], col[pc + 1]);
-                    ch = if head < hmin { c } else { ch };
-                    hmin = T::Lane::select(head < hmin, head, hmin);
-                    ct = if tail > tmax { c } else { ct };
-                    tmax = T::Lane::select(tail > tmax, tail, tmax);
-                }
-                if sp < target {
-                    ps[ch] += 1;
+            // Walk Σp to the target. Each scan also finds the runner-up, so that after moving
+            // the extreme value the new extreme is known without another scan: the moved value
+            // is the new extreme of the other side (it was beyond every value there).
+            let (lo, hi);
+            if sp < target {
+                loop {
+                    // the smallest high head moves to the low side
+                    let (m, c, second) = smallest_heads(ps, win, stride);
+                    ps[c] += 1;
                     sp += 1;
-                } else if sp > target {
-                    ps[ct] -= 1;
-                    sp -= 1;
-                } else {
-                    break (tmax, hmin);
+                    if sp == target {
+                        lo = m;
+                        let next = win[c * stride + ps[c] + 1];
+                        hi = T::Lane::select(next < second, next, second);
+                        break;
+                    }
                 }
-            };
+            } else if sp > target {
+                loop {
+                    // the largest low tail moves to the high side
+                    let (m, c, second) = largest_tails(ps, win, stride);
+                    ps[c] -= 1;
+                    sp -= 1;
+                    if sp == target {
+                        hi = m;
+                        let next = win[c * stride + ps[c]];
+                        lo = T::Lane::select(next > second, next, second);
+                        break;
+                    }
+                }
+            } else {
+                hi = smallest_heads(ps, win, stride).0;
+                lo = if n.is_multiple_of(2) {
+                    largest_tails(ps, win, stride).0
+                } else {
+                    hi
+                };
+            }
             t = hi;
             *o = T::from_f64(if n == 0 {
                 f64::NAN
@@ -224,6 +240,38 @@ impl Filter for Median {
             });
         }
     }
+}
+
+/// The smallest high head `col[p + 1]` of the window's columns, its column, and the second
+/// smallest (`+∞` for one column).
+#[inline(always)]
+fn smallest_heads<L: Real>(ps: &[usize], win: &[L], stride: usize) -> (L, usize, L) {
+    let inf = L::from_f64(f64::INFINITY);
+    let (mut m, mut at, mut second) = (win[1 + ps[0]], 0, inf);
+    for (c, (&pc, col)) in ps.iter().zip(win.chunks_exact(stride)).enumerate().skip(1) {
+        let h = col[pc + 1];
+        let below = h < m;
+        second = L::select(below, m, L::select(h < second, h, second));
+        at = if below { c } else { at };
+        m = L::select(below, h, m);
+    }
+    (m, at, second)
+}
+
+/// The largest low tail `col[p]` of the window's columns (`−∞` for an empty low side), its
+/// column, and the second largest (`−∞` for one column).
+#[inline(always)]
+fn largest_tails<L: Real>(ps: &[usize], win: &[L], stride: usize) -> (L, usize, L) {
+    let neg_inf = L::from_f64(f64::NEG_INFINITY);
+    let (mut m, mut at, mut second) = (win[ps[0]], 0, neg_inf);
+    for (c, (&pc, col)) in ps.iter().zip(win.chunks_exact(stride)).enumerate().skip(1) {
+        let v = col[pc];
+        let above = v > m;
+        second = L::select(above, m, L::select(v > second, v, second));
+        at = if above { c } else { at };
+        m = L::select(above, v, m);
+    }
+    (m, at, second)
 }
 
 #[cfg(test)]
