@@ -1,168 +1,141 @@
-//! The median filter, with the window kept sorted as it slides along the row.
-
+//! The median filter: selection over the window's sorted columns, with a split of the window
+//! that slides along the row (see [`Median`]).
 use crate::engine::{Filter, RowContext};
 use crate::sample::{Real, Sample};
 
 /// The median of the window's valid pixels (an even count gives the mean of the two middle
 /// values; ESA SNAP takes the upper one).
 ///
-/// Exact, and without re-sorting: the window's values sit in fixed slots (a ring of `size`
-/// columns) next to their ranks, i.e. the window's sorted order. Moving one column to the
-/// right replaces the `size` values of the leaving column with those of the entering one:
-/// each remaining value moves down one rank per leaving value ranked below it and up one
-/// rank per entering value not above it, and an entering value's rank counts the values below
-/// it — branch-free SIMD compares over the `size²` ranks, `size` per rank, whatever the data.
-/// The median is the value of rank `(n − 1)/2` (and `n/2`). Invalid positions have the rank
-/// `+∞`.
+/// Exact for every border mode and no-data pattern: the result is a window value (odd count)
+/// or `a/2 + b/2` of the two middle values computed in `f64` and rounded once to the pixel
+/// type.
+///
+/// # Algorithm
+///
+/// Per output row:
+///
+/// 1. **Sorted columns.** Every padded column's `size` values (no-data and outside positions
+///    as `+∞`) are sorted by a Batcher odd–even merge sorting network applied to whole padded
+///    rows at once: `O(size·log² size)` branch-free min/max per column, vectorised across the
+///    columns; each column is sorted once per row and shared by the `size` windows that
+///    contain it. Each sorted column is stored contiguously between a `−∞` and a `+∞` guard.
+/// 2. **A split of the window.** The window is `size` sorted columns; the split keeps, per
+///    column, how many of its values are on the low side (`p[c]`), every low value `≤` every
+///    high value. With `n` valid values and `Σp = n/2`, the window's element of rank `n/2`
+///    (0-based) is the smallest high head `min_c col_c[p[c]]`, and the element of rank
+///    `n/2 − 1` the largest low tail `max_c col_c[p[c] − 1]`.
+/// 3. **Sliding.** Moving one pixel right drops the leaving column's `p` and gives the
+///    entering column `p = #(values < t)`, `t` the previous median (rank `n/2`); the split
+///    stays valid. `Σp` is then walked to the new `n/2` one value at a time — the smallest
+///    high head moves to the low side, or the largest low tail to the high side — each step
+///    one `O(size)` scan that also finds the runner-up, so that the last step leaves both
+///    middle values known without another scan.
+///
+/// **Cost per pixel:** `O(size)` for the entering column's count, plus one `O(size)` scan per
+/// step of the walk (at least one). The number of steps is the rank shift `|Σp − n/2|` caused
+/// by the one column that leaves and the one that enters: at most about `size`, hence
+/// `O(size²)` in the worst case (a ramp along the row, where every column moves the median by
+/// a whole column) and a few steps on speckle (the difference of two columns' counts below the
+/// median, of the order of `√size`). Plus the amortised column sort above, and once per row the
+/// first window's split, found by selection (`O(size²)`). No per-pixel sort, and no per-pixel
+/// update of the whole window. Memory: `2·size + 3` values per padded column of the row.
+///
+/// Ties need no care (equal values are interchangeable), and no-data never enters the low
+/// side: `+∞` is never below `t`, and the walk only moves finite values (valid values are
+/// finite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Median;
 
-/// The slot arrays' length is a multiple of this (whole SIMD vectors).
-const V: usize = 16;
-
-/// The window: values and their ranks (0-based order among the valid values; `+∞` for an
-/// invalid position and for the padding slots).
-struct Ranked<L> {
-    value: Vec<L>,
-    rank: Vec<L>,
-    /// Number of valid values.
-    len: usize,
+/// The compare–exchange pairs `(i, j)`, `i < j`, of Batcher's odd–even merge sort for `n`
+/// inputs (the power-of-two network restricted to the first `n` wires, which sorts any `n`).
+fn sorting_network(n: usize) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let mut p = 1;
+    while p < n {
+        let mut k = p;
+        while k >= 1 {
+            let mut j = k % p;
+            while j + k < n {
+                for i in 0..k.min(n - j - k) {
+                    if (i + j) / (2 * p) == (i + j + k) / (2 * p) {
+                        pairs.push((i + j, i + j + k));
+                    }
+                }
+                j += 2 * k;
+            }
+            k /= 2;
+        }
+        p *= 2;
+    }
+    pairs
 }
 
-impl<L: Real> Ranked<L> {
-    fn new(size: usize, inf: L) -> Self {
-        let cap = (size * size).div_ceil(V) * V;
-        Ranked {
-            value: vec![inf; cap],
-            rank: vec![inf; cap],
-            len: 0,
-        }
-    }
+/// The sorted columns of one row's padded window rows.
+///
+/// Column `j` (padded column index, `0..wp`) is `cols[j·stride .. (j + 1)·stride]`:
+/// `−∞`, its `size` values in ascending order (invalid positions as `+∞`, last), `+∞`.
+struct Columns<L> {
+    cols: Vec<L>,
+    /// Valid values per column.
+    count: Vec<usize>,
+    stride: usize,
+}
 
-    /// Puts `new` (`None`: an invalid position) in slot `p`, in place of its value.
-    #[cfg(test)]
-    fn replace(&mut self, p: usize, new: Option<L>, inf: L) {
-        let mut gone = Vec::new();
-        let mut entering = Vec::new();
-        self.replace_slots(p, &[new], inf, &mut gone, &mut entering);
-    }
-
-    /// Puts `new[i]` (`None`: an invalid position) in slot `first + i`, in place of the
-    /// values there: one pass removes all the leaving values (a value moves down one rank per
-    /// leaving value ranked below it), one pass inserts all the entering ones (a value moves
-    /// up one rank per entering value not above it; an entering value's rank counts the
-    /// values below it, the entering values below it, and the equal entering values before
-    /// it). Independent SIMD compares, no dependency from one row's value to the next.
+impl<L: Real> Columns<L> {
     #[inline(always)]
-    fn replace_slots(
-        &mut self,
-        first: usize,
-        new: &[Option<L>],
-        inf: L,
-        gone: &mut Vec<L>,
-        entering: &mut Vec<(usize, L)>,
-    ) {
-        let (zero, one) = (L::ZERO, L::ONE);
-        gone.clear();
-        entering.clear();
-        for (i, v) in new.iter().enumerate() {
-            let p = first + i;
-            if self.rank[p] != inf {
-                gone.push(self.rank[p]);
-            }
-            self.value[p] = inf;
-            self.rank[p] = inf;
-            if let Some(v) = v {
-                entering.push((p, *v));
+    fn new(vals: &[&[f64]], valid: &[&[f64]], wp: usize) -> Self {
+        let size = vals.len();
+        let (inf, neg_inf) = (L::from_f64(f64::INFINITY), L::from_f64(f64::NEG_INFINITY));
+        // the padded rows in the lane type, invalid as +∞ (row-major: row i at i·wp)
+        let mut rows = vec![inf; size * wp];
+        let mut count = vec![0.0f64; wp];
+        for (dst, (v, ok)) in rows.chunks_exact_mut(wp).zip(vals.iter().zip(valid)) {
+            for (((d, &x), &k), c) in dst.iter_mut().zip(&v[..wp]).zip(&ok[..wp]).zip(&mut count) {
+                *d = L::select(k != 0.0, L::from_f64(x), inf);
+                *c += k;
             }
         }
-        if !gone.is_empty() {
-            for rs in self.rank.chunks_exact_mut(V) {
-                let mut down = [zero; V];
-                for &g in gone.iter() {
-                    for i in 0..V {
-                        down[i] = down[i] + L::select(rs[i] > g, one, zero);
-                    }
-                }
-                for i in 0..V {
-                    rs[i] = rs[i] - down[i];
-                }
+        // sort every column: compare–exchange whole rows
+        for (i, j) in sorting_network(size) {
+            let (lo, hi) = rows.split_at_mut(j * wp);
+            let (a, b) = (&mut lo[i * wp..(i + 1) * wp], &mut hi[..wp]);
+            for (a, b) in a.iter_mut().zip(b.iter_mut()) {
+                let (x, y) = (*a, *b);
+                *a = L::select(y < x, y, x);
+                *b = L::select(y < x, x, y);
             }
         }
-        if !entering.is_empty() {
-            // ranks of the entering values among the remaining ones and each other
-            let mut ranks = [0u32; 64];
-            let mut big = Vec::new();
-            let ranks: &mut [u32] = if entering.len() <= 64 {
-                &mut ranks[..entering.len()]
-            } else {
-                big.resize(entering.len(), 0u32);
-                &mut big
-            };
-            for (j, &(_, e)) in entering.iter().enumerate() {
-                let mut below = 0u32;
-                for &x in self.value.iter() {
-                    below += (x < e) as u32;
-                }
-                for (i, &(_, f)) in entering.iter().enumerate() {
-                    below += ((f < e) | ((f == e) & (i < j))) as u32;
-                }
-                ranks[j] = below;
-            }
-            for (rs, xs) in self
-                .rank
-                .chunks_exact_mut(V)
-                .zip(self.value.chunks_exact(V))
-            {
-                let mut up = [zero; V];
-                for &(_, e) in entering.iter() {
-                    for i in 0..V {
-                        up[i] = up[i] + L::select(e <= xs[i], one, zero);
-                    }
-                }
-                for i in 0..V {
-                    rs[i] = rs[i] + up[i];
-                }
-            }
-            for (&(p, e), &r) in entering.iter().zip(ranks.iter()) {
-                self.value[p] = e;
-                self.rank[p] = L::from_f64(r as f64);
+        let stride = size + 2;
+        let mut cols = vec![inf; stride * wp];
+        for (j, col) in cols.chunks_exact_mut(stride).enumerate() {
+            col[0] = neg_inf;
+            for (i, c) in col[1..=size].iter_mut().enumerate() {
+                *c = rows[i * wp + j];
             }
         }
-        self.len = self.len + entering.len() - gone.len();
+        Columns {
+            cols,
+            count: count.into_iter().map(|c| c as usize).collect(),
+            stride,
+        }
     }
+}
 
-    /// The value of rank `k` (present).
-    #[inline(always)]
-    fn at_rank(&self, k: L) -> f64 {
-        // one partial result per lane (a single float accumulator would not vectorise);
-        // exactly one slot has rank k
-        let mut lanes = [L::ZERO; V];
-        for (xs, rs) in self.value.chunks_exact(V).zip(self.rank.chunks_exact(V)) {
-            for i in 0..V {
-                lanes[i] = L::select(rs[i] == k, xs[i], lanes[i]);
-            }
-        }
-        let mut v = L::ZERO;
-        for l in lanes {
-            v = L::select(l != L::ZERO, l, v);
-        }
-        v.to_f64()
+/// The median (rank `n/2`) of the first window's `n` valid values (`if_empty` when `n = 0`),
+/// by selection.
+fn first_median<L: Real>(cols: &[L], count: &[usize], n: usize, if_empty: L) -> L {
+    if n == 0 {
+        return if_empty;
     }
-
-    #[inline(always)]
-    fn median(&self) -> f64 {
-        let n = self.len;
-        if n == 0 {
-            return f64::NAN;
-        }
-        let k = L::from_f64((n / 2) as f64);
-        if n % 2 == 1 {
-            self.at_rank(k)
-        } else {
-            self.at_rank(k - L::ONE) * 0.5 + self.at_rank(k) * 0.5
-        }
+    let stride = cols.len() / count.len();
+    let mut v: Vec<L> = Vec::with_capacity(n);
+    for (col, &k) in cols.chunks_exact(stride).zip(count) {
+        v.extend_from_slice(&col[1..=k]);
     }
+    let (_, &mut m, _) = v.select_nth_unstable_by(n / 2, |a, b| {
+        a.partial_cmp(b).expect("valid values are finite")
+    });
+    m
 }
 
 impl Filter for Median {
@@ -176,84 +149,150 @@ impl Filter for Median {
         if w == 0 {
             return;
         }
-        let (vals, valid) = (ctx.window.values(), ctx.window.valid());
         let size = ctx.window.size();
-        let inf = T::Lane::from_f64(f64::INFINITY);
-        let mut win = Ranked::new(size, inf);
-        // The first window; slot of (row dy, window column c) is c·size + dy. Ranks by one
-        // sort (values are exact in the lane type: they come from `T`).
-        let mut order: Vec<(T::Lane, usize)> = Vec::with_capacity(size * size);
-        for (dy, (row, ok)) in vals.iter().zip(valid).enumerate() {
-            for c in 0..size {
-                if ok[c] != 0.0 {
-                    let v = T::Lane::from_f64(row[c]);
-                    win.value[c * size + dy] = v;
-                    order.push((v, c * size + dy));
+        let wp = w + size - 1;
+        let Columns {
+            cols,
+            count,
+            stride,
+        } = Columns::<T::Lane>::new(ctx.window.values(), ctx.window.valid(), wp);
+        let neg_inf = T::Lane::from_f64(f64::NEG_INFINITY);
+        // p[j]: values of padded column j on the low side of the split (j in the window)
+        let mut p = vec![0usize; wp];
+        let mut n: usize = count[..size].iter().sum();
+        // the previous median (rank n/2), the split's value
+        let mut t = first_median(&cols[..size * stride], &count[..size], n, neg_inf);
+        // the first window's split at t: the values below t, then values equal to t up to n/2
+        let mut sp = 0usize; // Σp over the window
+        for (j, pj) in p[..size].iter_mut().enumerate() {
+            let col = &cols[j * stride + 1..j * stride + 1 + count[j]];
+            *pj = col.iter().filter(|&&v| v < t).count();
+            sp += *pj;
+        }
+        for (j, pj) in p[..size].iter_mut().enumerate() {
+            let col = &cols[j * stride + 1..j * stride + 1 + count[j]];
+            let equal = col
+                .iter()
+                .filter(|&&v| v == t)
+                .count()
+                .min(n / 2 - sp.min(n / 2));
+            *pj += equal;
+            sp += equal;
+        }
+        for (x, o) in out.iter_mut().enumerate() {
+            if x > 0 {
+                let (leave, enter) = (x - 1, x - 1 + size);
+                sp -= p[leave];
+                n = n + count[enter] - count[leave];
+                let col = &cols[enter * stride + 1..enter * stride + 1 + size];
+                let below = col.iter().map(|&v| (v < t) as usize).sum::<usize>();
+                p[enter] = below;
+                sp += below;
+            }
+            let target = n / 2;
+            let ps = &mut p[x..x + size];
+            let win = &cols[x * stride..(x + size) * stride];
+            // Walk Σp to the target. Each scan also finds the runner-up, so that after moving
+            // the extreme value the new extreme is known without another scan: the moved value
+            // is the new extreme of the other side (it was beyond every value there).
+            let (lo, hi);
+            if sp < target {
+                loop {
+                    // the smallest high head moves to the low side
+                    let (m, c, second) = smallest_heads(ps, win, stride);
+                    ps[c] += 1;
+                    sp += 1;
+                    if sp == target {
+                        lo = m;
+                        let next = win[c * stride + ps[c] + 1];
+                        hi = T::Lane::select(next < second, next, second);
+                        break;
+                    }
                 }
+            } else if sp > target {
+                loop {
+                    // the largest low tail moves to the high side
+                    let (m, c, second) = largest_tails(ps, win, stride);
+                    ps[c] -= 1;
+                    sp -= 1;
+                    if sp == target {
+                        hi = m;
+                        let next = win[c * stride + ps[c]];
+                        lo = T::Lane::select(next > second, next, second);
+                        break;
+                    }
+                }
+            } else {
+                hi = smallest_heads(ps, win, stride).0;
+                lo = if n.is_multiple_of(2) {
+                    largest_tails(ps, win, stride).0
+                } else {
+                    hi
+                };
             }
-        }
-        order.sort_unstable_by(|a, b| a.0.partial_cmp(&b.0).expect("no NaN in the window"));
-        for (r, &(_, p)) in order.iter().enumerate() {
-            win.rank[p] = T::Lane::from_f64(r as f64);
-        }
-        win.len = order.len();
-        out[0] = T::from_f64(win.median());
-        let mut column = vec![None; size];
-        let (mut gone, mut entering) = (Vec::with_capacity(size), Vec::with_capacity(size));
-        for (x, o) in out.iter_mut().enumerate().skip(1) {
-            // window column x − 1 leaves, x − 1 + size enters, in the same slots
-            let enter = x - 1 + size;
-            for (c, (row, ok)) in column.iter_mut().zip(vals.iter().zip(valid)) {
-                *c = (ok[enter] != 0.0).then(|| T::Lane::from_f64(row[enter]));
-            }
-            let first = ((x - 1) % size) * size;
-            win.replace_slots(first, &column, inf, &mut gone, &mut entering);
-            *o = T::from_f64(win.median());
+            t = hi;
+            *o = T::from_f64(if n == 0 {
+                f64::NAN
+            } else if n % 2 == 1 {
+                hi.to_f64()
+            } else {
+                lo.to_f64() * 0.5 + hi.to_f64() * 0.5
+            });
         }
     }
+}
+
+/// The smallest high head `col[p + 1]` of the window's columns, its column, and the second
+/// smallest (`+∞` for one column).
+#[inline(always)]
+fn smallest_heads<L: Real>(ps: &[usize], win: &[L], stride: usize) -> (L, usize, L) {
+    let inf = L::from_f64(f64::INFINITY);
+    let (mut m, mut at, mut second) = (win[1 + ps[0]], 0, inf);
+    for (c, (&pc, col)) in ps.iter().zip(win.chunks_exact(stride)).enumerate().skip(1) {
+        let h = col[pc + 1];
+        let below = h < m;
+        second = L::select(below, m, L::select(h < second, h, second));
+        at = if below { c } else { at };
+        m = L::select(below, h, m);
+    }
+    (m, at, second)
+}
+
+/// The largest low tail `col[p]` of the window's columns (`−∞` for an empty low side), its
+/// column, and the second largest (`−∞` for one column).
+#[inline(always)]
+fn largest_tails<L: Real>(ps: &[usize], win: &[L], stride: usize) -> (L, usize, L) {
+    let neg_inf = L::from_f64(f64::NEG_INFINITY);
+    let (mut m, mut at, mut second) = (win[ps[0]], 0, neg_inf);
+    for (c, (&pc, col)) in ps.iter().zip(win.chunks_exact(stride)).enumerate().skip(1) {
+        let v = col[pc];
+        let above = v > m;
+        second = L::select(above, m, L::select(v > second, v, second));
+        at = if above { c } else { at };
+        m = L::select(above, v, m);
+    }
+    (m, at, second)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sorted_values(w: &Ranked<f64>) -> Vec<f64> {
-        let mut v: Vec<(f64, f64)> = w
-            .rank
-            .iter()
-            .zip(&w.value)
-            .filter(|(r, _)| r.is_finite())
-            .map(|(&r, &x)| (r, x))
-            .collect();
-        v.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
-        // ranks are 0..len
-        assert!(v.iter().enumerate().all(|(i, r)| r.0 == i as f64), "{v:?}");
-        v.into_iter().map(|(_, x)| x).collect()
-    }
-
     #[test]
-    fn rank_replacement() {
-        let inf = f64::INFINITY;
-        let mut w = Ranked::new(3, inf);
-        for (p, v) in [5.0, 1.0, 3.0, 8.0, 2.0].into_iter().enumerate() {
-            w.replace(p, Some(v), inf);
+    fn network_sorts_every_zero_one_input() {
+        // the 0–1 principle: a comparator network sorts everything if it sorts all 0–1 inputs
+        for n in 1..=17 {
+            let net = sorting_network(n);
+            for bits in 0u32..(1 << n) {
+                let mut v: Vec<u32> = (0..n).map(|i| (bits >> i) & 1).collect();
+                for &(i, j) in &net {
+                    assert!(i < j && j < n);
+                    if v[j] < v[i] {
+                        v.swap(i, j);
+                    }
+                }
+                assert!(v.windows(2).all(|w| w[0] <= w[1]), "n {n}: {v:?}");
+            }
         }
-        assert_eq!(sorted_values(&w), [1.0, 2.0, 3.0, 5.0, 8.0]);
-        assert_eq!(w.median(), 3.0);
-        w.replace(4, Some(6.0), inf); // 2 → 6
-        assert_eq!(sorted_values(&w), [1.0, 3.0, 5.0, 6.0, 8.0]);
-        w.replace(1, None, inf); // remove 1
-        assert_eq!(sorted_values(&w), [3.0, 5.0, 6.0, 8.0]);
-        assert_eq!(w.median(), 5.5);
-        w.replace(1, Some(5.0), inf); // duplicate
-        assert_eq!(sorted_values(&w), [3.0, 5.0, 5.0, 6.0, 8.0]);
-        assert_eq!(w.median(), 5.0);
-        w.replace(6, None, inf); // an empty slot stays empty
-        assert_eq!(w.len, 5);
-        let mut one = Ranked::new(3, inf);
-        one.replace(0, Some(7.0), inf);
-        assert_eq!(one.median(), 7.0);
-        one.replace(0, None, inf);
-        assert!(one.median().is_nan());
     }
 }
