@@ -80,10 +80,12 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
 
     for p in y0 as isize - h as isize..=(y0 + h) as isize {
         let s = ring.slot(p);
-        ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
+        ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], false, |m| {
             Some(io.input_row(m))
         });
     }
+    // `entering.1` holds only ones (it last held a fully valid row)
+    let mut entering_ones = false;
     for y in y0..y1 {
         for (i, o) in order.iter_mut().enumerate() {
             *o = ring.slot(y as isize - h as isize + i as isize);
@@ -92,7 +94,8 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
             if y != y0 {
                 let p = (y + h) as isize;
                 let s = ring.slot(p);
-                ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], |m| {
+                let ones = ring.full[s];
+                ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], ones, |m| {
                     Some(io.input_row(m))
                 });
             }
@@ -100,10 +103,12 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
         } else {
             let p = (y + h) as isize;
             let s = ring.slot(p);
-            let entering_full = builder.build(p, &mut entering.0, &mut entering.1, |m| {
-                Some(io.input_row(m))
-            });
+            let entering_full =
+                builder.build(p, &mut entering.0, &mut entering.1, entering_ones, |m| {
+                    Some(io.input_row(m))
+                });
             let both_full = entering_full && ring.full[s];
+            entering_ones = ring.full[s];
             ring.full[s] = entering_full;
             let drifted = sums.replace_row(
                 (&ring.vals[s], &ring.valid[s]),
@@ -136,7 +141,7 @@ fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
         filter.filter_row(&ctx, &mut out);
 
         let centre_valid = &valid[h][h..h + w];
-        if centre_valid.contains(&0.0) {
+        if !ring.full[order[h]] && centre_valid.contains(&0.0) {
             let src = io.input_row(y);
             for ((o, &s), &ok) in out.iter_mut().zip(src).zip(centre_valid) {
                 if ok == 0.0 {

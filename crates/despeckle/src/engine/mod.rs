@@ -3,13 +3,16 @@
 //! Rows are processed top to bottom. The engine keeps a ring of the `size` padded rows of the
 //! current window (values as `f64` with no-data replaced by 0, and a validity mask), per-column
 //! sums `N[c]`, `Σx[c]`, `Σx²[c]` over the rows of the window, updated by adding the entering row
-//! and subtracting the leaving one, and then slides a horizontal window over the column sums.
+//! and subtracting the leaving one, and then sums `size` adjacent column sums for each pixel:
+//! directly (eight pixels per SIMD step) for windows up to 15 wide, as a sliding running sum
+//! for wider ones.
 //! Both running sums are recomputed from the ring at fixed absolute positions (every
 //! [`REFRESH_ROWS`] rows and every [`REFRESH_COLS`] columns), which bounds rounding drift and
 //! makes every sum a function of the pixel position only — so results are bit-identical whatever
 //! the split of the image into bands, the thread count, or the driver.
 //!
-//! Work per pixel is O(1) in the window size (plus `size / REFRESH_*` for the refreshes); memory
+//! Work per pixel is O(1) in the window size (plus `size / REFRESH_*` for the refreshes) beyond
+//! 15 columns, at most 14 vector additions per eight pixels below; memory
 //! is O(width × size) per worker.
 
 mod band;
@@ -26,7 +29,8 @@ use crate::sample::Sample;
 ///
 /// Band and block boundaries of the drivers are multiples of it.
 pub const REFRESH_ROWS: usize = 16;
-/// Horizontal window sums are recomputed directly at every column that is a multiple of this.
+/// Horizontal running window sums (windows wider than 15: narrower ones are summed directly)
+/// are recomputed directly at every column that is a multiple of this.
 pub const REFRESH_COLS: usize = 128;
 
 /// A speckle filter: computes one output row from the window statistics and window values.

@@ -42,12 +42,17 @@ impl RowBuilder {
 
     /// Fills `vals`/`valid` (padded width) for window row `p`, reading image rows via `read`;
     /// returns whether every position is valid.
+    ///
+    /// `valid_is_ones`: `valid` already holds 1 everywhere (it last held a fully valid row).
+    /// The image part of `valid` is then only rewritten if this row has an invalid sample, so
+    /// a stream of fully valid rows writes values only.
     #[inline(always)]
     pub fn build<'a, T: Sample>(
         &self,
         p: isize,
         vals: &mut [f64],
         valid: &mut [f64],
+        valid_is_ones: bool,
         read: impl FnOnce(usize) -> Option<&'a [T]>,
     ) -> bool {
         let src = match self.source_row(p) {
@@ -69,14 +74,20 @@ impl RowBuilder {
         let inner_vals = &mut vals[h..h + self.width];
         let inner_valid = &mut valid[h..h + self.width];
         let nodata = self.nodata.unwrap_or(f64::NAN);
+        // finite: |x| ≤ MAX is false for NaN and ±∞
+        let good = |x: f64| (x.abs() <= f64::MAX) & (x != nodata);
         let mut all = true;
-        for ((v, ok), &s) in inner_vals.iter_mut().zip(inner_valid.iter_mut()).zip(src) {
+        for (v, &s) in inner_vals.iter_mut().zip(src) {
             let x = s.to_f64();
-            // finite: |x| ≤ MAX is false for NaN and ±∞
-            let good = (x.abs() <= f64::MAX) & (x != nodata);
-            *v = if good { x } else { 0.0 };
-            *ok = if good { 1.0 } else { 0.0 };
-            all &= good;
+            *v = if good(x) { x } else { 0.0 };
+            all &= good(x);
+        }
+        if !all {
+            for (ok, &s) in inner_valid.iter_mut().zip(src) {
+                *ok = if good(s.to_f64()) { 1.0 } else { 0.0 };
+            }
+        } else if !valid_is_ones {
+            inner_valid.fill(1.0);
         }
         let (c, cv) = self.constant();
         for j in 0..h {
