@@ -131,6 +131,10 @@ pub struct CommonArgs {
     /// Replace existing output files.
     #[arg(long, help_heading = "Output")]
     overwrite: bool,
+    /// Flush the output to the disk (fsync) before renaming it into place. Default: off, as
+    /// in GDAL (the rename already keeps partial files out of sight).
+    #[arg(long, help_heading = "Output")]
+    sync: bool,
     /// No progress bar or summary (they are shown only on a terminal anyway).
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -333,6 +337,7 @@ fn file_options(
     };
     o.quicklook = c.quicklook.clone();
     o.overwrite = c.overwrite;
+    o.sync = c.sync;
     o.block_rows = c.block_rows;
     Ok(o)
 }
@@ -472,7 +477,7 @@ fn filters_text() -> String {
     }
     s.push_str(
         "\nFile options of every filter: --band N, --complex, --compress, --level, --predictor, \
-         --tiled, --strips,\n--bigtiff, --dtype, --quicklook, --overwrite, --quiet \
+         --tiled, --strips,\n--bigtiff, --dtype, --quicklook, --overwrite, --sync, --quiet \
          (despeckle FILTER --help).\nDefinitions: docs/filters.md.\n",
     );
     s

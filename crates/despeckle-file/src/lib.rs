@@ -114,6 +114,9 @@ pub struct FileOptions {
     pub bigtiff: BigTiff,
     /// Replace an existing output (and quick-look). Default: refuse.
     pub overwrite: bool,
+    /// `fsync` the output before renaming it into place (survives a machine crash right
+    /// after). Default: off, as in GDAL; the rename alone keeps partial files out of sight.
+    pub sync: bool,
     /// Also write a quick-look PNG of the (first) output band here.
     pub quicklook: Option<PathBuf>,
     /// Longest side of the quick-look in pixels. Default 1024.
@@ -143,6 +146,7 @@ impl fmt::Debug for FileOptions {
             .field("layout", &self.layout)
             .field("bigtiff", &self.bigtiff)
             .field("overwrite", &self.overwrite)
+            .field("sync", &self.sync)
             .field("quicklook", &self.quicklook)
             .field("block_rows", &self.block_rows)
             .field("progress", &self.progress.is_some())
@@ -173,6 +177,7 @@ impl FileOptions {
             layout: None,
             bigtiff: BigTiff::Auto,
             overwrite: false,
+            sync: false,
             quicklook: None,
             quicklook_side: 1024,
             block_rows: None,
@@ -521,6 +526,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     wopts.bigtiff = opts.bigtiff;
     wopts.nodata = nodata;
     wopts.overwrite = opts.overwrite;
+    wopts.sync = opts.sync;
     wopts.threads = opts.threads.unwrap_or(0);
 
     check_output_is_not_input(src, dst)?;

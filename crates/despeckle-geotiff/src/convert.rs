@@ -113,6 +113,24 @@ fn complex_value<T: Sample>(re: f64, im: f64, mode: ComplexMode) -> T {
     })
 }
 
+/// Converts complex samples of two 32-bit parts (`CInt32`, `CFloat32`), decoded as one native
+/// `u64` each; `part` reads one part's bits as a number. The real part comes first in the file.
+#[inline]
+fn complex64<T: Sample>(
+    src: &[u8],
+    s: &Source,
+    dst: &mut [T],
+    mode: ComplexMode,
+    part: impl Fn(u32) -> f64,
+) {
+    let be = s.big_endian;
+    each::<8, T>(src, s, dst, |b| {
+        let v = u64::from_ne_bytes(b);
+        let (first, second) = if be { (v >> 32, v) } else { (v, v >> 32) };
+        complex_value(part(first as u32), part(second as u32), mode)
+    })
+}
+
 /// Converts `dst.len()` pixels of one band from `src` (decoded, native-endian samples).
 ///
 /// `src` must hold at least `dst.len() * stride` samples; complex types need `s.complex`.
@@ -143,30 +161,8 @@ pub(crate) fn convert<T: Sample>(src: &[u8], s: &Source, dst: &mut [T]) {
                 )
             })
         }
-        SampleType::ComplexI32 => {
-            let be = s.big_endian;
-            each::<8, T>(src, s, dst, |b| {
-                let v = u64::from_ne_bytes(b);
-                let (first, second) = if be { (v >> 32, v) } else { (v, v >> 32) };
-                complex_value(
-                    first as u32 as i32 as f64,
-                    second as u32 as i32 as f64,
-                    mode,
-                )
-            })
-        }
-        SampleType::ComplexF32 => {
-            let be = s.big_endian;
-            each::<8, T>(src, s, dst, |b| {
-                let v = u64::from_ne_bytes(b);
-                let (first, second) = if be { (v >> 32, v) } else { (v, v >> 32) };
-                complex_value(
-                    f32::from_bits(first as u32) as f64,
-                    f32::from_bits(second as u32) as f64,
-                    mode,
-                )
-            })
-        }
+        SampleType::ComplexI32 => complex64(src, s, dst, mode, |p| p as i32 as f64),
+        SampleType::ComplexF32 => complex64(src, s, dst, mode, |p| f32::from_bits(p) as f64),
     }
 }
 

@@ -1,6 +1,9 @@
 //! Encoding of one strip or tile for writing: floating-point predictor, then compression.
 
 use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use tiff::encoder::compression::{CompressionAlgorithm, Lzw, Packbits};
 
@@ -14,7 +17,8 @@ pub enum OutputCompression {
     None,
     /// LZW (the `tiff` crate's encoder).
     Lzw,
-    /// Deflate (zlib) at a level from 1 (fast) to 9 (small); GDAL's default level is 6.
+    /// Deflate (zlib format; compressed with libdeflate, as GDAL does) at a level from 1 (fast)
+    /// to 9 (small); GDAL's default level is 6.
     Deflate {
         /// Compression level, 1–9.
         level: u32,
@@ -64,32 +68,62 @@ pub(crate) struct ChunkCodec {
     pub sample_bytes: usize,
     /// Samples per pixel in a chunk.
     pub spp: usize,
+    /// Bytes per row of a chunk.
+    pub row_bytes: usize,
 }
 
 impl ChunkCodec {
+    /// Whether chunks are stored as they are (no predictor, no compression).
+    pub(crate) fn is_raw(&self) -> bool {
+        self.compression == OutputCompression::None
+    }
+}
+
+/// The per-thread state of encoding: the codec, a reusable Deflate compressor (libdeflate)
+/// and the predictor's row buffer.
+pub(crate) struct ChunkEncoder {
+    codec: ChunkCodec,
+    deflate: Option<libdeflater::Compressor>,
+    tmp: Vec<u8>,
+}
+
+impl ChunkEncoder {
+    pub(crate) fn new(codec: ChunkCodec) -> ChunkEncoder {
+        let deflate = match codec.compression {
+            // Levels 1-9 mean what they mean to GDAL built with libdeflate (its default).
+            OutputCompression::Deflate { level } => Some(libdeflater::Compressor::new(
+                libdeflater::CompressionLvl::new(level as i32)
+                    .unwrap_or_else(|_| libdeflater::CompressionLvl::default()),
+            )),
+            _ => None,
+        };
+        ChunkEncoder {
+            codec,
+            deflate,
+            tmp: Vec::new(),
+        }
+    }
+
     /// Encodes `raw` (modified in place by the predictor) into `out` (cleared first).
-    pub(crate) fn encode(
-        &self,
-        raw: &mut [u8],
-        row_bytes: usize,
-        out: &mut Vec<u8>,
-    ) -> io::Result<()> {
+    pub(crate) fn encode(&mut self, raw: &mut [u8], out: &mut Vec<u8>) -> io::Result<()> {
+        let c = self.codec;
         out.clear();
-        if self.float_predictor {
-            let mut tmp = vec![0u8; row_bytes];
-            for row in raw.chunks_exact_mut(row_bytes) {
-                float_predict(row, &mut tmp, self.sample_bytes, self.spp);
+        if c.float_predictor {
+            self.tmp.resize(c.row_bytes, 0);
+            for row in raw.chunks_exact_mut(c.row_bytes) {
+                float_predict(row, &mut self.tmp, c.sample_bytes, c.spp);
             }
         }
-        match self.compression {
+        match c.compression {
             OutputCompression::None => out.extend_from_slice(raw),
             OutputCompression::Lzw => {
                 Lzw.write_to(out, raw)?;
             }
-            OutputCompression::Deflate { level } => {
-                let mut z = flate2::write::ZlibEncoder::new(out, flate2::Compression::new(level));
-                z.write_all(raw)?;
-                z.finish()?;
+            OutputCompression::Deflate { .. } => {
+                let z = self.deflate.as_mut().expect("a Deflate compressor");
+                out.resize(z.zlib_compress_bound(raw.len()), 0);
+                let n = z.zlib_compress(raw, out).map_err(io::Error::other)?;
+                out.truncate(n);
             }
             OutputCompression::Zstd { level } => {
                 let mut z = zstd::stream::Encoder::new(out, level)?;
@@ -97,12 +131,147 @@ impl ChunkCodec {
                 z.finish()?;
             }
             OutputCompression::PackBits => {
-                for row in raw.chunks_exact(row_bytes) {
+                for row in raw.chunks_exact(c.row_bytes) {
                     Packbits.write_to(out, row)?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A chunk handed to the encoding threads.
+struct Job {
+    seq: u64,
+    index: usize,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+}
+
+/// An encoded chunk: its raw buffer comes back for reuse.
+pub(crate) struct Done {
+    pub seq: u64,
+    pub index: usize,
+    pub raw: Vec<u8>,
+    pub out: io::Result<Vec<u8>>,
+}
+
+/// Threads that encode chunks in parallel, in any order; the writer puts the results back in
+/// order ([`Done::seq`]).
+pub(crate) struct EncoderPool {
+    jobs: Option<Sender<Job>>,
+    done: Receiver<Done>,
+    threads: Vec<JoinHandle<()>>,
+    next_seq: u64,
+}
+
+impl std::fmt::Debug for EncoderPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncoderPool")
+            .field("threads", &self.threads.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EncoderPool {
+    pub(crate) fn new(codec: ChunkCodec, threads: usize) -> io::Result<EncoderPool> {
+        let (jobs, job_rx) = channel::<Job>();
+        let (done_tx, done) = channel::<Done>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let mut handles = Vec::new();
+        for k in 0..threads.max(1) {
+            let rx = Arc::clone(&job_rx);
+            let tx = done_tx.clone();
+            let h = std::thread::Builder::new()
+                .name(format!("despeckle-encode-{k}"))
+                .spawn(move || {
+                    let mut enc = ChunkEncoder::new(codec);
+                    loop {
+                        // The lock is held only to take one job.
+                        let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(Job {
+                            seq,
+                            index,
+                            mut raw,
+                            mut out,
+                        }) = job
+                        else {
+                            return; // the writer is done
+                        };
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            enc.encode(&mut raw, &mut out)
+                        }))
+                        .unwrap_or_else(|_| Err(io::Error::other("compression panicked")));
+                        let out = result.map(|()| out);
+                        if tx
+                            .send(Done {
+                                seq,
+                                index,
+                                raw,
+                                out,
+                            })
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                })?;
+            handles.push(h);
+        }
+        Ok(EncoderPool {
+            jobs: Some(jobs),
+            done,
+            threads: handles,
+            next_seq: 0,
+        })
+    }
+
+    /// Queues chunk `index` for encoding (into `out`, a recycled buffer); returns its sequence
+    /// number.
+    pub(crate) fn submit(&mut self, index: usize, raw: Vec<u8>, out: Vec<u8>) -> io::Result<u64> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.jobs
+            .as_ref()
+            .and_then(|j| {
+                j.send(Job {
+                    seq,
+                    index,
+                    raw,
+                    out,
+                })
+                .ok()
+            })
+            .ok_or_else(|| io::Error::other("the compression threads stopped"))?;
+        Ok(seq)
+    }
+
+    /// A finished chunk: waits for one if `block`, else `None` when none is ready.
+    pub(crate) fn next_done(&mut self, block: bool) -> io::Result<Option<Done>> {
+        if block {
+            self.done
+                .recv()
+                .map(Some)
+                .map_err(|_| io::Error::other("the compression threads stopped"))
+        } else {
+            match self.done.try_recv() {
+                Ok(d) => Ok(Some(d)),
+                Err(TryRecvError::Empty) => Ok(None),
+                Err(TryRecvError::Disconnected) => {
+                    Err(io::Error::other("the compression threads stopped"))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for EncoderPool {
+    fn drop(&mut self) {
+        // Closing the queue stops the threads once they finish their current chunk.
+        self.jobs = None;
+        for h in self.threads.drain(..) {
+            let _ = h.join();
+        }
     }
 }
 

@@ -2,12 +2,13 @@
 //! and the copied georeferencing are written last, and the file appears under its name only when
 //! complete.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::convert::Sample;
-use crate::encode::{ChunkCodec, OutputCompression};
+use crate::encode::{ChunkCodec, EncoderPool, OutputCompression};
 use crate::error::{Error, Result, parent_dir};
 use crate::geo::{self, GeoTags, format_nodata, parse_nodata};
 use crate::ifd::{self, Value};
@@ -16,8 +17,9 @@ use crate::temp::TempFile;
 
 /// Target size of an automatically sized strip: 512 KiB.
 const STRIP_TARGET_BYTES: usize = 512 << 10;
-/// Raw bytes of strips/tiles gathered before they are compressed (in parallel) and written.
-const QUEUE_BYTES: usize = 16 << 20;
+/// Most raw bytes of strips/tiles being compressed (in parallel) or waiting to be written in
+/// order.
+const QUEUE_BYTES: usize = 8 << 20;
 /// Classic TIFF offsets are 32-bit; `BigTiff::Auto` switches to BigTIFF when the estimated file
 /// size comes within this margin of 4 GiB.
 const CLASSIC_MARGIN: u64 = 64 << 20;
@@ -132,6 +134,13 @@ pub struct WriterOptions {
     pub overwrite: bool,
     /// Threads used to compress (0: one per core).
     pub threads: usize,
+    /// Flush the file to the disk (`fsync`) before renaming it into place, so that it
+    /// survives a power loss or an operating-system crash once [`Writer::finish`] returns.
+    /// Off by default, as in GDAL and `cp`: the rename alone already guarantees that the
+    /// output name never shows a partial file to other programs (or after an error, Ctrl-C or
+    /// a crash of the program); only a crash of the whole machine soon after could leave it
+    /// incomplete. Costs the time to write the file to the disk.
+    pub sync: bool,
 }
 
 impl WriterOptions {
@@ -153,6 +162,7 @@ impl WriterOptions {
             nodata: None,
             overwrite: false,
             threads: 0,
+            sync: false,
         }
     }
 
@@ -201,15 +211,23 @@ struct Geometry {
     sample_bytes: usize,
 }
 
-/// Rows received for one band and not yet written.
+/// One row of chunks being filled: one strip, or one tile per tile column.
+#[derive(Debug)]
+struct ChunkRow {
+    /// Chunk row index.
+    r: usize,
+    /// Raw chunks (little-endian samples of the output type), filled as rows arrive.
+    chunks: Vec<Vec<u8>>,
+}
+
+/// The chunk rows of one plane (a band, or all bands when pixel-interleaved) not yet handed
+/// over: at most a few.
 #[derive(Debug, Default)]
-struct BandState {
-    /// Rows received so far.
-    received: usize,
-    /// First row still held in `pending`.
+struct Plane {
+    /// Rows handed over to the encoder (whole chunk rows).
     flushed: usize,
-    /// Rows `flushed..received`, as little-endian samples of the output type.
-    pending: Vec<u8>,
+    /// Chunk rows `flushed / chunk_h ..`, in order.
+    open: VecDeque<ChunkRow>,
 }
 
 /// A streaming GeoTIFF writer.
@@ -248,17 +266,27 @@ pub struct Writer {
     bigtiff: bool,
     geom: Geometry,
     codec: ChunkCodec,
-    threads: usize,
     out: BufWriter<File>,
     temp: TempFile,
     /// Bytes in the file so far.
     pos: u64,
     offsets: Vec<u64>,
     counts: Vec<u64>,
-    bands: Vec<BandState>,
-    /// Raw chunks waiting to be compressed and written: (chunk index, bytes).
-    queue: Vec<(usize, Vec<u8>)>,
-    queued_bytes: usize,
+    /// Rows received so far, per band.
+    received: Vec<usize>,
+    planes: Vec<Plane>,
+    /// Compression threads (`None`: chunks are stored as they are, written at once).
+    pool: Option<EncoderPool>,
+    /// Sequence number of the next chunk to write (chunks are written in the order they were
+    /// completed, whatever the order compression finishes in).
+    next_write: u64,
+    /// Encoded chunks that finished before their turn: seq → (chunk index, bytes).
+    ready: BTreeMap<u64, (usize, Vec<u8>)>,
+    /// Raw bytes handed to the pool and not yet written.
+    in_flight: usize,
+    /// Recycled raw chunk buffers and encoded buffers (large fresh allocations fault slowly).
+    spare_raw: Vec<Vec<u8>>,
+    spare_out: Vec<Vec<u8>>,
 }
 
 impl Writer {
@@ -363,26 +391,39 @@ impl Writer {
             float_predictor: o.float_predictor && o.compression != OutputCompression::None,
             sample_bytes,
             spp,
+            row_bytes: geom.chunk_w * spp * sample_bytes,
         };
-        let threads = match (o.compression, o.threads) {
-            (OutputCompression::None, _) => 1,
-            (_, 0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            (_, n) => n,
+        let pool = if codec.is_raw() {
+            None
+        } else {
+            let threads = match o.threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            };
+            Some(EncoderPool::new(codec, threads).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?)
         };
+        let planes = if spp == 1 { o.bands } else { 1 };
         Ok(Writer {
-            bands: (0..o.bands).map(|_| BandState::default()).collect(),
+            received: vec![0; o.bands],
+            planes: (0..planes).map(|_| Plane::default()).collect(),
             path,
             bigtiff,
             geom,
             codec,
-            threads,
             out,
             temp,
             pos: header.len() as u64,
             offsets: vec![0; chunks],
             counts: vec![0; chunks],
-            queue: Vec::new(),
-            queued_bytes: 0,
+            pool,
+            next_write: 0,
+            ready: BTreeMap::new(),
+            in_flight: 0,
+            spare_raw: Vec::new(),
+            spare_out: Vec::new(),
             opts: options,
         })
     }
@@ -409,16 +450,20 @@ impl Writer {
 
     /// Rows of `band` written so far.
     pub fn rows_written(&self, band: usize) -> usize {
-        self.bands.get(band).map_or(0, |b| b.received)
+        self.received.get(band).copied().unwrap_or(0)
     }
 
     /// Bytes currently held for rows not yet written and chunks not yet compressed.
     pub fn buffer_bytes(&self) -> usize {
-        self.bands
+        let open: usize = self
+            .planes
             .iter()
-            .map(|b| b.pending.capacity())
-            .sum::<usize>()
-            + self.queued_bytes
+            .flat_map(|p| &p.open)
+            .flat_map(|r| &r.chunks)
+            .map(Vec::capacity)
+            .sum();
+        let spare: usize = self.spare_raw.iter().map(Vec::capacity).sum();
+        open + spare + self.in_flight
     }
 
     /// Appends rows to `band`: `rows.len()` must be a whole number of rows of `width` values,
@@ -429,11 +474,11 @@ impl Writer {
     /// ahead of the slowest band.
     pub fn write_rows<T: Sample>(&mut self, band: usize, rows: &[T]) -> Result<()> {
         let width = self.opts.width;
-        if band >= self.bands.len() {
+        if band >= self.received.len() {
             return Err(Error::BandOutOfRange {
                 path: self.path.clone(),
                 band,
-                bands: self.bands.len(),
+                bands: self.received.len(),
             });
         }
         if !rows.len().is_multiple_of(width) {
@@ -446,45 +491,78 @@ impl Writer {
             ));
         }
         let n = rows.len() / width;
-        let state = &self.bands[band];
-        if state.received + n > self.opts.height {
+        let received = self.received[band];
+        if received + n > self.opts.height {
             return Err(Error::usage(
                 &self.path,
                 format!(
                     "band {band}: {} rows given but the image has {} rows",
-                    state.received + n,
+                    received + n,
                     self.opts.height
                 ),
             ));
         }
-        let pixel = self.geom.spp > 1;
+        let g = self.geom;
+        let pixel = g.spp > 1;
+        let (p, k) = if pixel { (0, band) } else { (band, 0) };
         if pixel {
-            let slowest = self.bands.iter().map(|b| b.flushed).min().unwrap_or(0);
-            if state.received + n > slowest + 2 * self.geom.chunk_h {
+            let slowest = self.planes[0].flushed;
+            if received + n > slowest + 2 * g.chunk_h {
                 return Err(Error::usage(
                     &self.path,
                     format!(
                         "band {band}: pixel-interleaved output needs the bands written in step \
                          (rows {}..{} given while another band is still at row {slowest}); \
                          write the bands in turn or use band interleave",
-                        state.received,
-                        state.received + n
+                        received,
+                        received + n
                     ),
                 ));
             }
         }
         let ty = self.opts.sample_type;
-        let state = &mut self.bands[band];
-        push_samples(&mut state.pending, rows, ty);
-        state.received += n;
-
-        if pixel {
-            while self.chunk_row_ready_all() {
-                self.flush_pixel_chunk_row()?;
+        let px = g.spp * g.sample_bytes;
+        for (i, row) in rows.chunks_exact(width).enumerate() {
+            let y = received + i;
+            let r = y / g.chunk_h;
+            let at = self.open_chunk_row(p, r);
+            let yy = y - r * g.chunk_h;
+            let chunks = &mut self.planes[p].open[at].chunks;
+            if g.tiled {
+                for (c, chunk) in chunks.iter_mut().enumerate() {
+                    let x0 = c * g.chunk_w;
+                    let dw = g.chunk_w.min(width - x0);
+                    let start = yy * g.chunk_w * px;
+                    store(
+                        &row[x0..x0 + dw],
+                        &mut chunk[start..start + dw * px],
+                        ty,
+                        g.spp,
+                        k,
+                    );
+                }
+            } else {
+                let start = yy * width * px;
+                store(row, &mut chunks[0][start..start + width * px], ty, g.spp, k);
             }
-        } else {
-            while self.chunk_row_ready(band) {
-                self.flush_band_chunk_row(band)?;
+        }
+        self.received[band] += n;
+        // Hand over the chunk rows now complete.
+        while let Some(front) = self.planes[p].open.front() {
+            let end = ((front.r + 1) * g.chunk_h).min(self.opts.height);
+            let complete = if pixel {
+                self.received.iter().all(|&got| got >= end)
+            } else {
+                self.received[band] >= end
+            };
+            if !complete {
+                break;
+            }
+            let row = self.planes[p].open.pop_front().expect("a front chunk row");
+            self.planes[p].flushed = end;
+            let first = p * g.across * g.down + row.r * g.across;
+            for (c, chunk) in row.chunks.into_iter().enumerate() {
+                self.submit(first + c, chunk)?;
             }
         }
         Ok(())
@@ -497,139 +575,98 @@ impl Writer {
             .min(self.opts.height - r * self.geom.chunk_h)
     }
 
-    fn chunk_row_ready(&self, band: usize) -> bool {
-        let b = &self.bands[band];
-        b.flushed < self.opts.height
-            && b.received - b.flushed >= self.rows_in(b.flushed / self.geom.chunk_h)
-    }
-
-    fn chunk_row_ready_all(&self) -> bool {
-        (0..self.bands.len()).all(|b| self.chunk_row_ready(b))
-    }
-
-    /// Writes the next chunk row of a band-sequential band.
-    fn flush_band_chunk_row(&mut self, band: usize) -> Result<()> {
-        let r = self.bands[band].flushed / self.geom.chunk_h;
-        let rows = self.rows_in(r);
-        let len = rows * self.opts.width * self.geom.sample_bytes;
-        let data: Vec<u8> = self.bands[band].pending.drain(..len).collect();
-        self.emit_chunk_row(band, r, data)?;
-        let state = &mut self.bands[band];
-        state.flushed += rows;
-        if state.flushed == self.opts.height {
-            state.pending = Vec::new();
-        }
-        Ok(())
-    }
-
-    /// Interleaves and writes the next chunk row of all bands.
-    fn flush_pixel_chunk_row(&mut self) -> Result<()> {
-        let r = self.bands[0].flushed / self.geom.chunk_h;
-        let rows = self.rows_in(r);
-        let b = self.geom.sample_bytes;
-        let nb = self.bands.len();
-        let pixels = rows * self.opts.width;
-        let mut data = vec![0u8; pixels * nb * b];
-        for (k, state) in self.bands.iter_mut().enumerate() {
-            for (i, s) in state.pending[..pixels * b].chunks_exact(b).enumerate() {
-                let at = (i * nb + k) * b;
-                data[at..at + b].copy_from_slice(s);
-            }
-            state.pending.drain(..pixels * b);
-            state.flushed += rows;
-            if state.flushed == self.opts.height {
-                state.pending = Vec::new();
-            }
-        }
-        self.emit_chunk_row(0, r, data)
-    }
-
-    /// Cuts chunk row `r` of `plane` (`rows × width` pixels of `spp` samples) into strips or
-    /// tiles and queues them.
-    fn emit_chunk_row(&mut self, plane: usize, r: usize, data: Vec<u8>) -> Result<()> {
+    /// The position in `planes[p].open` of chunk row `r`, opened (with its buffers) if needed.
+    fn open_chunk_row(&mut self, p: usize, r: usize) -> usize {
         let g = self.geom;
-        let per_plane = g.across * g.down;
-        let px = g.spp * g.sample_bytes;
-        let row_bytes = self.opts.width * px;
-        if !g.tiled {
-            return self.enqueue(plane * per_plane + r, data);
-        }
-        let tile_row = g.chunk_w * px;
-        for c in 0..g.across {
-            let x0 = c * g.chunk_w;
-            let dw = g.chunk_w.min(self.opts.width - x0) * px;
-            // Edge tiles are padded with zeros.
-            let mut tile = vec![0u8; g.chunk_h * tile_row];
-            for (y, dst) in tile.chunks_exact_mut(tile_row).enumerate() {
-                let Some(src) = data.get(y * row_bytes + x0 * px..y * row_bytes + x0 * px + dw)
-                else {
-                    break;
-                };
-                dst[..dw].copy_from_slice(src);
-            }
-            self.enqueue(plane * per_plane + r * g.across + c, tile)?;
-        }
-        Ok(())
-    }
-
-    fn enqueue(&mut self, index: usize, raw: Vec<u8>) -> Result<()> {
-        self.queued_bytes += raw.len();
-        self.queue.push((index, raw));
-        if self.queued_bytes >= QUEUE_BYTES {
-            self.drain_queue()?;
-        }
-        Ok(())
-    }
-
-    /// Compresses the queued chunks (in parallel) and writes them in order.
-    fn drain_queue(&mut self) -> Result<()> {
-        if self.queue.is_empty() {
-            return Ok(());
-        }
-        let mut jobs: Vec<(usize, Vec<u8>, Vec<u8>)> = std::mem::take(&mut self.queue)
-            .into_iter()
-            .map(|(i, raw)| (i, raw, Vec::new()))
-            .collect();
-        self.queued_bytes = 0;
-        let codec = self.codec;
-        let row_bytes = if self.geom.tiled {
-            self.geom.chunk_w
-        } else {
-            self.opts.width
-        } * self.geom.spp
-            * self.geom.sample_bytes;
-        let encode = |jobs: &mut [(usize, Vec<u8>, Vec<u8>)]| -> std::io::Result<()> {
-            for (_, raw, out) in jobs.iter_mut() {
-                codec.encode(raw, row_bytes, out)?;
-                *raw = Vec::new();
-            }
-            Ok(())
-        };
-        let threads = self.threads.min(jobs.len()).max(1);
-        let result = if threads == 1 {
-            encode(&mut jobs)
-        } else {
-            let per = jobs.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = jobs
-                    .chunks_mut(per)
-                    .map(|part| s.spawn(move || encode(part)))
-                    .collect();
-                handles.into_iter().try_for_each(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(std::io::Error::other("compression thread panicked"))
-                    })
+        let first = self.planes[p].flushed / g.chunk_h;
+        let at = r - first;
+        while self.planes[p].open.len() <= at {
+            let r = first + self.planes[p].open.len();
+            let px = g.spp * g.sample_bytes;
+            let (len, padded) = if g.tiled {
+                let right = !self.opts.width.is_multiple_of(g.chunk_w);
+                (
+                    g.chunk_w * g.chunk_h * px,
+                    right || self.rows_in(r) < g.chunk_h,
+                )
+            } else {
+                (self.rows_in(r) * self.opts.width * px, false)
+            };
+            let chunks = (0..g.across)
+                .map(|c| {
+                    let mut buf = self.spare_raw.pop().unwrap_or_default();
+                    buf.resize(len, 0);
+                    // Edge tiles are padded with zeros (the right column, the bottom row);
+                    // other chunks are overwritten entirely.
+                    if padded && (c + 1 == g.across || self.rows_in(r) < g.chunk_h) {
+                        buf.fill(0);
+                    }
+                    buf
                 })
-            })
+                .collect();
+            self.planes[p].open.push_back(ChunkRow { r, chunks });
+        }
+        at
+    }
+
+    /// Writes chunk `index` at once (stored as it is), or queues it for compression.
+    fn submit(&mut self, index: usize, raw: Vec<u8>) -> Result<()> {
+        let Some(pool) = self.pool.as_mut() else {
+            self.write_chunk(index, &raw)?;
+            self.recycle_raw(raw);
+            return Ok(());
         };
-        result.map_err(|e| Error::Io {
+        self.in_flight += raw.len();
+        let out = self.spare_out.pop().unwrap_or_default();
+        pool.submit(index, raw, out).map_err(|e| Error::Io {
             path: self.path.clone(),
             source: e,
         })?;
-        for (index, _, bytes) in jobs {
-            self.write_chunk(index, &bytes)?;
+        self.collect(false)?;
+        while self.in_flight > QUEUE_BYTES {
+            self.collect(true)?;
         }
         Ok(())
+    }
+
+    /// Takes the chunks the pool has finished (waiting for one if `block`) and writes those
+    /// whose turn has come.
+    fn collect(&mut self, block: bool) -> Result<()> {
+        if self.pool.is_none() {
+            return Ok(());
+        }
+        let mut wait = block;
+        loop {
+            let pool = self.pool.as_mut().expect("checked above");
+            let done = pool.next_done(wait).map_err(|e| Error::Io {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            let Some(done) = done else { break };
+            wait = false;
+            self.in_flight -= done.raw.len();
+            let out = done.out.map_err(|e| Error::Io {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            self.recycle_raw(done.raw);
+            self.ready.insert(done.seq, (done.index, out));
+        }
+        while let Some((index, bytes)) = self.ready.remove(&self.next_write) {
+            self.write_chunk(index, &bytes)?;
+            self.next_write += 1;
+            if self.spare_out.len() < 64 {
+                self.spare_out.push(bytes);
+            }
+        }
+        Ok(())
+    }
+
+    fn recycle_raw(&mut self, raw: Vec<u8>) {
+        let chunk = self.codec.row_bytes * self.geom.chunk_h;
+        if self.spare_raw.len() * chunk < QUEUE_BYTES.max(2 * chunk) {
+            self.spare_raw.push(raw);
+        }
     }
 
     fn write_chunk(&mut self, index: usize, bytes: &[u8]) -> Result<()> {
@@ -652,18 +689,21 @@ impl Writer {
     /// Writes the remaining chunks, the directory and the tags, then renames the temporary file
     /// onto the output path. Fails if some band is incomplete.
     pub fn finish(mut self) -> Result<()> {
-        for (k, b) in self.bands.iter().enumerate() {
-            if b.received != self.opts.height {
+        for (k, &got) in self.received.iter().enumerate() {
+            if got != self.opts.height {
                 return Err(Error::usage(
                     &self.path,
                     format!(
-                        "band {k} is incomplete: {} of {} rows written",
-                        b.received, self.opts.height
+                        "band {k} is incomplete: {got} of {} rows written",
+                        self.opts.height
                     ),
                 ));
             }
         }
-        self.drain_queue()?;
+        while self.in_flight > 0 {
+            self.collect(true)?;
+        }
+        self.pool = None;
         let mut entries = self.tags();
         let enc = ifd::encode(self.pos, &mut entries, self.bigtiff)
             .map_err(|detail| Error::too_large(&self.path, detail))?;
@@ -673,7 +713,9 @@ impl Writer {
         self.out.seek(SeekFrom::Start(at)).map_err(wr)?;
         self.out.write_all(&pointer).map_err(wr)?;
         self.out.flush().map_err(wr)?;
-        self.out.get_ref().sync_all().map_err(wr)?;
+        if self.opts.sync {
+            self.out.get_ref().sync_all().map_err(wr)?;
+        }
         let Writer {
             temp,
             out,
@@ -775,19 +817,30 @@ impl Writer {
     }
 }
 
-/// Appends `src` to `dst` as little-endian samples of `ty`.
-fn push_samples<T: Sample>(dst: &mut Vec<u8>, src: &[T], ty: OutputType) {
-    dst.reserve(src.len() * ty.bytes());
+/// Stores `src` into `dst` as little-endian samples of `ty`, every `spp`-th sample from
+/// sample `k` (pixel-interleaved bands), or all of them when `spp` is 1.
+fn store<T: Sample>(src: &[T], dst: &mut [u8], ty: OutputType, spp: usize, k: usize) {
     match ty {
-        OutputType::F32 => {
-            for v in src {
-                dst.extend_from_slice(&v.to_f32().to_le_bytes());
-            }
+        OutputType::F32 => store_as::<T, 4>(src, dst, spp, k, |v| v.to_f32().to_le_bytes()),
+        OutputType::F64 => store_as::<T, 8>(src, dst, spp, k, |v| v.to_f64().to_le_bytes()),
+    }
+}
+
+#[inline]
+fn store_as<T: Sample, const N: usize>(
+    src: &[T],
+    dst: &mut [u8],
+    spp: usize,
+    k: usize,
+    bytes: impl Fn(T) -> [u8; N],
+) {
+    if spp == 1 {
+        for (d, &v) in dst.chunks_exact_mut(N).zip(src) {
+            d.copy_from_slice(&bytes(v));
         }
-        OutputType::F64 => {
-            for v in src {
-                dst.extend_from_slice(&v.to_f64().to_le_bytes());
-            }
+    } else {
+        for (d, &v) in dst.chunks_exact_mut(N * spp).zip(src) {
+            d[k * N..(k + 1) * N].copy_from_slice(&bytes(v));
         }
     }
 }
