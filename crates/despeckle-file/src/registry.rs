@@ -744,6 +744,9 @@ fn to_float(name: &'static str, v: &Value) -> Result<f64> {
     }
 }
 
+/// The values estimated for the `auto` parameters of a filter: `(parameter, value)`.
+pub type EstimatedValues = Vec<(&'static str, f64)>;
+
 /// A filter chosen by name with parameter values: what the CLI and the Python `filter_file`
 /// turn their arguments into.
 #[derive(Debug, Clone)]
@@ -869,7 +872,7 @@ impl FilterSpec {
         &self,
         source: &mut impl RowSource<T>,
         nodata: Option<f64>,
-    ) -> Result<(Box<dyn AnyFilter>, Vec<(&'static str, f64)>)> {
+    ) -> Result<(Box<dyn AnyFilter>, EstimatedValues)> {
         let autos = self.estimates();
         if autos.is_empty() {
             return Ok((self.build_any()?, Vec::new()));
