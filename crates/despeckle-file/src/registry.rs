@@ -57,29 +57,26 @@ pub trait AnyFilter: FileFilter + Send {
     fn filter_in_place_f64(&self, image: &mut ImageMut<'_, f64>, opts: &Options) -> Result<()>;
 }
 
+/// The in-memory drivers of [`AnyFilter`] for one pixel type.
+macro_rules! in_memory {
+    ($t:ty, $filter:ident, $in_place:ident) => {
+        fn $filter(
+            &self,
+            input: ImageRef<'_, $t>,
+            output: &mut ImageMut<'_, $t>,
+            opts: &Options,
+        ) -> Result<()> {
+            despeckle::filter(self, input, output, opts)
+        }
+        fn $in_place(&self, image: &mut ImageMut<'_, $t>, opts: &Options) -> Result<()> {
+            despeckle::filter_in_place(self, image, opts)
+        }
+    };
+}
+
 impl<F: Filter + Send> AnyFilter for F {
-    fn filter_f32(
-        &self,
-        input: ImageRef<'_, f32>,
-        output: &mut ImageMut<'_, f32>,
-        opts: &Options,
-    ) -> Result<()> {
-        despeckle::filter(self, input, output, opts)
-    }
-    fn filter_f64(
-        &self,
-        input: ImageRef<'_, f64>,
-        output: &mut ImageMut<'_, f64>,
-        opts: &Options,
-    ) -> Result<()> {
-        despeckle::filter(self, input, output, opts)
-    }
-    fn filter_in_place_f32(&self, image: &mut ImageMut<'_, f32>, opts: &Options) -> Result<()> {
-        despeckle::filter_in_place(self, image, opts)
-    }
-    fn filter_in_place_f64(&self, image: &mut ImageMut<'_, f64>, opts: &Options) -> Result<()> {
-        despeckle::filter_in_place(self, image, opts)
-    }
+    in_memory!(f32, filter_f32, filter_in_place_f32);
+    in_memory!(f64, filter_f64, filter_in_place_f64);
 }
 
 impl std::fmt::Debug for dyn AnyFilter + '_ {
