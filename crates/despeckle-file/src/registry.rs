@@ -29,36 +29,20 @@ use despeckle::{
 
 use crate::stream::FileFilter;
 
-/// A filter built from the registry: it runs on files ([`FileFilter`]) and on images in
-/// memory, in `f32` or `f64` (what the Python package does with numpy arrays).
-///
-/// The object-safe face of [`despeckle::Filter`] for the core's in-memory drivers, implemented
-/// for every filter of the core; each method runs the driver monomorphised for the concrete
-/// filter, so results are those of [`despeckle::filter`] and [`despeckle::filter_in_place`]
-/// bit for bit. Generic code calls them through [`MemSample`] (`T::filter(f, ...)`).
-pub trait AnyFilter: FileFilter + Send {
-    /// [`despeckle::filter`] on `f32` images.
-    fn filter_f32(
-        &self,
-        input: ImageRef<'_, f32>,
-        output: &mut ImageMut<'_, f32>,
-        opts: &Options,
-    ) -> Result<()>;
-    /// [`despeckle::filter`] on `f64` images.
-    fn filter_f64(
-        &self,
-        input: ImageRef<'_, f64>,
-        output: &mut ImageMut<'_, f64>,
-        opts: &Options,
-    ) -> Result<()>;
-    /// [`despeckle::filter_in_place`] on an `f32` image.
-    fn filter_in_place_f32(&self, image: &mut ImageMut<'_, f32>, opts: &Options) -> Result<()>;
-    /// [`despeckle::filter_in_place`] on an `f64` image.
-    fn filter_in_place_f64(&self, image: &mut ImageMut<'_, f64>, opts: &Options) -> Result<()>;
-}
-
-/// The in-memory drivers of [`AnyFilter`] for one pixel type.
+/// The in-memory drivers of [`AnyFilter`] for one pixel type: their declarations (`decl`)
+/// and their implementation for every filter of the core.
 macro_rules! in_memory {
+    (decl $t:ty, $filter:ident, $in_place:ident) => {
+        #[doc = concat!("[`despeckle::filter`] on `", stringify!($t), "` images.")]
+        fn $filter(
+            &self,
+            input: ImageRef<'_, $t>,
+            output: &mut ImageMut<'_, $t>,
+            opts: &Options,
+        ) -> Result<()>;
+        #[doc = concat!("[`despeckle::filter_in_place`] on an `", stringify!($t), "` image.")]
+        fn $in_place(&self, image: &mut ImageMut<'_, $t>, opts: &Options) -> Result<()>;
+    };
     ($t:ty, $filter:ident, $in_place:ident) => {
         fn $filter(
             &self,
@@ -72,6 +56,17 @@ macro_rules! in_memory {
             despeckle::filter_in_place(self, image, opts)
         }
     };
+}
+/// A filter built from the registry: it runs on files ([`FileFilter`]) and on images in
+/// memory, in `f32` or `f64` (what the Python package does with numpy arrays).
+///
+/// The object-safe face of [`despeckle::Filter`] for the core's in-memory drivers, implemented
+/// for every filter of the core; each method runs the driver monomorphised for the concrete
+/// filter, so results are those of [`despeckle::filter`] and [`despeckle::filter_in_place`]
+/// bit for bit. Generic code calls them through [`MemSample`] (`T::filter(f, ...)`).
+pub trait AnyFilter: FileFilter + Send {
+    in_memory!(decl f32, filter_f32, filter_in_place_f32);
+    in_memory!(decl f64, filter_f64, filter_in_place_f64);
 }
 
 impl<F: Filter + Send> AnyFilter for F {
