@@ -43,8 +43,8 @@ step_python() {
 
 # The despeckle Python package itself (python/: Rust extension + Python modules), built
 # with maturin (installed by step_python) and installed into $PYTHON with pip. Rebuilt only
-# when its sources (python/, the core crate, the Cargo manifests and lock file) or the
-# interpreter changed since the last install.
+# when its sources (python/, the crates it uses -- core, file, GeoTIFF --, the Cargo manifests
+# and lock file) or the interpreter changed since the last install.
 step_python_package() {
     local repo stamp digest
     repo="$(cd "$here/.." && pwd)"
@@ -53,7 +53,10 @@ step_python_package() {
         cd "$repo"
         "$PYTHON" -c 'import sys; print(sys.executable, sys.version)'
         find python/src python/despeckle python/Cargo.toml python/pyproject.toml \
-            crates/despeckle/src crates/despeckle/Cargo.toml Cargo.toml Cargo.lock \
+            crates/despeckle/src crates/despeckle/Cargo.toml \
+            crates/despeckle-file/src crates/despeckle-file/Cargo.toml \
+            crates/despeckle-geotiff/src crates/despeckle-geotiff/Cargo.toml \
+            Cargo.toml Cargo.lock \
             -type f ! -name '*.pyc' ! -name '*.so' -print0 2>/dev/null \
             | LC_ALL=C sort -z | xargs -0 sha256sum || true
     )"

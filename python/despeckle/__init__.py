@@ -20,6 +20,11 @@ Filters (definitions in ``docs/filters.md``):
 Image-wide estimates: :func:`estimate_enl` (the equivalent number of looks behind
 ``looks="auto"``) and :func:`quantile` (Lee Sigma's ``z98``).
 
+Files: :func:`filter_file` filters a GeoTIFF into another, streaming (memory bounded by the
+image width), georeferencing and no-data kept -- the command line's ``despeckle FILTER IN
+OUT``, with the same filters, parameter names and defaults as the functions above (one
+registry of filters, shared by both).
+
 Chunked and labelled arrays:
 
 * :mod:`despeckle.dask` -- the same filters on dask arrays (``map_overlap``), bit-identical
@@ -71,7 +76,7 @@ from . import _despeckle as _ext
 __all__ = [
     "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
     "lee_sigma", "idan", "median", "mean", "local_stats", "estimate_enl", "quantile",
-    "FILTERS", "STATISTICS", "BORDERS", "__version__",
+    "filter_file", "FILTERS", "STATISTICS", "BORDERS", "__version__",
 ]
 
 try:  # the version of the installed distribution
@@ -134,7 +139,7 @@ def _filter(name, img, out, **kwargs):
     kind = _kind(img)
     if kind is not None:
         return _delegate(kind, name, img, out, kwargs)
-    return getattr(_ext, name)(_as_array(img), out=out, **kwargs)
+    return _ext.filter(name, _as_array(img), out=out, **kwargs)
 
 
 _COMMON = """size : int, default 7
@@ -621,6 +626,163 @@ def local_stats(
     res = _ext.local_stats(_as_array(img), names, size=size, border=border, cval=cval,
                            nodata=nodata, out=outs, threads=threads, ddof=ddof)
     return res[0] if single else tuple(res)
+
+
+# ---------------------------------------------------------------------------------------
+# Every other filter of the registry (the table the command line is made from, in the
+# ``despeckle-file`` crate): a function with the registry's parameter names and defaults, so
+# that a filter added there is exposed here (and in despeckle.dask and the xarray accessor).
+# ---------------------------------------------------------------------------------------
+
+#: The registry: one dict per filter (``name``, ``summary``, ``params``), shared with the CLI.
+_REGISTRY = tuple(_ext.filter_table())
+
+
+def _registry_default(p):
+    text = p["default"]
+    if text is None or p["kind"] == "choice" or text.strip().lower() == "auto":
+        return text
+    return int(text) if p["kind"] == "int" else float(text)
+
+
+def _make_filter(entry):
+    import inspect
+
+    name = entry["name"].replace("-", "_")
+    P = inspect.Parameter
+    params = [P("img", P.POSITIONAL_OR_KEYWORD), P("size", P.POSITIONAL_OR_KEYWORD, default=7)]
+    params += [P(p["name"], P.POSITIONAL_OR_KEYWORD, default=_registry_default(p))
+               for p in entry["params"]]
+    params += [P("border", P.POSITIONAL_OR_KEYWORD, default="reflect"),
+               P("nodata", P.POSITIONAL_OR_KEYWORD, default=None),
+               P("out", P.POSITIONAL_OR_KEYWORD, default=None),
+               P("threads", P.POSITIONAL_OR_KEYWORD, default=None),
+               P("cval", P.KEYWORD_ONLY, default=None)]
+    sig = inspect.Signature(params)
+
+    def func(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        kw = dict(bound.arguments)
+        img, out = kw.pop("img"), kw.pop("out")
+        return _filter(name, img, out, **kw)
+
+    func.__name__ = func.__qualname__ = name
+    func.__signature__ = sig
+    lines = [f"{entry['summary']}.", "", "Parameters", "----------", "img : numpy.ndarray",
+             "    float32 or float64 image, 2-D (y, x) or 3-D (band, y, x).",
+             "size : int, default 7", "    Window side, odd, 3 … 1001."]
+    for p in entry["params"]:
+        lines += [f"{p['name']} : {p['kind']}, default {_registry_default(p)!r}",
+                  f"    {p['help']}"]
+    lines += ["border, nodata, out, threads, cval", "    As for every filter (see despeckle)."]
+    func.__doc__ = "\n    ".join(lines)
+    return func
+
+
+for _entry in _REGISTRY:
+    _name = _entry["name"].replace("-", "_")
+    if _name not in globals():
+        globals()[_name] = _make_filter(_entry)
+        FILTERS = FILTERS + (_name,)
+        __all__.append(_name)
+
+
+def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, threads=None,
+                band=None, compress=None, level=None, predictor=None, tiled=None, strips=None,
+                bigtiff="auto", dtype=None, complex=None, overwrite=False, quicklook=None,
+                progress=None, cval=None, **filter_params):
+    """Filters a GeoTIFF file into another, streaming: what ``despeckle FILTER IN OUT`` does.
+
+    The image is read, filtered and written strip by strip (memory grows with its width,
+    not its height), on all cores, with the GIL released for the whole run. The output keeps
+    the size, georeferencing, GDAL metadata and no-data value of the input, and (unless told
+    otherwise) its layout and compression; it is written to a temporary file renamed when
+    complete: on any error no output is left. The result equals the in-memory filter
+    (``despeckle.<filter>(array, ...)`` on the band converted to float32/float64) bit for bit.
+
+    Parameters
+    ----------
+    src, dst : str or os.PathLike
+        Input GeoTIFF (strips or tiles, classic or BigTIFF, none/LZW/Deflate/ZSTD/PackBits,
+        integer, float or complex samples) and output GeoTIFF.
+    filter : str
+        The filter: ``"enhanced_lee"`` (or ``"enhanced-lee"``), ``"lee"``, ``"kuan"``,
+        ``"gamma_map"``, ``"frost"``, ``"enhanced_frost"``, ``"refined_lee"``,
+        ``"lee_sigma"``, ``"idan"``, ``"median"``, ``"mean"``, ``"local_stats"``
+        (:data:`FILTERS`).
+    **filter_params
+        The filter's parameters, with the names and defaults of the in-memory function
+        (``looks=4``, ``damping=1.0``, ``ddof=1``, ``stat="cv"``, ...). ``looks="auto"``
+        and Lee Sigma's ``z98`` (default ``"auto"``) are estimated from each band of the file
+        before it is filtered (extra passes over the band); the values used are returned.
+    size : int, default 7
+        Window side, odd, 3 … 1001.
+    border : str, default "reflect"
+        As for the in-memory filters (``cval=`` for ``"constant"``).
+    nodata : float or "none", optional
+        No-data value. Default: the input's ``GDAL_NODATA``; ``"none"`` ignores it. NaN and
+        ±inf are always no-data. The value used is written to the output.
+    threads : int, optional
+        Worker threads (default: all cores). The result does not depend on it.
+    band : int or sequence of int, optional
+        Input band(s) to filter, numbered from 1 as in GDAL (default: all), in output order.
+    compress : {"none", "deflate", "lzw", "zstd", "packbits"}, optional
+        Output compression (default: the input's). ``level=``: Deflate 1–9 (default 6), ZSTD
+        1–22 (default 9).
+    predictor : {"none", "float"} or bool, optional
+        Floating-point predictor with compression (default: if the input uses a predictor).
+    tiled : bool, int or (int, int), optional
+        Tiled output (``True``: 256 × 256; sides multiples of 16); ``False``: strips. Default:
+        the input's layout. ``strips=N`` (or ``True``): strips of ``N`` rows (about 512 KiB).
+    bigtiff : {"auto", "yes", "no"} or bool, default "auto"
+        BigTIFF when the output could pass 4 GiB, or always / never.
+    dtype : {"float32", "float64"}, optional
+        Output sample type (default: float64 for float64 input, float32 otherwise).
+    complex : {"intensity", "amplitude"}, optional
+        How complex (SLC) samples are read (default: the filter's ``domain``, else intensity).
+    overwrite : bool, default False
+        Replace an existing output (else ``FileExistsError``).
+    quicklook : str or os.PathLike, optional
+        Also write a quick-look PNG of the first output band (≤ 1024 px, dB, 2–98 % stretch).
+    progress : callable, optional
+        ``progress(rows_done, rows_total)`` (rows summed over the bands), called at most ten
+        times a second from the calling thread; an exception it raises stops the run (no
+        output) and is raised. Ctrl-C stops the run too.
+
+    Returns
+    -------
+    dict
+        ``filter``, ``output``, ``width``, ``height``, ``bands`` (numbered from 1),
+        ``estimates`` (``{"looks": [value per band], ...}`` for ``"auto"`` parameters),
+        ``input_type``, ``nodata``, ``dtype``, ``compress``, ``tiled`` (``(w, h)`` or False),
+        ``bigtiff``, ``quicklook``, ``seconds``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``src`` (or ``dst``'s folder) does not exist.
+    FileExistsError
+        ``dst`` exists and ``overwrite`` is False.
+    TypeError, ValueError
+        A bad parameter (the message says what to change); ``ValueError`` also for a file
+        that is not a readable TIFF (corrupt, unsupported), naming the file.
+    OSError
+        Reading or writing failed (permissions, disk full, ...).
+
+    Examples
+    --------
+    >>> despeckle.filter_file("s1.tif", "s1_el.tif", "enhanced_lee", size=7, looks=4)
+    ... # doctest: +SKIP
+    >>> despeckle.filter_file("s1.tif", "s1_ls.tif", "lee_sigma", looks="auto")["estimates"]
+    ... # doctest: +SKIP
+    {'looks': [4.37], 'z98': [0.8125]}
+    """
+    return _ext.filter_file(
+        src, dst, filter, size=size, border=border, cval=cval, nodata=nodata, threads=threads,
+        band=band, complex=complex, compress=compress, level=level, predictor=predictor,
+        tiled=tiled, strips=strips, bigtiff=bigtiff, dtype=dtype, overwrite=overwrite,
+        quicklook=quicklook, progress=progress, **filter_params)
 
 
 def _per_plane(values, img):

@@ -1,7 +1,8 @@
 """Type stubs of ``despeckle`` (see the module's docstring for the conventions)."""
 
-from collections.abc import Sequence
-from typing import Literal, TypeVar, overload
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -9,7 +10,7 @@ import numpy.typing as npt
 __all__ = [
     "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
     "lee_sigma", "idan", "median", "mean", "local_stats", "estimate_enl", "quantile",
-    "FILTERS", "STATISTICS", "BORDERS", "__version__",
+    "filter_file", "FILTERS", "STATISTICS", "BORDERS", "__version__",
 ]
 
 __version__: str
@@ -125,7 +126,7 @@ def lee_sigma(
     sigma: float = 0.9,
     target_window: Literal[3, 5] = 3,
     min_cluster: int = 6,
-    z98: float | None = None,
+    z98: float | Literal["auto"] | None = None,
     domain: _Domain = "intensity",
     border: str = "reflect",
     nodata: float | None = None,
@@ -214,3 +215,28 @@ def local_stats(
     stat: list[_Stat] | tuple[_Stat, ...],
     cval: float | None = None,
 ) -> tuple[npt.NDArray[_F], ...]: ...
+
+def filter_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    filter: str,
+    *,
+    size: int = 7,
+    border: str = "reflect",
+    nodata: float | Literal["none"] | None = None,
+    threads: int | None = None,
+    band: int | Sequence[int] | None = None,
+    compress: Literal["none", "deflate", "lzw", "zstd", "packbits"] | None = None,
+    level: int | None = None,
+    predictor: Literal["none", "float"] | bool | None = None,
+    tiled: bool | int | tuple[int, int] | None = None,
+    strips: bool | int | None = None,
+    bigtiff: Literal["auto", "yes", "no"] | bool = "auto",
+    dtype: Literal["float32", "float64"] | type[np.floating[Any]] | None = None,
+    complex: Literal["intensity", "amplitude"] | None = None,
+    overwrite: bool = False,
+    quicklook: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    cval: float | None = None,
+    **filter_params: float | int | str | None,
+) -> dict[str, Any]: ...

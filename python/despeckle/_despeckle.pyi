@@ -1,18 +1,20 @@
 """Type stubs of the compiled module ``despeckle._despeckle`` (private: use ``despeckle``).
 
 Every parameter is keyword-only and ``None`` means its default (the defaults are those of the
-public functions in ``despeckle``).
+public functions in ``despeckle``). ``filter(name, img, **params)`` runs any filter of the
+registry shared with the command line (``filter_table()`` describes it).
 """
 
+import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "enhanced_lee", "mean", "local_stats", "lee", "kuan", "gamma_map", "frost", "enhanced_frost",
-    "median", "refined_lee", "lee_sigma", "idan", "estimate", "estimate_rows", "border_mode",
-    "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
+    "filter", "local_stats", "filter_table", "filter_file", "estimate", "estimate_rows",
+    "border_mode", "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
 ]
 
 _Float = np.float32 | np.float64
@@ -23,22 +25,8 @@ REFRESH_ROWS: int
 REFRESH_COLS: int
 CORE_VERSION: str
 
-def enhanced_lee(
-    img: _Array,
-    *,
-    size: int | None = None,
-    looks: _Looks | None = None,
-    damping: float | None = None,
-    domain: str | None = None,
-    border: str | None = None,
-    cval: float | None = None,
-    nodata: float | None = None,
-    out: _Array | None = None,
-    threads: int | None = None,
-    cmax: float | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def mean(
+def filter(
+    name: str,
     img: _Array,
     *,
     size: int | None = None,
@@ -47,6 +35,7 @@ def mean(
     nodata: float | None = None,
     out: _Array | None = None,
     threads: int | None = None,
+    **params: float | int | str | None,
 ) -> _Array: ...
 def local_stats(
     img: _Array,
@@ -61,60 +50,31 @@ def local_stats(
     ddof: int | None = None,
 ) -> list[_Array]: ...
 def border_mode(border: str | None, cval: float | None = None) -> str: ...
-def lee(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    domain: str | None = None, border: str | None = None, cval: float | None = None,
-    nodata: float | None = None, out: _Array | None = None, threads: int | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def kuan(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    domain: str | None = None, border: str | None = None, cval: float | None = None,
-    nodata: float | None = None, out: _Array | None = None, threads: int | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def gamma_map(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    border: str | None = None, cval: float | None = None, nodata: float | None = None,
-    out: _Array | None = None, threads: int | None = None, ddof: int | None = None,
-) -> _Array: ...
-def frost(
-    img: _Array, *, size: int | None = None, damping: float | None = None,
-    distance: str | None = None, border: str | None = None, cval: float | None = None,
-    nodata: float | None = None, out: _Array | None = None, threads: int | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def enhanced_frost(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    damping: float | None = None, domain: str | None = None, cmax: float | None = None,
-    distance: str | None = None, border: str | None = None, cval: float | None = None,
-    nodata: float | None = None, out: _Array | None = None, threads: int | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def median(
-    img: _Array, *, size: int | None = None, border: str | None = None,
-    cval: float | None = None, nodata: float | None = None, out: _Array | None = None,
+def filter_table() -> list[dict[str, Any]]: ...
+def filter_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    filter: str,
+    *,
+    size: int | None = None,
+    border: str | None = None,
+    cval: float | None = None,
+    nodata: float | str | None = None,
     threads: int | None = None,
-) -> _Array: ...
-def refined_lee(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    domain: str | None = None, border: str | None = None, cval: float | None = None,
-    nodata: float | None = None, out: _Array | None = None, threads: int | None = None,
-    ddof: int | None = None,
-) -> _Array: ...
-def lee_sigma(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    sigma: float | None = None, target_window: int | None = None,
-    min_cluster: int | None = None, z98: float | None = None, domain: str | None = None,
-    border: str | None = None, cval: float | None = None, nodata: float | None = None,
-    out: _Array | None = None, threads: int | None = None, ddof: int | None = None,
-) -> _Array: ...
-def idan(
-    img: _Array, *, size: int | None = None, looks: _Looks | None = None,
-    region: int | None = None, domain: str | None = None, border: str | None = None,
-    cval: float | None = None, nodata: float | None = None, out: _Array | None = None,
-    threads: int | None = None, ddof: int | None = None,
-) -> _Array: ...
+    band: int | Sequence[int] | None = None,
+    complex: str | None = None,
+    compress: str | None = None,
+    level: int | None = None,
+    predictor: str | bool | None = None,
+    tiled: bool | int | tuple[int, int] | None = None,
+    strips: bool | int | None = None,
+    bigtiff: str | bool | None = None,
+    dtype: Any = None,
+    overwrite: bool = False,
+    quicklook: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    **params: float | int | str | None,
+) -> dict[str, Any]: ...
 def estimate(
     img: _Array, what: str, *, q: float | None = None, nodata: float | None = None,
     domain: str | None = None,

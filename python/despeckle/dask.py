@@ -244,15 +244,28 @@ def _is_auto(looks):
     return isinstance(looks, str) and looks.strip().lower() == "auto"
 
 
+def _estimated(name, params):
+    """The parameters of filter ``name`` (the registry's) that are estimated from the image:
+    given as ``"auto"`` (``looks="auto"``), or left at an ``"auto"`` default (Lee Sigma's
+    ``z98``)."""
+    entry = next((e for e in _pkg._REGISTRY if e["name"].replace("-", "_") == name), None)
+    return [p for p in (entry["params"] if entry else ())
+            if p["kind"] == "estimated" and (_is_auto(params.get(p["name"])) or (
+                params.get(p["name"]) is None and _is_auto(p["default"])))]
+
+
 def _plane_params(name, darr, params):
     """Per-plane parameters: image-wide estimates (``looks="auto"``, Lee Sigma's ``z98``) are
     computed now, from each whole plane, as the in-memory function would."""
     per_plane = {}
-    if _is_auto(params.get("looks")):
-        domain = params.get("domain", "intensity")
-        per_plane["looks"] = _estimate(darr, "enl", nodata=params.get("nodata"), domain=domain)
-    if name == "lee_sigma" and params.get("z98") is None:
-        per_plane["z98"] = _estimate(darr, "quantile", q=0.98, nodata=params.get("nodata"))
+    for p in _estimated(name, params):
+        if p["estimate"] == "enl":
+            domain = params.get("domain") or "intensity"
+            per_plane[p["name"]] = _estimate(darr, "enl", nodata=params.get("nodata"),
+                                             domain=domain)
+        else:
+            per_plane[p["name"]] = _estimate(darr, "quantile", q=p["q"],
+                                             nodata=params.get("nodata"))
     return per_plane
 
 
@@ -260,13 +273,11 @@ def _run(name, darr, params):
     """The dask version of the in-memory filter ``name`` with these parameters."""
     func = getattr(_pkg, name)
     darr = _as_dask(darr)
-    # Parameters and dtype are checked now (on a 1×1 image), not at compute time.
+    # Parameters and dtype are checked now (on a 1×1 image), not at compute time; estimated
+    # parameters with stand-ins.
     probe = dict(params)
-    if name != "local_stats":
-        if _is_auto(probe.get("looks")):
-            probe["looks"] = 1.0
-        if name == "lee_sigma" and probe.get("z98") is None:
-            probe["z98"] = float("inf")
+    for p in _estimated(name, params):
+        probe[p["name"]] = 1.0 if p["estimate"] == "enl" else float("inf")
     func(_np.zeros((1, 1), dtype=darr.dtype), **probe)
     per_plane = _plane_params(name, darr, params)
 

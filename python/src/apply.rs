@@ -2,6 +2,7 @@
 //! borrows the buffers (no copy), releases the GIL and runs the core plane by plane.
 
 use despeckle::{Options, Sample};
+use despeckle_file::registry::{FilterSpec, MemSample};
 use numpy::ndarray::{ArrayViewD, ArrayViewMutD, Axis, Ix2};
 use numpy::{
     Element, PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
@@ -13,20 +14,19 @@ use pyo3::types::PyDict;
 
 use crate::params::value_error;
 use crate::plane::{PlaneJob, RawPlane, resolve, run_plane};
-use crate::spec::Spec;
 
-/// One output of a call: a filter (or its recipe) and where its result goes (`None`: a new
-/// array).
-pub type Job<'py, S> = (S, Option<Bound<'py, PyAny>>);
+/// One output of a call: a filter of the registry with its parameters and where its result
+/// goes (`None`: a new array).
+pub type Job<'py> = (FilterSpec, Option<Bound<'py, PyAny>>);
 
 /// Runs each job's filter on `img` and returns the output arrays, in job order.
 ///
 /// Every argument is checked before anything is written. Outputs that are `img` itself are
 /// computed last, in place.
-pub fn apply<'py, S: Spec>(
+pub fn apply<'py>(
     py: Python<'py>,
     img: &Bound<'py, PyAny>,
-    jobs: Vec<Job<'py, S>>,
+    jobs: Vec<Job<'py>>,
     opts: &Options,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     if let Ok(a) = img.cast::<PyArrayDyn<f32>>() {
@@ -277,9 +277,9 @@ fn planes_of_mut<T: Sample>(v: &mut ArrayViewMutD<'_, T>) -> Vec<RawPlane<T>> {
 
 /// Runs plane jobs with the GIL released: first the filter of every plane (image-wide
 /// estimates, which may still fail: nothing is written yet), then the filtering.
-fn run_detached<T: Sample, S: Spec>(
+fn run_detached<T: MemSample>(
     py: Python<'_>,
-    spec: &S,
+    spec: &FilterSpec,
     jobs: Vec<PlaneJob<T>>,
     opts: &Options,
 ) -> PyResult<()> {
@@ -298,16 +298,16 @@ fn run_detached<T: Sample, S: Spec>(
         filters.iter().zip(jobs).try_for_each(|(filter, job)| {
             // SAFETY: the caller keeps the arrays borrowed until this returns; `Separate`
             // jobs were checked not to share memory.
-            unsafe { run_plane(filter, job, opts) }
+            unsafe { run_plane(&**filter, job, opts) }
         })
     })
     .map_err(value_error)
 }
 
-fn typed<'py, T: Sample + Element, S: Spec>(
+fn typed<'py, T: MemSample + Element>(
     py: Python<'py>,
     img: &Bound<'py, PyArrayDyn<T>>,
-    jobs: Vec<Job<'py, S>>,
+    jobs: Vec<Job<'py>>,
     opts: &Options,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let img_u = img.as_untyped();
@@ -322,7 +322,7 @@ fn typed<'py, T: Sample + Element, S: Spec>(
     }
     check_aligned(img_u, "img")?;
     for (spec, _) in &jobs {
-        spec.check(opts).map_err(value_error)?;
+        crate::spec::check(spec, opts).map_err(value_error)?;
     }
 
     let mut dests = Vec::with_capacity(jobs.len());

@@ -1,13 +1,15 @@
 //! `despeckle._despeckle`: the compiled part of the `despeckle` Python package.
 //!
-//! One function per filter of the core crate (`filters`); each parses its parameters into the
-//! core's types and hands the arrays to the one generic helper, `apply::apply`, which
+//! One generic function for every filter of the registry of `despeckle-file` (`filters`; the
+//! table the command line is made from): it parses its parameters into the registry's
+//! `FilterSpec` and hands the arrays to the one generic helper, `apply::apply`, which
 //! validates and borrows them and runs the core plane by plane (`plane`) with the GIL
-//! released. The documented public API (signatures, docstrings) is in
+//! released. `file::filter_file` runs the command line's streaming file filter. The documented public API (signatures, docstrings) is in
 //! `python/despeckle/__init__.py`, which calls these.
 
 mod apply;
 mod estimate;
+mod file;
 mod filters;
 mod params;
 mod plane;
@@ -27,18 +29,10 @@ fn border_mode(border: Arg<'_, '_>, cval: Arg<'_, '_>) -> PyResult<String> {
 /// The compiled part of the `despeckle` package.
 #[pymodule]
 fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(filters::enhanced_lee, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::mean, m)?)?;
+    m.add_function(wrap_pyfunction!(filters::filter, m)?)?;
     m.add_function(wrap_pyfunction!(filters::local_stats, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::lee, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::kuan, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::gamma_map, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::frost, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::enhanced_frost, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::median, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::refined_lee, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::lee_sigma, m)?)?;
-    m.add_function(wrap_pyfunction!(filters::idan, m)?)?;
+    m.add_function(wrap_pyfunction!(filters::filter_table, m)?)?;
+    m.add_function(wrap_pyfunction!(file::filter_file, m)?)?;
     m.add_function(wrap_pyfunction!(estimate::estimate, m)?)?;
     m.add_function(wrap_pyfunction!(estimate::estimate_rows, m)?)?;
     m.add_function(wrap_pyfunction!(border_mode, m)?)?;

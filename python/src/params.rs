@@ -1,9 +1,11 @@
-//! Parameter parsing: Python values → the core's types, with messages that say what to change.
+//! Parameter parsing: Python values → the core's types and the registry's filter parameters,
+//! with messages that say what to change.
 
-use despeckle::estimate::Looks;
-use despeckle::{Border, Distance, Domain, Options, Statistic};
+use despeckle::{Border, Domain, Options};
+use despeckle_file::registry::{self, FilterSpec, ParamDef, ParamKind, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 /// An optional argument (`None` or absent: unset).
 pub type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
@@ -64,27 +66,7 @@ pub fn value_error(e: despeckle::Error) -> PyErr {
 /// Parses `border` (`"reflect"`, `"mirror"`, `"nearest"`, `"wrap"`, `"shrink"`, `"constant"`,
 /// `"constant:K"`) together with the `cval` keyword.
 pub fn border(border: &str, cval: Option<f64>) -> PyResult<Border> {
-    let parsed: Border = border.parse().map_err(value_error)?;
-    match (parsed, cval) {
-        (b, None) => Ok(b),
-        (Border::Constant(v), Some(c)) => {
-            let explicit = border.contains(':');
-            let same = v == c || (v.is_nan() && c.is_nan());
-            if explicit && !same {
-                Err(PyValueError::new_err(format!(
-                    "border={border:?} and cval={c} give two different constants; pass \
-                     border=\"constant\", cval={c} (or border=\"constant:{c}\" without cval)"
-                )))
-            } else {
-                Ok(Border::Constant(c))
-            }
-        }
-        (b, Some(c)) => Err(PyValueError::new_err(format!(
-            "cval={c} only applies to border=\"constant\"; with border={:?} leave cval unset, \
-             or use border=\"constant\", cval={c}",
-            b.to_string()
-        ))),
-    }
+    registry::border_with_cval(border, cval).map_err(value_error)
 }
 
 /// Parses the window options shared by every filter (`size` 7 and `border` reflect by default).
@@ -130,61 +112,61 @@ pub fn domain(domain: Arg<'_, '_>) -> PyResult<Domain> {
         .map_err(value_error)
 }
 
-/// Parses a local statistic name (`"mean"`, `"variance"`/`"var"`, `"std"`, `"cv"`).
-pub fn statistic(stat: &str) -> PyResult<Statistic> {
-    stat.parse().map_err(value_error)
-}
-
-/// Checks `ddof` (0 (default) or 1).
-pub fn ddof(ddof: Arg<'_, '_>) -> PyResult<u8> {
-    match int(ddof, "ddof", Some(0))?.unwrap_or(0) {
-        d @ (0 | 1) => Ok(d as u8),
-        other => Err(PyValueError::new_err(format!(
-            "invalid parameter `ddof`: must be 0 (population variance) or 1 (sample variance, \
-             n − 1), got {other}"
-        ))),
-    }
-}
-
-/// Parses `looks`: a number > 0 or `"auto"` (estimated from each image plane).
-pub fn looks(obj: Arg<'_, '_>, default: f64) -> PyResult<Looks> {
-    match obj {
-        None => Ok(Looks::Given(default)),
-        Some(o) if o.is_none() => Ok(Looks::Given(default)),
-        Some(o) => {
-            if let Ok(s) = o.extract::<String>() {
-                return s.parse().map_err(value_error);
-            }
-            let l = o
-                .extract::<f64>()
-                .map_err(|_| type_error("looks", "a number or \"auto\"", o))?;
-            despeckle::check_looks(l)
-                .map(Looks::Given)
-                .map_err(value_error)
+/// The filter `name` of the registry (`enhanced_lee` or `enhanced-lee`) with the keyword
+/// arguments `kwargs`, each converted by its parameter's kind (`None`: its default). An
+/// unknown keyword is a `TypeError`, as for any Python function.
+pub fn spec(name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<FilterSpec> {
+    let mut spec = FilterSpec::new(name).map_err(value_error)?;
+    let def = spec.def();
+    for (key, obj) in kwargs.into_iter().flat_map(|d| d.iter()) {
+        let key: String = key.extract()?;
+        let Some(p) = def.params.iter().find(|p| p.name == key) else {
+            let known: Vec<&str> = def.params.iter().map(|p| p.name).collect();
+            return Err(PyTypeError::new_err(format!(
+                "{} got an unexpected keyword argument {key:?}; its parameters are {} (and \
+                 size, border, cval, nodata, threads)",
+                def.name.replace('-', "_"),
+                if known.is_empty() {
+                    "none of its own".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        if let Some(v) = value(p, &obj)? {
+            spec.set(p.name, v).map_err(value_error)?;
         }
     }
+    Ok(spec)
 }
 
-/// Parses an optional `looks` (`None`: the filter's own estimate, e.g. Refined Lee's local
-/// noise level).
-pub fn optional_looks(obj: Arg<'_, '_>) -> PyResult<Option<Looks>> {
-    match obj {
-        Some(o) if !o.is_none() => looks(Some(o), 1.0).map(Some),
-        _ => Ok(None),
+/// A Python value as the registry's value of parameter `p` (`None`: unset, the default).
+/// Types are checked here (`TypeError`); ranges when the filter is built (`ValueError`).
+fn value(p: &ParamDef, obj: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
+    if obj.is_none() {
+        return Ok(None);
     }
-}
-
-/// Parses `distance` (`"euclidean"` (default) or `"chebyshev"`).
-pub fn distance(obj: Arg<'_, '_>) -> PyResult<Distance> {
-    string(obj, "distance", "euclidean")?
-        .parse()
-        .map_err(value_error)
-}
-
-/// A non-negative integer argument (`size`-like counts).
-pub fn count(obj: Arg<'_, '_>, name: &str, default: usize) -> PyResult<usize> {
-    let v = int(obj, name, Some(default as i64))?.unwrap_or(default as i64);
-    usize::try_from(v).map_err(|_| {
-        PyValueError::new_err(format!("invalid parameter `{name}`: must be ≥ 0, got {v}"))
-    })
+    let name = p.name;
+    let v = match p.kind {
+        ParamKind::Int => Value::Int(int(Some(obj), name, None)?.expect("not None")),
+        ParamKind::Float => Value::Float(float(Some(obj), name, None)?.expect("not None")),
+        ParamKind::Choice(_) => Value::Text(
+            obj.extract::<String>()
+                .map_err(|_| type_error(name, "a string", obj))?,
+        ),
+        ParamKind::Estimated(_) => match obj.extract::<String>() {
+            Ok(s) if s.trim().eq_ignore_ascii_case("auto") => Value::Text("auto".into()),
+            Ok(s) => Value::Float(s.trim().parse::<f64>().map_err(|_| {
+                value_error(despeckle::Error::param(
+                    name,
+                    format!("`{s}` is not a number; use a number or \"auto\""),
+                ))
+            })?),
+            Err(_) => Value::Float(
+                obj.extract::<f64>()
+                    .map_err(|_| type_error(name, "a number or \"auto\"", obj))?,
+            ),
+        },
+    };
+    Ok(Some(v))
 }

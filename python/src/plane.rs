@@ -6,22 +6,20 @@
 //!
 //! | layout | driver |
 //! |---|---|
-//! | in place, rows contiguous (any positive row stride) | [`filter_in_place`] on the buffer |
-//! | in place, other strides | [`filter_stream`] reading and writing the view row by row |
-//! | input and output rows contiguous | [`filter`] on the two buffers |
-//! | input strided, output rows contiguous | input copied row by row into the output, then [`filter_in_place`] |
-//! | output strided | [`filter_stream`] writing the output row by row |
+//! | in place, rows contiguous (any positive row stride) | `filter_in_place` on the buffer |
+//! | in place, other strides | `filter_stream` reading and writing the view row by row |
+//! | input and output rows contiguous | `filter` on the two buffers |
+//! | input strided, output rows contiguous | input copied row by row into the output, then `filter_in_place` |
+//! | output strided | `filter_stream` writing the output row by row |
+//!
+//! (the core's drivers, through [`MemSample`] for the registry's filter of the call)
 //!
 //! No path allocates an image-sized buffer: the streaming driver holds a block of rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use despeckle::{
-    BoxError, Filter, ImageMut, ImageRef, Options, RowSink, RowSource, Sample, Source, filter,
-    filter_in_place, filter_stream,
-};
-
-use crate::spec::Spec;
+use despeckle::{BoxError, ImageMut, ImageRef, Options, RowSink, RowSource, Sample, Source};
+use despeckle_file::registry::{AnyFilter, FilterSpec, MemSample};
 use numpy::ndarray::{ArrayView2, ArrayViewMut2};
 
 /// A `rows × cols` plane of samples at `ptr`, with strides in elements (possibly negative).
@@ -190,13 +188,17 @@ impl<T> RowSource<T> for DynSource<'_, T> {
 ///
 /// # Safety
 /// As [`with_source`].
-pub unsafe fn resolve<T: Sample, S: Spec>(
-    spec: &S,
+pub unsafe fn resolve<T: MemSample>(
+    spec: &FilterSpec,
     plane: RawPlane<T>,
     opts: &Options,
-) -> despeckle::Result<S::F> {
+) -> despeckle::Result<Box<dyn AnyFilter>> {
     // SAFETY: per the contract.
-    unsafe { with_source(plane, |src| spec.resolve(&mut DynSource(src), opts)) }
+    unsafe {
+        with_source(plane, |src| {
+            crate::spec::resolve(spec, &mut DynSource(src), opts)
+        })
+    }
 }
 
 /// What to do with one plane.
@@ -288,8 +290,8 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 /// The planes must describe live numpy memory that stays borrowed (the input read-only, the
 /// output or in-place plane exclusively) until this returns; in a `Separate` job the input and
 /// output must not share any sample.
-pub unsafe fn run_plane<T: Sample, F: Filter>(
-    f: &F,
+pub unsafe fn run_plane<T: MemSample>(
+    f: &dyn AnyFilter,
     job: PlaneJob<T>,
     opts: &Options,
 ) -> despeckle::Result<()> {
@@ -303,7 +305,7 @@ pub unsafe fn run_plane<T: Sample, F: Filter>(
                 Some(stride) => {
                     // SAFETY: exclusive access per the contract.
                     let data = unsafe { plane.slice_mut(stride) };
-                    filter_in_place(f, &mut ImageMut::with_stride(data, w, h, stride)?, opts)
+                    T::filter_in_place(f, &mut ImageMut::with_stride(data, w, h, stride)?, opts)
                 }
                 None => {
                     let mut sink = PlaneSink {
@@ -311,7 +313,7 @@ pub unsafe fn run_plane<T: Sample, F: Filter>(
                         deferred: rows_read_late(h, opts),
                         held: BTreeMap::new(),
                     };
-                    filter_stream(f, &mut PlaneSource(plane), &mut sink, opts)?;
+                    T::filter_stream(f, &mut PlaneSource(plane), &mut sink, opts)?;
                     sink.finish();
                     Ok(())
                 }
@@ -331,7 +333,7 @@ pub unsafe fn run_plane<T: Sample, F: Filter>(
                 (Some(si), Some(so)) => {
                     // SAFETY: per the contract; the extents are disjoint.
                     let (src, dst) = unsafe { (input.slice(si), output.slice_mut(so)) };
-                    filter(
+                    T::filter(
                         f,
                         ImageRef::with_stride(src, w, h, si)?,
                         &mut ImageMut::with_stride(dst, w, h, so)?,
@@ -345,7 +347,7 @@ pub unsafe fn run_plane<T: Sample, F: Filter>(
                         // SAFETY: y < rows.
                         unsafe { input.read_row(y, &mut dst[y * so..y * so + w]) };
                     }
-                    filter_in_place(f, &mut ImageMut::with_stride(dst, w, h, so)?, opts)
+                    T::filter_in_place(f, &mut ImageMut::with_stride(dst, w, h, so)?, opts)
                 }
                 (si, None) => {
                     let mut sink = PlaneSink {
@@ -358,9 +360,9 @@ pub unsafe fn run_plane<T: Sample, F: Filter>(
                             // SAFETY: per the contract.
                             let src = unsafe { input.slice(si) };
                             let mut source = ImageRef::with_stride(src, w, h, si)?;
-                            filter_stream(f, &mut source, &mut sink, opts)?
+                            T::filter_stream(f, &mut source, &mut sink, opts)?
                         }
-                        None => filter_stream(f, &mut PlaneSource(input), &mut sink, opts)?,
+                        None => T::filter_stream(f, &mut PlaneSource(input), &mut sink, opts)?,
                     }
                     sink.finish();
                     Ok(())

@@ -1,8 +1,10 @@
 //! The table of filters: names, parameters, defaults, and how to build each filter.
 //!
 //! The command-line tool makes one subcommand per entry of [`FILTERS`] (with one `--NAME`
-//! option per parameter), `despeckle filters` prints the table, and the Python package's
-//! `filter_file` looks filters up by name in it. Adding a filter of the core crate is one
+//! option per parameter), `despeckle filters` prints the table, and the Python package makes
+//! its filter functions (`despeckle.enhanced_lee(img, ...)` on numpy arrays, through
+//! [`AnyFilter`] and [`FilterSpec::resolve`]) and `despeckle.filter_file` from it, with the same
+//! parameter names and defaults. Adding a filter of the core crate is one
 //! [`FilterDef`] entry: its name, a one-line summary, its parameters (most are shared
 //! constants such as [`LOOKS`] or [`DDOF`]) and a `build` function from the parameter values to
 //! the filter.
@@ -20,11 +22,120 @@ use std::fmt;
 use std::str::FromStr;
 
 use despeckle::{
-    Distance, Domain, EnhancedFrost, EnhancedLee, Error, Frost, GammaMap, Idan, Kuan, Lee,
-    LeeSigma, LocalStats, Mean, Median, RefinedLee, Result, Statistic,
+    Distance, Domain, EnhancedFrost, EnhancedLee, Error, Filter, Frost, GammaMap, Idan, ImageMut,
+    ImageRef, Kuan, Lee, LeeSigma, LocalStats, Mean, Median, Options, RefinedLee, Result, RowSink,
+    RowSource, Sample, Statistic,
 };
 
 use crate::stream::FileFilter;
+
+/// The in-memory drivers of [`AnyFilter`] for one pixel type: their declarations (`decl`)
+/// and their implementation for every filter of the core.
+macro_rules! in_memory {
+    (decl $t:ty, $filter:ident, $in_place:ident) => {
+        #[doc = concat!("[`despeckle::filter`] on `", stringify!($t), "` images.")]
+        fn $filter(
+            &self,
+            input: ImageRef<'_, $t>,
+            output: &mut ImageMut<'_, $t>,
+            opts: &Options,
+        ) -> Result<()>;
+        #[doc = concat!("[`despeckle::filter_in_place`] on an `", stringify!($t), "` image.")]
+        fn $in_place(&self, image: &mut ImageMut<'_, $t>, opts: &Options) -> Result<()>;
+    };
+    ($t:ty, $filter:ident, $in_place:ident) => {
+        fn $filter(
+            &self,
+            input: ImageRef<'_, $t>,
+            output: &mut ImageMut<'_, $t>,
+            opts: &Options,
+        ) -> Result<()> {
+            despeckle::filter(self, input, output, opts)
+        }
+        fn $in_place(&self, image: &mut ImageMut<'_, $t>, opts: &Options) -> Result<()> {
+            despeckle::filter_in_place(self, image, opts)
+        }
+    };
+}
+/// A filter built from the registry: it runs on files ([`FileFilter`]) and on images in
+/// memory, in `f32` or `f64` (what the Python package does with numpy arrays).
+///
+/// The object-safe face of [`despeckle::Filter`] for the core's in-memory drivers, implemented
+/// for every filter of the core; each method runs the driver monomorphised for the concrete
+/// filter, so results are those of [`despeckle::filter`] and [`despeckle::filter_in_place`]
+/// bit for bit. Generic code calls them through [`MemSample`] (`T::filter(f, ...)`).
+pub trait AnyFilter: FileFilter + Send {
+    in_memory!(decl f32, filter_f32, filter_in_place_f32);
+    in_memory!(decl f64, filter_f64, filter_in_place_f64);
+}
+
+impl<F: Filter + Send> AnyFilter for F {
+    in_memory!(f32, filter_f32, filter_in_place_f32);
+    in_memory!(f64, filter_f64, filter_in_place_f64);
+}
+
+impl std::fmt::Debug for dyn AnyFilter + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AnyFilter({})", self.name())
+    }
+}
+
+/// The pixel types an [`AnyFilter`] runs on (`f32`, `f64`): the core's three drivers for a
+/// filter chosen at run time.
+pub trait MemSample: Sample {
+    /// [`despeckle::filter`].
+    fn filter(
+        f: &dyn AnyFilter,
+        input: ImageRef<'_, Self>,
+        output: &mut ImageMut<'_, Self>,
+        opts: &Options,
+    ) -> Result<()>;
+    /// [`despeckle::filter_in_place`].
+    fn filter_in_place(
+        f: &dyn AnyFilter,
+        image: &mut ImageMut<'_, Self>,
+        opts: &Options,
+    ) -> Result<()>;
+    /// [`despeckle::filter_stream`].
+    fn filter_stream(
+        f: &dyn AnyFilter,
+        source: &mut dyn RowSource<Self>,
+        sink: &mut dyn RowSink<Self>,
+        opts: &Options,
+    ) -> Result<()>;
+}
+
+macro_rules! mem_sample {
+    ($t:ty, $filter:ident, $in_place:ident, $stream:ident) => {
+        impl MemSample for $t {
+            fn filter(
+                f: &dyn AnyFilter,
+                input: ImageRef<'_, $t>,
+                output: &mut ImageMut<'_, $t>,
+                opts: &Options,
+            ) -> Result<()> {
+                f.$filter(input, output, opts)
+            }
+            fn filter_in_place(
+                f: &dyn AnyFilter,
+                image: &mut ImageMut<'_, $t>,
+                opts: &Options,
+            ) -> Result<()> {
+                f.$in_place(image, opts)
+            }
+            fn filter_stream(
+                f: &dyn AnyFilter,
+                source: &mut dyn RowSource<$t>,
+                sink: &mut dyn RowSink<$t>,
+                opts: &Options,
+            ) -> Result<()> {
+                f.$stream(source, sink, opts, None)
+            }
+        }
+    };
+}
+mem_sample!(f32, filter_f32, filter_in_place_f32, stream_f32);
+mem_sample!(f64, filter_f64, filter_in_place_f64, stream_f64);
 
 /// An image-wide value that a parameter given as `auto` is estimated as, from each band of
 /// the input, before filtering ([`despeckle::estimate`]).
@@ -42,6 +153,32 @@ impl fmt::Display for Estimate {
         match self {
             Estimate::Enl => f.write_str("the equivalent number of looks of the band"),
             Estimate::Quantile(q) => write!(f, "the {}th percentile of the band", q * 100.0),
+        }
+    }
+}
+
+impl Estimate {
+    /// The estimate over an image read from `source` ([`despeckle::estimate::enl`] in
+    /// `domain`, or [`despeckle::estimate::quantile`]); `None`: a quantile of an image without
+    /// valid pixels.
+    pub fn of<T: Sample>(
+        self,
+        source: &mut impl RowSource<T>,
+        nodata: Option<f64>,
+        domain: Domain,
+    ) -> Result<Option<f64>> {
+        match self {
+            Estimate::Enl => despeckle::estimate::enl(source, nodata, domain).map(|e| Some(e.enl)),
+            Estimate::Quantile(q) => despeckle::estimate::quantile(source, q, nodata),
+        }
+    }
+
+    /// A stand-in value that lets the filter be built (and its other parameters checked)
+    /// before the estimate is known: 1 look, or `+∞` for a threshold.
+    pub fn stand_in(self) -> f64 {
+        match self {
+            Estimate::Enl => 1.0,
+            Estimate::Quantile(_) => f64::INFINITY,
         }
     }
 }
@@ -279,7 +416,7 @@ pub struct FilterDef {
     pub params: &'static [ParamDef],
     /// Builds the filter from its parameter values (every parameter of `params` is present
     /// in `Params`, at its default when not given).
-    pub build: fn(&Params) -> Result<Box<dyn FileFilter>>,
+    pub build: fn(&Params) -> Result<Box<dyn AnyFilter>>,
 }
 
 impl fmt::Debug for FilterDef {
@@ -599,6 +736,9 @@ fn to_float(name: &'static str, v: &Value) -> Result<f64> {
     }
 }
 
+/// The values estimated for the `auto` parameters of a filter: `(parameter, value)`.
+pub type EstimatedValues = Vec<(&'static str, f64)>;
+
 /// A filter chosen by name with parameter values: what the CLI and the Python `filter_file`
 /// turn their arguments into.
 #[derive(Debug, Clone)]
@@ -684,9 +824,60 @@ impl FilterSpec {
 
     /// Builds the filter, checking every parameter.
     pub fn build(&self) -> Result<Box<dyn FileFilter>> {
+        Ok(self.build_any()?)
+    }
+
+    /// [`FilterSpec::build`], for files or images in memory.
+    pub fn build_any(&self) -> Result<Box<dyn AnyFilter>> {
         (self.def.build)(&Params {
             values: self.values.clone(),
         })
+    }
+
+    /// Builds the filter with stand-ins for the parameters given as `auto`
+    /// ([`Estimate::stand_in`]): checks every other parameter before any image is read.
+    pub fn build_probe(&self) -> Result<Box<dyn AnyFilter>> {
+        let mut probe = self.clone();
+        for (name, what) in self.estimates() {
+            probe.set(name, what.stand_in())?;
+        }
+        probe.build_any()
+    }
+
+    /// The data domain of the filter (`domain`, intensity for filters without one), in which
+    /// the number of looks is estimated.
+    pub fn domain(&self) -> Result<Domain> {
+        match self.value("domain") {
+            Some(Value::Text(t)) => t.parse(),
+            Some(other) => Err(Error::param(
+                "domain",
+                format!("must be intensity or amplitude, got {other}"),
+            )),
+            None => Ok(Domain::Intensity),
+        }
+    }
+
+    /// Builds the filter for one image read from `source`: the parameters given as `auto`
+    /// are estimated from it first ([`Estimate::of`]). A quantile of an image without valid
+    /// pixels is `+∞` (nothing is above it). Returns the filter and the values estimated.
+    pub fn resolve<T: Sample>(
+        &self,
+        source: &mut impl RowSource<T>,
+        nodata: Option<f64>,
+    ) -> Result<(Box<dyn AnyFilter>, EstimatedValues)> {
+        let autos = self.estimates();
+        if autos.is_empty() {
+            return Ok((self.build_any()?, Vec::new()));
+        }
+        let domain = self.domain()?;
+        let mut spec = self.clone();
+        let mut values = Vec::with_capacity(autos.len());
+        for (name, what) in autos {
+            let v = what.of(source, nodata, domain)?.unwrap_or(f64::INFINITY);
+            spec.set(name, v)?;
+            values.push((name, v));
+        }
+        Ok((spec.build_any()?, values))
     }
 }
 
