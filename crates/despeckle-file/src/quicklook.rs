@@ -78,8 +78,8 @@ impl QuickLook {
         self.next_col = x;
     }
 
-    /// The block means (NaN where a block has no valid pixel).
-    fn means(&self) -> Vec<f64> {
+    /// The block means, row-major (NaN where a block has no valid pixel).
+    pub fn means(&self) -> Vec<f64> {
         self.sum
             .iter()
             .zip(&self.count)
@@ -226,60 +226,4 @@ fn percentiles(values: &[f64], (plo, phi): (f64, f64)) -> Option<(f64, f64)> {
         max
     };
     Some((at(plo), at(phi)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn block_means_and_size() {
-        let (w, h) = (10, 7);
-        let mut q = QuickLook::new(w, h, 4, Some(-1.0));
-        assert_eq!(q.factor, 3);
-        assert_eq!(q.size(), (4, 3));
-        let img: Vec<f64> = (0..w * h)
-            .map(|i| if i == 0 { -1.0 } else { (i % w + 1) as f64 })
-            .collect();
-        // In pieces that do not follow row boundaries.
-        q.add_rows(img[..13].iter().copied());
-        q.add_rows(img[13..].iter().copied());
-        let m = q.means();
-        // Block (0,0): columns 0..3 of rows 0..3, pixel (0,0) is no-data.
-        assert_eq!(
-            m[0],
-            (2.0 + 3.0 + 3.0 * (1.0 + 2.0 + 3.0) - 1.0 - 2.0 - 3.0) / 8.0
-        );
-        // Last column block: column 9 only.
-        assert_eq!(m[3], 10.0);
-        assert_eq!(
-            q.count.iter().map(|&c| c as usize).sum::<usize>(),
-            w * h - 1
-        );
-    }
-
-    #[test]
-    fn histogram_percentiles_match_sorted_ones() {
-        let v: Vec<f64> = (0..10_000).map(|i| ((i * 7919) % 10_000) as f64).collect();
-        let (lo, hi) = percentiles(&v, (2.0, 98.0)).unwrap();
-        assert!((lo - 199.0).abs() < 1.0, "{lo}");
-        assert!((hi - 9799.0).abs() < 1.0, "{hi}");
-        assert_eq!(percentiles(&[], (2.0, 98.0)), None);
-        assert_eq!(percentiles(&[3.0, 3.0], (2.0, 98.0)), Some((3.0, 4.0)));
-    }
-
-    #[test]
-    fn png_has_transparency_only_with_nodata() {
-        let mut q = QuickLook::new(4, 4, 1024, None);
-        q.add_rows((0..16).map(|i| if i < 4 { f64::NAN } else { i as f64 }));
-        let mut buf = Vec::new();
-        q.encode_png(&mut buf).unwrap();
-        let dec = png::Decoder::new(std::io::Cursor::new(buf));
-        let reader = dec.read_info().unwrap();
-        assert_eq!(reader.info().color_type, png::ColorType::GrayscaleAlpha);
-        let (g, a) = q.grey_alpha();
-        assert_eq!(&a[..4], &[0; 4]);
-        assert_eq!(g[4..].iter().min(), Some(&0));
-        assert_eq!(g[4..].iter().max(), Some(&255));
-    }
 }
