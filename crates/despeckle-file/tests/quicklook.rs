@@ -3,6 +3,16 @@
 
 use despeckle_file::quicklook::QuickLook;
 
+/// The colour type of the quick-look's PNG, as a decoder reads it.
+fn png_colour(q: &QuickLook) -> png::ColorType {
+    let mut buf = Vec::new();
+    q.encode_png(&mut buf).unwrap();
+    let reader = png::Decoder::new(std::io::Cursor::new(buf))
+        .read_info()
+        .unwrap();
+    reader.info().color_type
+}
+
 #[test]
 fn block_means_and_size() {
     let (w, h) = (10, 7);
@@ -49,12 +59,7 @@ fn stretch_percentiles_match_sorted_ones() {
 fn png_has_transparency_only_with_nodata() {
     let mut q = QuickLook::new(4, 4, 1024, None);
     q.add_rows((0..16).map(|i| if i < 4 { f64::NAN } else { i as f64 }));
-    let mut buf = Vec::new();
-    q.encode_png(&mut buf).unwrap();
-    let reader = png::Decoder::new(std::io::Cursor::new(buf))
-        .read_info()
-        .unwrap();
-    assert_eq!(reader.info().color_type, png::ColorType::GrayscaleAlpha);
+    assert_eq!(png_colour(&q), png::ColorType::GrayscaleAlpha);
     let (g, a) = q.grey_alpha();
     assert_eq!(&a[..4], &[0; 4]);
     assert!(a[4..].iter().all(|&v| v == 255));
@@ -63,10 +68,5 @@ fn png_has_transparency_only_with_nodata() {
 
     let mut full = QuickLook::new(4, 4, 1024, None);
     full.add_rows((1..=16).map(f64::from));
-    let mut buf = Vec::new();
-    full.encode_png(&mut buf).unwrap();
-    let reader = png::Decoder::new(std::io::Cursor::new(buf))
-        .read_info()
-        .unwrap();
-    assert_eq!(reader.info().color_type, png::ColorType::Grayscale);
+    assert_eq!(png_colour(&full), png::ColorType::Grayscale);
 }
