@@ -36,6 +36,31 @@ fn block_means_and_size() {
     assert_eq!(m[3], 10.0);
     assert_eq!(m[8], 2.0);
     assert_eq!(m[11], 10.0);
+
+    // Every pixel counted exactly once, whatever pieces the rows arrive in: with a value of
+    // its own per pixel, each block mean is checked against a plain loop over its pixels.
+    let img: Vec<f64> = (0..w * h)
+        .map(|i| if i == 0 { -1.0 } else { (i + 1) as f64 })
+        .collect();
+    for cuts in [vec![13, 14, 50], vec![1, 69], vec![10, 20, 30, 40, 50, 60]] {
+        let mut q = QuickLook::new(w, h, 4, Some(-1.0));
+        let mut start = 0;
+        for end in cuts.into_iter().chain([w * h]) {
+            q.add_rows(img[start..end].iter().copied());
+            start = end;
+        }
+        let m = q.means();
+        for (b, &got) in m.iter().enumerate() {
+            let (bx, by) = (b % 4, b / 4);
+            let vals: Vec<f64> = (by * 3..(by * 3 + 3).min(h))
+                .flat_map(|y| (bx * 3..(bx * 3 + 3).min(w)).map(move |x| y * w + x))
+                .filter(|&i| i != 0)
+                .map(|i| img[i])
+                .collect();
+            let want = vals.iter().sum::<f64>() / vals.len() as f64;
+            assert_eq!(got, want, "block {b}");
+        }
+    }
 }
 
 #[test]
