@@ -255,7 +255,9 @@ def rust_binary(args) -> Path:
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     if not target.is_absolute():
         target = REPO / target
-    return target / "release" / "despeckle-bench"
+    # cargo puts the `dev` and `test` profiles under debug/, every other profile under its name
+    subdir = "debug" if args.profile in ("dev", "test") else args.profile
+    return target / subdir / "despeckle-bench"
 
 
 def ensure_rust_binary(args, log) -> tuple[Path | None, str]:
@@ -266,7 +268,7 @@ def ensure_rust_binary(args, log) -> tuple[Path | None, str]:
         if binary.exists():
             return binary, f"`{binary.relative_to(REPO) if binary.is_relative_to(REPO) else binary}`"
         return None, f"Rust binary {binary} missing (--no-build): Rust cases skipped"
-    cmd = ["cargo", "build", "--release", "-p", "despeckle-bench"]
+    cmd = ["cargo", "build", "--profile", args.profile, "-p", "despeckle-bench"]
     log(f"building: {shlex.join(cmd)}")
     try:
         r = run_cmd(cmd, args.build_timeout)
@@ -497,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-build", action="store_true",
                     help="use the Rust binary as it is (default: `cargo build --release "
                          "-p despeckle-bench` first, a no-op when it is up to date)")
+    ap.add_argument("--profile", default="release",
+                    help="cargo profile of the Rust cases (default: release; the test suite's smoke "
+                         "run uses `test`, the profile its tests are already compiled in)")
     ap.add_argument("--build-timeout", type=float, default=1800, help="seconds for cargo build")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per case run")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the numpy cases")

@@ -10,6 +10,9 @@
 #   PYTHON        interpreter to install into (default: python3)
 #   FORCE_SETUP=1 run every install step even if its check passes
 #   CARGO_TARGET_DIR  where the Python package's Rust code is compiled (default: target/)
+#   DESPECKLE_BUILD_PROFILE  cargo profile of the Python package's Rust code (default: release;
+#                 scripts/test.sh uses `test`, so that the extension reuses the crates its
+#                 Rust tests compile instead of compiling them a second time with LTO)
 #
 # To add a step (e.g. rasterio, maturin, dask), add the package to
 # scripts/requirements-dev.txt and its import name to PY_IMPORTS below, or
@@ -19,6 +22,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
 FORCE_SETUP="${FORCE_SETUP:-0}"
+PROFILE="${DESPECKLE_BUILD_PROFILE:-release}"
 
 # Import names that must all succeed for the Python step to be skipped.
 PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio maturin dask.array distributed xarray)
@@ -52,6 +56,7 @@ step_python_package() {
     digest="$(
         cd "$repo"
         "$PYTHON" -c 'import sys; print(sys.executable, sys.version)'
+        echo "profile $PROFILE"
         find python/src python/despeckle python/Cargo.toml python/pyproject.toml \
             crates/despeckle/src crates/despeckle/Cargo.toml \
             crates/despeckle-file/src crates/despeckle-file/Cargo.toml \
@@ -66,9 +71,11 @@ step_python_package() {
         log "python package despeckle up to date"
         return 0
     fi
-    log "building and installing the python package: pip install --no-build-isolation ./python"
+    log "building and installing the python package (cargo profile $PROFILE): pip install --no-build-isolation ./python"
     # --no-build-isolation: build with the maturin installed above, no download.
+    # MATURIN_PEP517_ARGS: maturin's cargo arguments when pip builds the wheel.
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
+        MATURIN_PEP517_ARGS="--profile $PROFILE" \
         "$PYTHON" -m pip install -q --no-build-isolation "$repo/python"
     (cd / && "$PYTHON" -c "import despeckle._despeckle")
     mkdir -p "$(dirname "$stamp")"

@@ -9,6 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Each step's heading shows the time since the start, so a slow step stands out in CI logs.
 step() { printf '\n== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
+# One compilation serves everything: the Python extension, the demo and the benchmark smoke run
+# are built in the `test` profile that `cargo test` compiles the workspace in (optimised, with
+# line tables), not a second time in `release` (LTO).
+export DESPECKLE_BUILD_PROFILE=test
+
 step "set-up"
 bash scripts/setup.sh
 if [[ -f scripts/setup-peers.sh ]]; then
@@ -29,8 +34,8 @@ if [[ -d python/tests ]]; then
 fi
 
 step "demo (small scene) and benchmark harness smoke runs"
-cargo run --release --quiet -- demo --n 1500 --out target/demo-smoke
-python3 bench/run.py --n 600 --sizes 3 --repeat 1 --out target/bench-smoke/results.md >/dev/null
+cargo run --profile test --quiet -- demo --n 1500 --out target/demo-smoke
+python3 bench/run.py --profile test --n 600 --sizes 3 --repeat 1 --out target/bench-smoke/results.md >/dev/null
 if grep -q 'failed' target/bench-smoke/results.md || ! grep -q 'enhanced-lee-inplace' target/bench-smoke/results.md; then
     cat target/bench-smoke/results.md
     echo "bench smoke run: a case failed or the Rust cases did not run" >&2
