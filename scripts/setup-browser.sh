@@ -13,41 +13,22 @@
 # Environment:
 #   FORCE_SETUP=1   reinstall even if chromium is found
 #
-# Cost on a fresh Debian 12 machine: ≈ 25 s (≈ 110 MB downloaded, ≈ 350 MB installed).
+# Cost on a fresh Debian 12 machine: ≈ 25 s (≈ 110 MB downloaded, ≈ 340 MB installed).
 set -euo pipefail
 
 FORCE_SETUP="${FORCE_SETUP:-0}"
 PACKAGES=(chromium)
 
-log() { printf 'setup-browser: %s\n' "$*" >&2; }
-
-as_root() {
-    if [[ "$(id -u)" == 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        log "need root (or sudo) to run: $*"
-        exit 1
-    fi
-}
+LOG_TAG=setup-browser
+# shellcheck source=scripts/apt-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 
 step_chromium() {
     if [[ "$FORCE_SETUP" != 1 ]] && command -v chromium >/dev/null 2>&1; then
         log "Chromium already installed ($(command -v chromium))"
         return 0
     fi
-    if ! command -v apt-get >/dev/null 2>&1; then
-        log "apt-get not found: install Chromium by hand (or give render_check.py --chromium PATH)"
-        exit 1
-    fi
-    if ! apt-cache show "${PACKAGES[@]}" >/dev/null 2>&1; then
-        log "apt-get update"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    fi
-    log "installing ${PACKAGES[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+    apt_install "Chromium (or give render_check.py --chromium PATH)" "${PACKAGES[@]}"
     command -v chromium >/dev/null 2>&1 || {
         log "chromium still not on the PATH after installing ${PACKAGES[*]}"
         exit 1
