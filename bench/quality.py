@@ -437,19 +437,23 @@ def main(argv=None) -> int:
     out_lines += [f"Images: {', '.join(images)}" + (f" (centre {args.crop}²)" if args.crop else "")
                   + f"; seeds: {args.seeds}; PSNR on amplitude (peak 255), SSIM 7 × 7, "
                   "data_range 255; `FILTER*` = best of the sweep by mean PSNR.", ""]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(lines):  # after every L, so that a long run keeps what it measured
+        text = "\n".join(lines) + "\n"
+        out.write_text(text)
+        out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
+        return text
+
     for looks in looks_list:
         scores = run_looks(looks, images, args.seeds, args.crop, args.only, not args.no_sweep,
                            not args.no_mulog, args.mulog_timeout, log)
         results[f"{looks:g}"] = [s.as_dict() for s in scores]
         out_lines += table(looks, scores, images) + [""]
+        write(out_lines)
     out_lines.append(f"Total run time: {time.perf_counter() - t_start:.0f} s.")
-
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(out_lines) + "\n"
-    out.write_text(text)
-    out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
-    print(text)
+    print(write(out_lines))
     failed = [s["method"] for v in results.values() for s in v if s["error"]]
     if failed:
         log(f"quality: failed: {', '.join(failed)}")
