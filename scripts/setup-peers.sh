@@ -18,18 +18,9 @@ set -euo pipefail
 FORCE_SETUP="${FORCE_SETUP:-0}"
 PACKAGES=(otb-bin gdal-bin)
 
-log() { printf 'setup-peers: %s\n' "$*" >&2; }
-
-as_root() {
-    if [[ "$(id -u)" == 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        log "need root (or sudo) to run: $*"
-        exit 1
-    fi
-}
+LOG_TAG=setup-peers
+# shellcheck source=scripts/apt-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
 
 step_otb() {
     if [[ "$FORCE_SETUP" != 1 ]] && command -v otbcli_Despeckle >/dev/null 2>&1 \
@@ -37,18 +28,7 @@ step_otb() {
         log "Orfeo ToolBox and GDAL already installed ($(command -v otbcli_Despeckle), $(command -v gdal_translate))"
         return 0
     fi
-    if ! command -v apt-get >/dev/null 2>&1; then
-        log "apt-get not found: install the Orfeo ToolBox (otbcli_Despeckle) by hand"
-        exit 1
-    fi
-    # `apt-get update` once, only if the index does not offer the package yet.
-    if ! apt-cache show "${PACKAGES[@]}" >/dev/null 2>&1; then
-        log "apt-get update"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    fi
-    log "installing ${PACKAGES[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+    apt_install "the Orfeo ToolBox (otbcli_Despeckle)" "${PACKAGES[@]}"
     for tool in otbcli_Despeckle gdal_translate; do
         command -v "$tool" >/dev/null 2>&1 || {
             log "$tool still not on the PATH after installing ${PACKAGES[*]}"
