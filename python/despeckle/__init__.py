@@ -17,6 +17,9 @@ Filters (definitions in ``docs/filters.md``):
 * :func:`median`, :func:`mean` -- window median and boxcar mean;
 * :func:`local_stats` -- local mean, variance, standard deviation, coefficient of variation.
 
+Quality measures: :mod:`despeckle.metrics` (ENL, SSI, EPI, mean ratio, the M index of the
+ratio image; PSNR and SSIM against a clean reference).
+
 Image-wide estimates: :func:`estimate_enl` (the equivalent number of looks behind
 ``looks="auto"``) and :func:`quantile` (Lee Sigma's ``z98``).
 
@@ -895,3 +898,5 @@ if "xarray" in sys.modules:
     _register_xarray()
 elif importlib.util.find_spec("xarray") is not None:
     sys.meta_path.insert(0, _XarrayHook())
+
+from . import metrics  # noqa: E402,F401  (despeckle.metrics)

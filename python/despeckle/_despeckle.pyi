@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 __all__ = [
     "filter", "local_stats", "filter_table", "filter_file", "estimate", "estimate_rows",
-    "border_mode", "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
+    "border_mode", "assess", "reference", "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
 ]
 
 _Float = np.float32 | np.float64
@@ -83,3 +83,10 @@ def estimate_rows(
     read: Callable[[int, int], _Array], height: int, width: int, dtype: str, what: str, *,
     q: float | None = None, nodata: float | None = None, domain: str | None = None,
 ) -> float: ...
+def assess(
+    input: _Array, output: _Array, rois: Sequence[tuple[int, int, int, int]] = ..., *,
+    domain: str | None = None, nodata: float | None = None,
+) -> dict[str, Any]: ...
+def reference(
+    truth: _Array, estimate: _Array, peak: float, *, nodata: float | None = None,
+) -> dict[str, Any]: ...

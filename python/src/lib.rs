@@ -11,6 +11,7 @@ mod apply;
 mod estimate;
 mod file;
 mod filters;
+mod metrics;
 mod params;
 mod plane;
 mod spec;
@@ -36,6 +37,8 @@ fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate::estimate, m)?)?;
     m.add_function(wrap_pyfunction!(estimate::estimate_rows, m)?)?;
     m.add_function(wrap_pyfunction!(border_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::assess, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::reference, m)?)?;
     // The engine recomputes its running sums at these absolute row / column positions; the
     // dask wrapper aligns chunk overlaps to them so chunked results are bit-identical.
     m.add("REFRESH_ROWS", despeckle::engine::REFRESH_ROWS)?;

@@ -24,7 +24,7 @@ pub struct InfoArgs {
 }
 
 /// Writes text to stdout; a closed pipe (`despeckle info x.tif | head -3`) is not an error.
-fn print_out(text: &str) -> Result<()> {
+pub fn print_out(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -343,12 +343,26 @@ fn file_options(
 }
 
 /// Removes unfinished outputs and exits on Ctrl-C (or SIGTERM).
-fn install_interrupt_handler() {
+pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         despeckle_file::remove_unfinished_outputs();
         eprintln!("\ndespeckle: interrupted; no output written");
         std::process::exit(130);
     });
+}
+
+/// A progress bar on stderr (rows done of `total`), as every long command shows it.
+pub fn progress_bar(total: u64, prefix: &'static str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(10));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% eta {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(prefix);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 /// `despeckle FILTER IN.tif OUT.tif [options]`.
@@ -361,18 +375,10 @@ pub fn run_filter(name: &str, m: &ArgMatches) -> Result<()> {
 
     let show = !common.quiet && std::io::stderr().is_terminal();
     let bar = if show {
-        let bar = ProgressBar::with_draw_target(
-            Some((info.height * opts.bands.as_ref().map_or(info.bands, Vec::len)) as u64),
-            ProgressDrawTarget::stderr_with_hz(10),
+        let bar = progress_bar(
+            (info.height * opts.bands.as_ref().map_or(info.bands, Vec::len)) as u64,
+            def.name,
         );
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% eta {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar.set_prefix(def.name);
-        bar.enable_steady_tick(Duration::from_millis(200));
         let b = bar.clone();
         opts.progress = Some(Arc::new(move |p: Progress| b.set_position(p.done)));
         Some(bar)

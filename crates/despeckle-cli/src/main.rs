@@ -4,7 +4,9 @@ mod demo;
 mod files;
 mod memory;
 mod output;
+mod quality;
 mod quicklook;
+mod report;
 mod sample;
 
 use std::process::ExitCode;
@@ -32,6 +34,13 @@ enum Command {
     Info(files::InfoArgs),
     /// List every filter with its parameters and their defaults.
     Filters,
+    /// Quality measures of a filtered image against its input (ENL, SSI, mean ratio, EPI,
+    /// ratio image, M index), as a table or JSON; the ENL of IN.tif alone.
+    Assess(quality::AssessArgs),
+    /// Run several filters (or several values of one parameter) over one image and write
+    /// one self-contained HTML report: quick-looks, a full-resolution crop, ratio images and
+    /// a sortable table of measures.
+    Compare(quality::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +59,8 @@ fn main() -> ExitCode {
                 Command::Demo(args) => demo::run(&args),
                 Command::Info(args) => files::info(&args),
                 Command::Filters => files::list_filters(),
+                Command::Assess(args) => quality::assess(&args),
+                Command::Compare(args) => quality::compare(&args),
             },
             Err(e) => return usage_error(e),
         },

@@ -54,15 +54,34 @@ pub fn write_side_by_side(
         }
     }
     write_atomic(path, overwrite, |w| {
-        let mut enc = png::Encoder::new(&mut *w, total_w as u32, height as u32);
-        enc.set_color(png::ColorType::Grayscale);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().context("PNG header")?;
-        writer.write_image_data(&buf).context("PNG data")?;
-        writer.finish().context("PNG end")?;
+        encode(&buf, total_w, height, &mut *w)?;
         w.flush()?;
         Ok(())
     })
+}
+
+/// Encodes 8-bit grey levels as PNG.
+fn encode(grey: &[u8], width: usize, height: usize, out: impl Write) -> Result<()> {
+    let mut enc = png::Encoder::new(out, width as u32, height as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().context("PNG header")?;
+    writer.write_image_data(grey).context("PNG data")?;
+    writer.finish().context("PNG end")?;
+    Ok(())
+}
+
+/// One image as a grey PNG in memory, dB mapped from `range` to 0–255.
+pub fn encode_grey(
+    pixels: &[f32],
+    width: usize,
+    height: usize,
+    range: (f64, f64),
+) -> Result<Vec<u8>> {
+    let grey: Vec<u8> = pixels.iter().map(|&v| grey(v, range)).collect();
+    let mut png = Vec::new();
+    encode(&grey, width, height, &mut png)?;
+    Ok(png)
 }
 
 #[cfg(test)]

@@ -543,21 +543,50 @@ fn write_big(path: &Path, width: usize, height: usize) {
     w.finish().unwrap();
 }
 
+/// Runs `args(input)` on a `w × h` and a `w × 4h` image and checks that the peak RSS does
+/// not grow with the height and stays small beside the image.
+fn assert_memory_flat(what: &str, w: usize, h: usize, args: impl Fn(&Path) -> Vec<String>) {
+    let dir = tempdir();
+    let short = dir.path().join("short.tif");
+    let tall = dir.path().join("tall.tif");
+    write_big(&short, w, h);
+    write_big(&tall, w, 4 * h);
+    let mut peaks = Vec::new();
+    for input in [&short, &tall] {
+        let a = args(input);
+        peaks.push(peak_rss_kib(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+    }
+    let (small, large) = (peaks[0] as f64, peaks[1] as f64);
+    let image_kib = (w * 4 * h * 4 / 1024) as f64;
+    eprintln!(
+        "{what} peak RSS: {w} x {h}: {:.1} MiB, {w} x {}: {:.1} MiB (tall image {:.0} MiB)",
+        small / 1024.0,
+        4 * h,
+        large / 1024.0,
+        image_kib / 1024.0
+    );
+    assert!(
+        large <= small * 1.10 + 8.0 * 1024.0,
+        "{what}: peak RSS grew with the height: {small} KiB -> {large} KiB"
+    );
+    assert!(
+        large < image_kib / 2.0,
+        "{what}: peak RSS {large} KiB is not small beside the image ({image_kib} KiB)"
+    );
+}
+
 #[test]
 fn peak_memory_does_not_grow_with_height() {
     // The pipeline holds a block of about 16 MiB of input rows and as much of output rows,
     // each with a block's worth of queued strips: it reaches its steady state after a few
     // blocks, so the shorter image is already 16 such blocks high.
     let dir = tempdir();
-    let (w, h) = (2000usize, 16384usize);
-    let short = dir.path().join("short.tif");
-    let tall = dir.path().join("tall.tif");
-    write_big(&short, w, h);
-    write_big(&tall, w, 4 * h);
     let out = dir.path().join("out.tif");
-    let mut peaks = Vec::new();
-    for input in [&short, &tall] {
-        let kib = peak_rss_kib(&[
+    let q = dir.path().join("q.png");
+    assert_memory_flat("enhanced-lee", 2000, 16384, |input| {
+        [
             "enhanced-lee",
             input.to_str().unwrap(),
             out.to_str().unwrap(),
@@ -567,27 +596,11 @@ fn peak_memory_does_not_grow_with_height() {
             "--level",
             "1",
             "--quicklook",
-            dir.path().join("q.png").to_str().unwrap(),
-        ]);
-        peaks.push(kib);
-    }
-    let (small, large) = (peaks[0] as f64, peaks[1] as f64);
-    let image_kib = (w * 4 * h * 4 / 1024) as f64;
-    eprintln!(
-        "peak RSS: {w} x {h}: {:.1} MiB, {w} x {}: {:.1} MiB (tall image {:.0} MiB)",
-        small / 1024.0,
-        4 * h,
-        large / 1024.0,
-        image_kib / 1024.0
-    );
-    assert!(
-        large <= small * 1.10 + 8.0 * 1024.0,
-        "peak RSS grew with the height: {small} KiB -> {large} KiB"
-    );
-    assert!(
-        large < image_kib / 2.0,
-        "peak RSS {large} KiB is not small beside the image ({image_kib} KiB)"
-    );
+            q.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    });
 }
 
 #[test]
@@ -634,4 +647,232 @@ fn ctrl_c_removes_the_temporary_output() {
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert!(files(&out_dir).is_empty(), "left {:?}", files(&out_dir));
+}
+
+/// The PNG images of a report: every `<img>` must hold a non-empty `data:image/png` URI that
+/// decodes; returns their (width, height).
+fn report_images(html: &str) -> Vec<(u32, u32)> {
+    use base64::Engine;
+    let mut sizes = Vec::new();
+    for part in html.split("<img ").skip(1) {
+        let src = part
+            .split("src=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("an <img> with a src");
+        let b64 = src
+            .strip_prefix("data:image/png;base64,")
+            .unwrap_or_else(|| panic!("not a PNG data URI: {:.60}", src));
+        assert!(!b64.is_empty(), "empty data URI");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).expect("PNG data");
+        sizes.push((info.width, info.height));
+    }
+    sizes
+}
+
+/// The `data-filter` names of the metrics table's rows.
+fn report_rows(html: &str) -> Vec<String> {
+    let table = html
+        .split("<table id=\"metrics\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("a table with id=\"metrics\"");
+    table
+        .split("<tr data-filter=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn compare_demo_report() {
+    let dir = tempdir();
+    let report = dir.path().join("report.html");
+    let o = run(&["compare", "--demo", "--report", report.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&report).unwrap();
+    let filters = [
+        "enhanced-lee",
+        "lee",
+        "refined-lee",
+        "gamma-map",
+        "frost",
+        "lee-sigma",
+    ];
+    assert_eq!(report_rows(&html), filters);
+    // quick-looks: input + 6; crops: input + 6; ratio images: 6
+    let sizes = report_images(&html);
+    assert_eq!(sizes.len(), 20);
+    assert!(sizes.iter().all(|&s| s == (256, 256)), "{sizes:?}");
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    // no temporary file left, and an existing report is refused
+    assert_eq!(files(dir.path()), ["report.html"]);
+    fails(
+        dir.path(),
+        &["compare", "--demo", "--report", report.to_str().unwrap()],
+        "already exists (use --overwrite",
+    );
+
+    // a sweep of one parameter of one filter, with a region and a crop
+    let o = run(&[
+        "compare",
+        "--demo",
+        "--filters",
+        "lee",
+        "--sweep",
+        "looks=1,2,4",
+        "--roi",
+        "10,10,40,40",
+        "--crop",
+        "20,30,100,50",
+        "--report",
+        report.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        report_rows(&html),
+        ["lee looks=1", "lee looks=2", "lee looks=4"]
+    );
+    let sizes = report_images(&html);
+    assert_eq!(sizes.iter().filter(|&&s| s == (100, 50)).count(), 4);
+    assert!(html.contains("ENL roi 10,10,40,40"));
+
+    fails(
+        dir.path(),
+        &[
+            "compare",
+            "--demo",
+            "--filters",
+            "lee,frost",
+            "--sweep",
+            "looks=1,2",
+            "--report",
+            "r2.html",
+        ],
+        "exactly one --filters",
+    );
+    fails(
+        dir.path(),
+        &[
+            "compare",
+            "--demo",
+            "--filters",
+            "nope",
+            "--report",
+            "r2.html",
+        ],
+        "`nope` is not a filter",
+    );
+}
+
+#[test]
+fn assess_and_compare_files() {
+    let dir = tempdir();
+    let input = small_input(dir.path());
+    let out = dir.path().join("out.tif");
+    let o = run(&[
+        "lee",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--looks",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "assess",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--roi",
+        "0,0,20,20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("whole image") && text.contains("roi 0,0,20,20") && text.contains("M index"),
+        "{text}"
+    );
+    let o = run(&[
+        "assess",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        j.contains("\"m_index\"") && j.contains("\"ssi\"") && j.contains("\"nodata\": -9999.0"),
+        "{j}"
+    );
+    // the input alone: its ENL
+    let o = run(&["assess", input.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ENL"));
+    fails(
+        dir.path(),
+        &["assess", input.to_str().unwrap(), "--roi", "1,2,3"],
+        "expected x,y,w,h",
+    );
+
+    // compare a file against itself as the clean reference: the report gets PSNR and SSIM
+    let report = dir.path().join("r.html");
+    let o = run(&[
+        "compare",
+        input.to_str().unwrap(),
+        "--filters",
+        "lee,mean",
+        "--looks",
+        "4",
+        "--truth",
+        out.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(report_rows(&html), ["lee", "mean"]);
+    assert!(html.contains("PSNR") && html.contains("SSIM"));
+    report_images(&html);
+    // the report must not replace the input
+    fails(
+        dir.path(),
+        &[
+            "compare",
+            input.to_str().unwrap(),
+            "--report",
+            input.to_str().unwrap(),
+            "--overwrite",
+        ],
+        "would overwrite the input",
+    );
+}
+
+#[test]
+fn compare_memory_does_not_grow_with_height() {
+    // Two filters over 1000-wide images 8192 and 32768 rows high: the streaming driver's
+    // block, the accumulators' rows, the quick-looks and the crop; no output image is kept.
+    let dir = tempdir();
+    let report = dir.path().join("r.html");
+    assert_memory_flat("compare", 1000, 8192, |input| {
+        [
+            "compare",
+            input.to_str().unwrap(),
+            "--filters",
+            "lee,mean",
+            "--looks",
+            "4",
+            "--report",
+            report.to_str().unwrap(),
+            "--overwrite",
+        ]
+        .map(String::from)
+        .to_vec()
+    });
 }

@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod quality;
 pub mod quicklook;
 pub mod registry;
 mod stream;

@@ -54,6 +54,11 @@ impl QuickLook {
         (self.out_w, self.out_h)
     }
 
+    /// Image pixels per quick-look pixel along each side.
+    pub fn factor(&self) -> usize {
+        self.factor
+    }
+
     /// Adds the next rows (top to bottom, `width` values each).
     pub fn add_rows(&mut self, rows: impl IntoIterator<Item = f64>) {
         let mut x = self.next_col;
@@ -101,7 +106,12 @@ impl QuickLook {
 
     /// The grey levels (and alpha: 0 where no-data) of the quick-look, row-major.
     pub fn grey_alpha(&self) -> (Vec<u8>, Vec<u8>) {
-        let (lo, hi) = self.stretch().unwrap_or((0.0, 1.0));
+        self.grey_alpha_in(self.stretch().unwrap_or((0.0, 1.0)))
+    }
+
+    /// [`QuickLook::grey_alpha`] with a given dB range `(lo, hi)` (e.g. another image's
+    /// [`QuickLook::stretch`], to show several images on the same scale).
+    pub fn grey_alpha_in(&self, (lo, hi): (f64, f64)) -> (Vec<u8>, Vec<u8>) {
         let span = (hi - lo).max(1e-9);
         let means = self.means();
         let grey = means
@@ -123,7 +133,16 @@ impl QuickLook {
 
     /// Encodes the quick-look as PNG (grey, or grey + alpha when some block is no-data).
     pub fn encode_png(&self, out: impl Write) -> Result<(), png::EncodingError> {
-        let (grey, alpha) = self.grey_alpha();
+        self.encode_png_in(out, self.stretch().unwrap_or((0.0, 1.0)))
+    }
+
+    /// [`QuickLook::encode_png`] with a given dB range.
+    pub fn encode_png_in(
+        &self,
+        out: impl Write,
+        range: (f64, f64),
+    ) -> Result<(), png::EncodingError> {
+        let (grey, alpha) = self.grey_alpha_in(range);
         let transparent = alpha.contains(&0);
         let mut enc = png::Encoder::new(out, self.out_w as u32, self.out_h as u32);
         enc.set_depth(png::BitDepth::Eight);

@@ -43,7 +43,7 @@ fn for_each_row<T: Sample>(
 
 /// The no-data test of the engine: finite and not equal to `nodata` as the image type
 /// stores it.
-fn validity<T: Sample>(nodata: Option<f64>) -> impl Fn(f64) -> bool {
+pub(crate) fn validity<T: Sample>(nodata: Option<f64>) -> impl Fn(f64) -> bool {
     let nd = nodata
         .filter(|v| !v.is_nan())
         .map(|v| T::from_f64(v).to_f64())
