@@ -41,8 +41,9 @@ Examples::
     python3 bench/quality.py                         # L = 1 and 4, five images, one seed
     python3 bench/quality.py --looks 1 --seeds 3 --no-mulog
     python3 bench/quality.py --images camera,moon --only 'lee|bm3d'
-    python3 bench/quality.py --crop 64 --images camera --looks 1 --only '^lee' --no-sweep \\
-        --no-mulog --out target/quality-smoke/quality.md        # smoke run, about a second
+    python3 bench/quality.py --crop 64 --images camera --looks 1 \\
+        --only '^(noisy|lee\\*?|nlmeans)$' --no-mulog \\
+        --out target/quality-smoke/quality.md     # smoke run: about a second of CPU
 
 The Markdown tables go to ``--out`` (default ``target/quality/quality.md``) and stdout, the
 raw numbers (every sweep point included) to the same path with ``.json``.
