@@ -17,7 +17,7 @@
 //! whose window's sum of squares lies outside the range where the filter's maths is exact is
 //! filtered again on its window scaled by a power of two (exact), and the result scaled back:
 //! [`rescue`]. Ordinary data never get there (their results are unchanged, bit for bit); a
-//! row without such a pixel costs one comparison per pixel.
+//! row without such a pixel costs a vectorised minimum and maximum of its sums of squares.
 //!
 //! A value the output type cannot hold (a variance above its maximum) is clamped to
 //! `±T::MAX` ([`saturate`]): the one rule for unrepresentable results.
@@ -104,12 +104,44 @@ pub(crate) fn rescue<T: Sample>(
     };
     let w = out.len();
     let (s1, s2) = (&ctx.sum[..w], &ctx.sum_sq[..w]);
-    // NaN sums (an overflowed running sum) fail `<= hi`
-    let flag = |x: usize| !(s2[x] <= hi) | ((s2[x] < lo) & ((s2[x] != 0.0) | (s1[x] != 0.0)));
-    if !(0..w).fold(false, |any, x| any | flag(x)) {
+    if within(s2, lo, hi, T::MAX > 1e300) {
         return;
     }
-    rescue_pixels(ctx, out, degree, flag, row);
+    // NaN sums (an overflowed running sum) fail `<= hi`; all-zero windows are exact
+    let flag = |x: usize| !(s2[x] <= hi) | ((s2[x] < lo) & ((s2[x] != 0.0) | (s1[x] != 0.0)));
+    if (0..w).fold(false, |any, x| any | flag(x)) {
+        rescue_pixels(ctx, out, degree, flag, row);
+    }
+}
+
+/// Whether every value of `v` is within `[lo, hi]`: the quick test of a whole row, in eight
+/// lanes so that it vectorises. `f64` images (`f64_sums`): no value may be NaN (an overflowed
+/// sum), nor 0 (`Σx²` may have underflowed). `f32` images: 0 is an all-zero window, exact.
+#[inline(always)]
+fn within(v: &[f64], lo: f64, hi: f64, f64_sums: bool) -> bool {
+    const K: usize = 8;
+    let (mut mx, mut mn, mut bad) = ([0.0f64; K], [hi; K], [false; K]);
+    let chunks = v.chunks_exact(K);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..K {
+            mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+            if f64_sums {
+                mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
+                bad[k] |= c[k].is_nan();
+            } else {
+                let t = if c[k] == 0.0 { hi } else { c[k] };
+                mn[k] = if t < mn[k] { t } else { mn[k] };
+            }
+        }
+    }
+    for &t in tail {
+        mx[0] = if t > mx[0] { t } else { mx[0] };
+        let t0 = if t == 0.0 && !f64_sums { hi } else { t };
+        mn[0] = if t0 < mn[0] { t0 } else { mn[0] };
+        bad[0] |= t.is_nan();
+    }
+    (0..K).all(|k| (mx[k] <= hi) & (mn[k] >= lo) & !bad[k])
 }
 
 /// The rare part of [`rescue`], out of line.
