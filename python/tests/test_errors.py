@@ -65,6 +65,9 @@ def test_masked_array(img):
         (dict(border="reflect", cval=1.0), ["cval", "constant"]),
         (dict(border="constant:1", cval=2.0), ["two different constants"]),
         (dict(nodata=float("inf")), ["nodata", "finite"]),
+        (dict(border="constant:1e39"), ["border", "not representable in float32"]),
+        (dict(nodata=1e39), ["nodata", "not representable in float32"]),
+        (dict(nodata=-3.5e38), ["nodata", "not representable in float32"]),
         (dict(threads=0), ["threads", "at least 1"]),
         (dict(threads=-1), ["threads"]),
         (dict(cmax=0.3), ["cmax", "greater than Cu"]),
@@ -79,6 +82,16 @@ def test_bad_parameters_are_value_errors(img, kwargs, fragments):
               *fragments)
     untouched(lambda: despeckle.enhanced_lee(img, out=img, **kwargs), [img], ValueError,
               *fragments)
+
+
+def test_values_beyond_float32_are_refused_for_float32_only(img):
+    # float64 images hold them: accepted there, with the constant in every border window
+    img64 = img.astype(np.float64)
+    got = despeckle.mean(img64, size=3, border="constant:1e39", nodata=1e39)
+    assert np.isfinite(got).all() and got.max() > 1e37
+    # float32's largest value itself is representable
+    got = despeckle.mean(img, size=3, border=f"constant:{float(np.finfo(np.float32).max)}")
+    assert np.isfinite(got).all()
 
 
 def test_bad_parameter_types(img):

@@ -179,6 +179,8 @@ def no_output(folder, before):
         (dict(tiled=100), ValueError, ["16"]),
         (dict(dtype="int16"), ValueError, ["float32"]),
         (dict(threads=0), ValueError, ["threads"]),
+        (dict(border="constant:1e39"), ValueError, ["border", "not representable in float32"]),
+        (dict(nodata=1e39), ValueError, ["nodata", "not representable in float32"]),
         (dict(progress=3), TypeError, ["progress"]),
         (dict(size=3, border="reflect", cval=1.0), ValueError, ["cval", "constant"]),
     ],

@@ -264,6 +264,17 @@ fn bad_input_and_parameters_give_one_line_and_no_output() {
         &["enhanced-lee", inp, out, "--nodata", "abc"],
         "`nodata`",
     );
+    // beyond float32 (the input's type): not turned into ±inf
+    fails(
+        d,
+        &["enhanced-lee", inp, out, "--nodata", "1e39"],
+        "`nodata`: the value 1e39 is not representable in float32 data",
+    );
+    fails(
+        d,
+        &["mean", inp, out, "--border", "constant:-1e39"],
+        "`border`: the constant -1e39 is not representable in float32 data",
+    );
     fails(
         d,
         &["enhanced-lee", inp, out, "--threads", "0"],

@@ -442,6 +442,14 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         } else {
             OutputType::F32
         });
+    // The file's own no-data value beyond float32 (e.g. -1.8e308 on a float32 band) matches
+    // no pixel: ignored, as ±∞ (a value given by the user is refused by the core instead).
+    if matches!(opts.nodata, Nodata::FromFile)
+        && dtype == OutputType::F32
+        && core.nodata().is_some_and(|v| (v as f32).is_infinite())
+    {
+        core = core.with_nodata(None);
+    }
     // The filter of each band: `auto` parameters are estimated from the band first.
     let mut built: Vec<Box<dyn FileFilter>> = Vec::new();
     let mut estimates = Vec::new();

@@ -21,6 +21,8 @@ pub trait Sample:
     type Lane: Real;
     /// The type's name (`"float32"` or `"float64"`), for messages.
     const NAME: &'static str;
+    /// The largest finite value of the type.
+    const MAX: f64;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
     /// Converts from `f64`, rounding to nearest.
@@ -32,6 +34,7 @@ pub trait Sample:
 impl Sample for f32 {
     type Lane = f32;
     const NAME: &'static str = "float32";
+    const MAX: f64 = f32::MAX as f64;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
@@ -49,6 +52,7 @@ impl Sample for f32 {
 impl Sample for f64 {
     type Lane = f64;
     const NAME: &'static str = "float64";
+    const MAX: f64 = f64::MAX;
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self

@@ -30,6 +30,28 @@ pub(crate) fn builder<T: Sample, F: Filter>(
 ) -> Result<RowBuilder> {
     opts.validate()?;
     filter.check_options(opts)?;
+    // A finite value the image type cannot hold would become ±∞ (an infinite border value
+    // in every window, a no-data value that matches nothing): refused.
+    let fits = |name: &'static str, what: &str, v: f64| {
+        if v.is_finite() && !T::from_f64(v).to_f64().is_finite() {
+            Err(Error::param(
+                name,
+                format!(
+                    "{what} {v:e} is not representable in {} data (largest value {:?})",
+                    T::NAME,
+                    T::from_f64(T::MAX)
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if let crate::Border::Constant(v) = opts.border() {
+        fits("border", "the constant", v)?;
+    }
+    if let Some(v) = opts.nodata() {
+        fits("nodata", "the value", v)?;
+    }
     Ok(RowBuilder {
         width,
         height,

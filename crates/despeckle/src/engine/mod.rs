@@ -110,6 +110,11 @@ pub struct Window<'a> {
 }
 
 impl<'a> Window<'a> {
+    /// A window from its padded rows and their validity masks (as the engine builds them).
+    pub(crate) fn new(values: &'a [&'a [f64]], valid: &'a [&'a [f64]]) -> Self {
+        Window { values, valid }
+    }
+
     /// The window's padded rows, top to bottom.
     pub fn values(&self) -> &'a [&'a [f64]] {
         self.values

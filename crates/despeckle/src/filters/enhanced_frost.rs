@@ -1,6 +1,7 @@
 //! Enhanced Frost (Lopes, Touzi & Nezry 1990).
 
 use super::frost::DistanceKernel;
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Distance, Domain, check_cmax, check_damping, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext, mean_variance};
 use crate::error::Result;
@@ -120,6 +121,17 @@ impl Filter for EnhancedFrost {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, _| {
+            self.row(c, o)
+        });
+    }
+}
+
+impl EnhancedFrost {
+    /// The filter's maths over a row.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let zero = T::Lane::ZERO;
         let (cu64, cmax64) = (self.cu(), self.cmax());
         let w = out.len();

@@ -1,5 +1,6 @@
 //! Enhanced Lee (Lopes, Touzi & Nezry 1990).
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext, moments_row};
 use crate::error::{Error, Result};
@@ -124,6 +125,17 @@ impl Filter for EnhancedLee {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, _| {
+            self.row(c, o)
+        });
+    }
+}
+
+impl EnhancedLee {
+    /// The filter's maths over a row, in lanes.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let cu = T::Lane::from_f64(self.cu());
         let cmax = T::Lane::from_f64(self.cmax());
         let damping = T::Lane::from_f64(self.damping);

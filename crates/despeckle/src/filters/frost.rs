@@ -1,5 +1,6 @@
 //! Frost (Frost et al. 1982) and the distance-weighted window sum it shares with Enhanced Frost.
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Distance, check_damping, check_ddof};
 use crate::engine::{Filter, RowContext, mean_variance};
 use crate::error::Result;
@@ -266,6 +267,17 @@ impl Filter for Frost {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, _| {
+            self.row(c, o)
+        });
+    }
+}
+
+impl Frost {
+    /// The filter's maths over a row.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let zero = T::Lane::ZERO;
         let w = out.len();
         let mut mean = vec![zero; w];

@@ -1,5 +1,6 @@
 //! Gamma MAP (Lopes, Nezry, Touzi & Laur 1990).
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{check_ddof, check_looks};
 use crate::engine::{Filter, RowContext, mean_variance};
 use crate::error::Result;
@@ -19,10 +20,12 @@ use crate::sample::{Real, Sample};
 ///                    out = (b μ + √D) / (2α)      (z where D < 0, as ESA SNAP)
 /// ```
 ///
-/// `out` is the positive root of `α x² − b μ x − L μ z = 0`; where `b < 0` it is evaluated
-/// as the equal `2 L μ z / (√D − b μ)`, which does not cancel. `Ci²`, `α`, `b` and the
-/// choice of branch are computed in `f64` whatever the image type (near `b = 0` the output is
-/// a small difference set by `Ci`). A window whose mean is not
+/// `out` is the positive root of `α x² − b μ x − L μ z = 0`. Between the thresholds
+/// `α > L + 1`, so `b > 0` and the root does not cancel; it is evaluated in units of `μ` and
+/// `α` (`out = μ (β + √(β² + 4 t z/μ)) / 2`, `β = b/α ∈ (0, 1)`, `t = L/α`), whose terms stay
+/// of the order of 1 whatever the scale of the data, and never exceeds `max(μ, z)`. `Ci²`,
+/// `β`, `t` and the choice of branch are computed in `f64` whatever the image type (near
+/// `b = 0` the output is a small difference set by `Ci`). A window whose mean is not
 /// positive gives `μ`. With `ddof = 1` and `border = nearest` this is the Orfeo ToolBox's
 /// `otbcli_Despeckle -filter gammamap`. The model is intensity speckle: filter amplitude data
 /// as intensities (squared), then take the square root.
@@ -75,6 +78,17 @@ impl Filter for GammaMap {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, _| {
+            self.row(c, o)
+        });
+    }
+}
+
+impl GammaMap {
+    /// The filter's maths over a row: the ratios in `f64`, the root in lanes.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         type L<T> = <T as Sample>::Lane;
         let looks64 = self.looks;
         let cu2_64 = 1.0 / looks64;
@@ -82,20 +96,21 @@ impl Filter for GammaMap {
         let ddof = self.ddof as f64;
         let zero = L::<T>::ZERO;
         let w = out.len();
-        // Ci², α and b in f64 from the window sums: where b → 0 the output is a small
-        // difference set by Ci, so Ci's f32 rounding would be amplified. The branches are
-        // decided in f64 too (as the Orfeo ToolBox, in double).
+        // Ci², β = b/α and t = L/α in f64 from the window sums: where b → 0 the output is a
+        // small difference set by Ci, so Ci's f32 rounding would be amplified. The branches
+        // are decided in f64 too (as the Orfeo ToolBox, in double).
+        let inv_1cu2 = 1.0 / (1.0 + cu2_64);
         let mut mean = vec![zero; w];
-        let mut alpha = vec![zero; w];
-        let mut bl = vec![zero; w];
+        let mut beta = vec![zero; w];
+        let mut t4 = vec![zero; w];
         let mut branch = vec![0u8; w]; // 0: μ, 1: MAP, 2: z
         for x in 0..w {
             let (mu, var) = mean_variance(ctx.count[x], ctx.sum[x], ctx.sum_sq[x], ddof);
             let ci2 = var / (mu * mu);
-            let a = (1.0 + cu2_64) / (ci2 - cu2_64);
+            let inv_alpha = (ci2 - cu2_64) * inv_1cu2;
             mean[x] = L::<T>::from_f64(mu);
-            alpha[x] = L::<T>::from_f64(a);
-            bl[x] = L::<T>::from_f64(a - looks64 - 1.0);
+            beta[x] = L::<T>::from_f64(1.0 - (looks64 + 1.0) * inv_alpha);
+            t4[x] = L::<T>::from_f64(4.0 * looks64 * inv_alpha);
             // (μ NaN: an empty window, whose output the engine replaces)
             branch[x] = if mu.is_nan() || mu <= 0.0 || ci2 <= cu2_64 {
                 0
@@ -105,20 +120,15 @@ impl Filter for GammaMap {
                 1
             };
         }
-        let looks = L::<T>::from_f64(looks64);
-        let two = L::<T>::from_f64(2.0);
-        let four_l = L::<T>::from_f64(4.0 * looks64);
+        let half = L::<T>::from_f64(0.5);
         for (x, o) in out.iter_mut().enumerate() {
-            let (mu, a, b) = (mean[x], alpha[x], bl[x]);
+            let (mu, b, t4) = (mean[x], beta[x], t4[x]);
             let z = L::<T>::from_f64(ctx.centre[x]);
-            let bmu = b * mu;
-            let d = bmu * bmu + four_l * a * mu * z;
+            // D / (α μ)², of the sign of D
+            let d = b * b + t4 * (z / mu);
             let root = d.sqrt();
-            let map = L::<T>::select(
-                b < zero,
-                two * looks * mu * z / (root - bmu),
-                (bmu + root) / (two * a),
-            );
+            // ≤ max(μ, z) exactly, also after rounding
+            let map = (mu * ((b + root) * half)).min(mu.max(z));
             let kept = (branch[x] == 2) | (d < zero);
             let heterogeneous = L::<T>::select(kept, z, map);
             *o = T::from_lane(L::<T>::select(branch[x] == 0, mu, heterogeneous));

@@ -1,5 +1,6 @@
 //! IDAN, the intensity-driven adaptive-neighbourhood filter (Vasile et al. 2006), as in ESA SNAP.
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks, mmse_weight};
 use crate::engine::{Filter, RowContext};
 use crate::error::{Error, Result};
@@ -145,6 +146,20 @@ impl Filter for Idan {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        // amplitudes are squared, and their squares' variance formed: fourth powers
+        let maths = match self.domain {
+            Domain::Intensity => Maths::F64,
+            Domain::Amplitude => Maths::F64Fourth,
+        };
+        rescue(ctx, out, maths, Degree::Bounded, |c, o, _| self.row(c, o));
+    }
+}
+
+impl Idan {
+    /// The filter's maths over a row, in `f64`.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let w = out.len();
         let n = ctx.window.size();
         let h = n / 2;
@@ -211,9 +226,7 @@ impl Filter for Idan {
             }
         }
     }
-}
 
-impl Idan {
     /// One pixel: seed, growth, second pass and estimate (see [`Idan`]).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]

@@ -1,5 +1,6 @@
 //! Lee (Lee 1980, multiplicative-noise form) and Kuan (Kuan et al. 1985).
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext, moments_row};
 use crate::error::Result;
@@ -116,7 +117,10 @@ macro_rules! mmse_filter {
 
             #[inline(always)]
             fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
-                self.0.row($weight, ctx, out)
+                self.0.row($weight, ctx, out);
+                rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, _| {
+                    self.0.row($weight, c, o)
+                });
             }
         }
     };

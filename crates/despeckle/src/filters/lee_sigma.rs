@@ -1,6 +1,7 @@
 //! The improved Lee Sigma filter (Lee, Wen, Ainsworth, Chen & Chen 2009).
 
 use super::gamma_dist::{Speckle, sigma_range};
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext};
 use crate::error::{Error, Result};
@@ -237,6 +238,18 @@ impl Filter for LeeSigma {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, self.z98, out);
+        // a scaled window is compared with the scaled Z98 (exact: a power of two)
+        rescue(ctx, out, Maths::Lanes, Degree::Bounded, |c, o, s| {
+            self.row(c, self.z98 * s, o)
+        });
+    }
+}
+
+impl LeeSigma {
+    /// The filter's maths over a row, with the point-target threshold `z98`.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, z98: f64, out: &mut [T]) {
         type L<T> = <T as Sample>::Lane;
         let w = out.len();
         let size = ctx.window.size();
@@ -249,7 +262,6 @@ impl Filter for LeeSigma {
         let one = L::<T>::ONE;
 
         // 1. point targets
-        let z98 = self.z98;
         let reach = if closure { 2 * ht } else { ht };
         let above: Vec<Vec<u8>> = (h - reach..=h + reach)
             .map(|dy| {

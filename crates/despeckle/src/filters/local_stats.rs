@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::range::{Degree, Maths, rescue, saturate};
 use super::speckle::check_ddof;
 use crate::engine::{Filter, RowContext, mean_variance};
 use crate::error::{Error, Result};
@@ -50,6 +51,10 @@ impl FromStr for Statistic {
 }
 
 /// Local statistics of the window's valid pixels, one statistic per output image.
+///
+/// A statistic the image type cannot hold (the variance of values near its largest value; a
+/// standard deviation or coefficient of variation beyond it) is clamped to that largest value
+/// ([`Sample::MAX`](crate::Sample::MAX)), never `∞`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LocalStats {
     stat: Statistic,
@@ -81,6 +86,21 @@ impl Filter for LocalStats {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        let degree = match self.stat {
+            Statistic::Mean => Degree::Bounded,
+            Statistic::Variance => Degree::Two,
+            Statistic::StdDev => Degree::One,
+            Statistic::Cv => Degree::Zero,
+        };
+        rescue(ctx, out, Maths::F64, degree, |c, o, _| self.row(c, o));
+    }
+}
+
+impl LocalStats {
+    /// The statistic from the window sums; values beyond the type's range are clamped to it.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let ddof = self.ddof as f64;
         let w = out.len();
         let (n, s1, s2) = (&ctx.count[..w], &ctx.sum[..w], &ctx.sum_sq[..w]);
@@ -98,7 +118,7 @@ impl Filter for LocalStats {
                     }
                 }
             };
-            out[x] = T::from_f64(v);
+            out[x] = saturate(v);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The boxcar mean.
 
+use super::range::{Degree, Maths, rescue};
 use crate::engine::{Filter, RowContext};
 use crate::sample::Sample;
 
@@ -14,9 +15,16 @@ impl Filter for Mean {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
-        let w = out.len();
-        for ((o, &n), &s) in out.iter_mut().zip(&ctx.count[..w]).zip(&ctx.sum[..w]) {
-            *o = T::from_f64(s / n);
-        }
+        row(ctx, out);
+        rescue(ctx, out, Maths::F64, Degree::Bounded, |c, o, _| row(c, o));
+    }
+}
+
+/// `μ` from the window sums.
+#[inline(always)]
+fn row<T: Sample>(ctx: &RowContext<'_>, out: &mut [T]) {
+    let w = out.len();
+    for ((o, &n), &s) in out.iter_mut().zip(&ctx.count[..w]).zip(&ctx.sum[..w]) {
+        *o = T::from_f64(s / n);
     }
 }

@@ -12,6 +12,7 @@ mod lee_sigma;
 mod local_stats;
 mod mean;
 mod median;
+mod range;
 mod refined_lee;
 mod speckle;
 

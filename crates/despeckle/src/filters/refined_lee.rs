@@ -1,5 +1,6 @@
 //! Refined Lee (Lee 1981) with edge-aligned windows, as in ESA SNAP.
 
+use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks, mmse_weight};
 use crate::engine::{Filter, RowContext, mean_variance};
 use crate::error::{Error, Result};
@@ -187,6 +188,17 @@ impl Filter for RefinedLee {
 
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        self.row(ctx, out);
+        rescue(ctx, out, Maths::F64, Degree::Bounded, |c, o, _| {
+            self.row(c, o)
+        });
+    }
+}
+
+impl RefinedLee {
+    /// The filter's maths over a row, in `f64`.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let w = out.len();
         let n = ctx.window.size();
         let h = n / 2;
