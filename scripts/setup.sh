@@ -21,7 +21,7 @@ PYTHON="${PYTHON:-python3}"
 FORCE_SETUP="${FORCE_SETUP:-0}"
 
 # Import names that must all succeed for the Python step to be skipped.
-PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio maturin dask.array distributed xarray)
+PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio rio_cogeo maturin dask.array distributed xarray)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

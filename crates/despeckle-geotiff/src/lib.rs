@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cog;
 mod convert;
 mod encode;
 mod error;
