@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{fpattern, list, tempdir};
 use despeckle_geotiff::{
@@ -17,41 +16,13 @@ use despeckle_geotiff::{
     WriterOptions,
 };
 
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Runs `cog_check.py DIR`, failing with a clear message if its packages are missing.
+/// Runs `cog_check.py DIR`.
 fn check(dir: &Path) -> String {
-    let probe = Command::new(python())
-        .args(["-c", "import numpy, rasterio, rio_cogeo"])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "the COG tests need python3 with numpy, rasterio and rio-cogeo; run \
-             scripts/setup.sh to install them. Python said: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => panic!(
-            "the COG tests need python3 with numpy, rasterio and rio-cogeo ({} could not be \
-             started: {e})",
-            python()
-        ),
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cog_check.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(dir)
-        .output()
-        .expect("run cog_check.py");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "cog_check.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    common::run_python(
+        "cog_check.py",
+        "numpy, rasterio, rio_cogeo",
+        &[dir.as_os_str()],
+    )
 }
 
 /// A value of band `b` at `(x, y)`: a pattern with NaN, ±∞, no-data pixels and no-data
