@@ -556,8 +556,10 @@ fn peak_memory_does_not_grow_with_height() {
     write_big(&tall, w, 4 * h);
     let out = dir.path().join("out.tif");
     let mut peaks = Vec::new();
-    for input in [&short, &tall] {
-        let kib = peak_rss_kib(&[
+    // The tall image again as a Cloud-Optimized GeoTIFF: overviews being averaged and every
+    // level spilled to disk add a few tile rows, not the image.
+    for (input, cog) in [(&short, false), (&tall, false), (&tall, true)] {
+        let mut args = vec![
             "enhanced-lee",
             input.to_str().unwrap(),
             out.to_str().unwrap(),
@@ -568,8 +570,11 @@ fn peak_memory_does_not_grow_with_height() {
             "1",
             "--quicklook",
             dir.path().join("q.png").to_str().unwrap(),
-        ]);
-        peaks.push(kib);
+        ];
+        if cog {
+            args.push("--cog");
+        }
+        peaks.push(peak_rss_kib(&args));
     }
     let (small, large) = (peaks[0] as f64, peaks[1] as f64);
     let image_kib = (w * 4 * h * 4 / 1024) as f64;
@@ -588,6 +593,14 @@ fn peak_memory_does_not_grow_with_height() {
         large < image_kib / 2.0,
         "peak RSS {large} KiB is not small beside the image ({image_kib} KiB)"
     );
+    let cog = peaks[2] as f64;
+    eprintln!("peak RSS with --cog: {:.1} MiB", cog / 1024.0);
+    // 512-row tile rows (4 MiB each at this width) at every level, and their compression.
+    assert!(
+        cog <= large + 48.0 * 1024.0,
+        "--cog peak RSS {cog} KiB against {large} KiB without"
+    );
+    assert!(files(dir.path()).iter().all(|f| !f.starts_with('.')));
 }
 
 #[test]
