@@ -176,6 +176,11 @@ def commands(layout: str, src: Path, out: Path, despeckle: Path) -> list[tuple[s
         otb_name = f"OTB {otb}"
         cmds.append((f"despeckle {ours}", otb_name,
                      [str(despeckle), ours, str(src), str(out), "--size", "7", *opts]))
+        if layout != "strips" and not otb_done:
+            # The same output as a Cloud-Optimized GeoTIFF (same tiles, plus overviews).
+            cmds.append((f"despeckle {ours} --cog", otb_name,
+                         [str(despeckle), ours, str(src), str(out), "--size", "7", *opts,
+                          "--cog", "--tiled", "256"]))
         if otb not in otb_done:
             otb_done.add(otb)
             argv = ["otbcli_Despeckle", "-in", str(src), "-out", otb_out, "float",

@@ -694,7 +694,7 @@ for _entry in _REGISTRY:
 def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, threads=None,
                 band=None, compress=None, level=None, predictor=None, tiled=None, strips=None,
                 bigtiff="auto", dtype=None, complex=None, overwrite=False, quicklook=None,
-                progress=None, cval=None, **filter_params):
+                progress=None, cval=None, cog=False, **filter_params):
     """Filters a GeoTIFF file into another, streaming: what ``despeckle FILTER IN OUT`` does.
 
     The image is read, filtered and written strip by strip (memory grows with its width,
@@ -740,6 +740,12 @@ def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, thre
         the input's layout. ``strips=N`` (or ``True``): strips of ``N`` rows (about 512 KiB).
     bigtiff : {"auto", "yes", "no"} or bool, default "auto"
         BigTIFF when the output could pass 4 GiB, or always / never.
+    cog : bool, default False
+        Write a Cloud-Optimized GeoTIFF, laid out as GDAL's COG driver does: tiles (512 × 512,
+        or ``tiled=``; ``strips=`` is refused), internal overviews down to one tile (each
+        pixel the mean of the valid pixels of a 2 × 2 block of the level above; no-data when
+        there is none), all directories before the data. Still streamed: the levels are
+        spilled to temporary files beside ``dst`` and assembled at the end.
     dtype : {"float32", "float64"}, optional
         Output sample type (default: float64 for float64 input, float32 otherwise).
     complex : {"intensity", "amplitude"}, optional
@@ -759,7 +765,7 @@ def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, thre
         ``filter``, ``output``, ``width``, ``height``, ``bands`` (numbered from 1),
         ``estimates`` (``{"looks": [value per band], ...}`` for ``"auto"`` parameters),
         ``input_type``, ``nodata``, ``dtype``, ``compress``, ``tiled`` (``(w, h)`` or False),
-        ``bigtiff``, ``quicklook``, ``seconds``.
+        ``bigtiff``, ``cog``, ``quicklook``, ``seconds``.
 
     Raises
     ------
@@ -785,7 +791,7 @@ def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, thre
         src, dst, filter, size=size, border=border, cval=cval, nodata=nodata, threads=threads,
         band=band, complex=complex, compress=compress, level=level, predictor=predictor,
         tiled=tiled, strips=strips, bigtiff=bigtiff, dtype=dtype, overwrite=overwrite,
-        quicklook=quicklook, progress=progress, **filter_params)
+        quicklook=quicklook, progress=progress, cog=cog, **filter_params)
 
 
 def _per_plane(values, img):

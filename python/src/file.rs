@@ -370,6 +370,7 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
         OutputLayout::Strips { .. } => d.set_item("tiled", false)?,
     }
     d.set_item("bigtiff", r.bigtiff)?;
+    d.set_item("cog", r.cog)?;
     d.set_item("quicklook", r.quicklook.clone())?;
     d.set_item("seconds", r.seconds)?;
     Ok(d)
@@ -380,7 +381,7 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
 #[pyo3(signature = (src, dst, filter, *, size=None, border=None, cval=None, nodata=None,
                     threads=None, band=None, complex=None, compress=None, level=None,
                     predictor=None, tiled=None, strips=None, bigtiff=None, dtype=None,
-                    overwrite=false, quicklook=None, progress=None, **params))]
+                    overwrite=false, quicklook=None, progress=None, cog=false, **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn filter_file<'py>(
     py: Python<'py>,
@@ -404,6 +405,7 @@ pub fn filter_file<'py>(
     overwrite: bool,
     quicklook: Option<PathBuf>,
     progress: Option<Bound<'py, PyAny>>,
+    cog: bool,
     params: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = params::spec(filter, params)?;
@@ -456,6 +458,7 @@ pub fn filter_file<'py>(
     opts.dtype = self::dtype(py, dtype)?;
     opts.overwrite = overwrite;
     opts.quicklook = quicklook;
+    opts.cog = cog;
     if let Some(p) = &progress
         && !p.is_none()
         && !p.is_callable()

@@ -324,3 +324,41 @@ def test_path_types_accepted(files, tmp_path):
     out = pathlib.Path(tmp_path) / "x.tif"
     despeckle.filter_file(os.fsencode(files["f32"]).decode(), out, "median", size=3)
     assert out.exists()
+
+
+def test_cog_output(files, tmp_path):
+    """cog=True: a valid Cloud-Optimized GeoTIFF (rio-cogeo), the same full resolution as
+    plain output, overviews that average the valid pixels of 2 x 2 blocks."""
+    cogeo = pytest.importorskip("rio_cogeo.cogeo")
+    src = files["f32"]
+    plain = despeckle.filter_file(src, tmp_path / "plain.tif", "enhanced_lee", looks=4,
+                                  tiled=(32, 32), compress="deflate")
+    rep = despeckle.filter_file(src, tmp_path / "cog.tif", "enhanced_lee", looks=4,
+                                tiled=(32, 32), compress="deflate", cog=True)
+    assert rep["cog"] and not plain["cog"] and rep["tiled"] == (32, 32)
+    valid, errors, warnings = cogeo.cog_validate(tmp_path / "cog.tif", strict=True, quiet=True)
+    assert valid and not errors and not warnings, (errors, warnings)
+    full = read_tif(tmp_path / "cog.tif")[0][0]
+    np.testing.assert_array_equal(bits(full), bits(read_tif(tmp_path / "plain.tif")[0][0]))
+    with rasterio.open(tmp_path / "cog.tif") as ds:
+        assert ds.overviews(1) == [2, 4, 8] and ds.nodata == NODATA
+    with rasterio.open(tmp_path / "cog.tif", overview_level=0) as ovr:
+        got = ovr.read(1)
+    # float64 mean of the valid values of each 2 x 2 block (pad odd sides with invalid ones)
+    h, w = full.shape
+    pad = np.full((h + h % 2, w + w % 2), np.nan)
+    pad[:h, :w] = np.where(full == NODATA, np.nan, full)
+    blocks = pad.reshape(pad.shape[0] // 2, 2, pad.shape[1] // 2, 2).transpose(0, 2, 1, 3)
+    blocks = blocks.reshape(blocks.shape[0], blocks.shape[1], 4)
+    ok = np.isfinite(blocks)
+    n = ok.sum(axis=2)
+    s = np.zeros(n.shape)
+    for k in range(4):  # in the writer's order: row by row, left to right
+        s += np.where(ok[..., k], blocks[..., k], 0.0)
+    want = np.where(n > 0, s / np.maximum(n, 1), NODATA).astype(np.float32)
+    np.testing.assert_array_equal(bits(got), bits(want))
+
+    before = set(os.listdir(tmp_path))
+    with pytest.raises(ValueError, match="tiled"):
+        despeckle.filter_file(src, tmp_path / "bad.tif", "mean", cog=True, strips=True)
+    assert set(os.listdir(tmp_path)) == before

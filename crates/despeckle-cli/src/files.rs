@@ -118,6 +118,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "ROWS", num_args = 0..=1, default_missing_value = "auto",
           conflicts_with = "tiled", help_heading = "Output")]
     strips: Option<String>,
+    /// Cloud-Optimized GeoTIFF: tiles (512×512, or --tiled), internal averaged overviews,
+    /// directories first (GDAL's COG layout).
+    #[arg(long, conflicts_with = "strips", help_heading = "Output")]
+    cog: bool,
     /// BigTIFF: yes, no, or auto (when the output could pass 4 GiB).
     #[arg(long, value_name = "WHEN", default_value = "auto",
           value_parser = ["yes", "no", "auto"], help_heading = "Output")]
@@ -330,6 +334,7 @@ fn file_options(
         "no" => BigTiff::No,
         _ => BigTiff::Auto,
     };
+    o.cog = c.cog;
     o.dtype = match c.dtype.as_deref() {
         Some("float64") => Some(OutputType::F64),
         Some(_) => Some(OutputType::F32),
@@ -420,6 +425,9 @@ fn summary(r: &Report, input: &Path) -> String {
             OutputLayout::Strips { .. } => "strips".to_string(),
         },
     );
+    if r.cog {
+        s.push_str(", COG");
+    }
     if r.bigtiff {
         s.push_str(", BigTIFF");
     }
@@ -483,7 +491,7 @@ fn filters_text() -> String {
     }
     s.push_str(
         "\nFile options of every filter: --band N, --complex, --compress, --level, --predictor, \
-         --tiled, --strips,\n--bigtiff, --dtype, --quicklook, --overwrite, --sync, --quiet \
+         --tiled, --strips,\n--cog, --bigtiff, --dtype, --quicklook, --overwrite, --sync, --quiet \
          (despeckle FILTER --help).\nDefinitions: docs/filters.md.\n",
     );
     s

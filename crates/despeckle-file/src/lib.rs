@@ -11,7 +11,8 @@
 //! The output keeps the size, georeferencing tags, GDAL metadata and no-data of the input
 //! (no-data from `GDAL_NODATA` unless overridden), its layout (strips or tiles) and
 //! compression unless told otherwise, and appears only when complete (temporary file renamed
-//! at the end; removed on any error or cancellation).
+//! at the end; removed on any error or cancellation). [`FileOptions::cog`] makes it a
+//! Cloud-Optimized GeoTIFF (tiles, internal overviews), still streamed.
 //!
 //! ```no_run
 //! use despeckle::EnhancedLee;
@@ -113,6 +114,10 @@ pub struct FileOptions {
     pub layout: Option<OutputLayout>,
     /// Classic TIFF or BigTIFF. Default: BigTIFF when the output could pass 4 GiB.
     pub bigtiff: BigTiff,
+    /// Write a Cloud-Optimized GeoTIFF: tiles (512 × 512 unless [`FileOptions::layout`] gives
+    /// tiles; strips are refused), averaged internal overviews, the layout of GDAL's COG
+    /// driver. Default: off. See `despeckle_geotiff::WriterOptions::cog`.
+    pub cog: bool,
     /// Replace an existing output (and quick-look). Default: refuse.
     pub overwrite: bool,
     /// `fsync` the output before renaming it into place (survives a machine crash right
@@ -146,6 +151,7 @@ impl fmt::Debug for FileOptions {
             .field("float_predictor", &self.float_predictor)
             .field("layout", &self.layout)
             .field("bigtiff", &self.bigtiff)
+            .field("cog", &self.cog)
             .field("overwrite", &self.overwrite)
             .field("sync", &self.sync)
             .field("quicklook", &self.quicklook)
@@ -177,6 +183,7 @@ impl FileOptions {
             float_predictor: None,
             layout: None,
             bigtiff: BigTiff::Auto,
+            cog: false,
             overwrite: false,
             sync: false,
             quicklook: None,
@@ -218,6 +225,8 @@ pub struct Report {
     pub layout: OutputLayout,
     /// Whether the output is a BigTIFF.
     pub bigtiff: bool,
+    /// Whether the output is a Cloud-Optimized GeoTIFF.
+    pub cog: bool,
     /// The quick-look written, if any.
     pub quicklook: Option<PathBuf>,
     /// Wall time of the whole call, in seconds.
@@ -383,6 +392,12 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         .with_border(opts.border)
         .with_threads(opts.threads);
     core.validate()?;
+    if opts.cog && matches!(opts.layout, Some(OutputLayout::Strips { .. })) {
+        return Err(Error::Invalid {
+            path: dst.to_path_buf(),
+            detail: "a cloud-optimized GeoTIFF is tiled: choose tiles, not strips".into(),
+        });
+    }
 
     let reader_opts = {
         let mut o = ReaderOptions::default();
@@ -522,7 +537,11 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     }
 
     let compression = opts.compression.unwrap_or_else(|| compression_like(&info));
-    let layout = opts.layout.unwrap_or_else(|| layout_like(&info));
+    let layout = match (opts.cog, opts.layout) {
+        (true, None) => OutputLayout::COG_TILES,
+        (_, Some(layout)) => layout,
+        (false, None) => layout_like(&info),
+    };
     let mut wopts = WriterOptions::like(&info);
     wopts.bands = bands.len();
     wopts.sample_type = dtype;
@@ -533,6 +552,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
             .unwrap_or(info.predictor != Predictor::None);
     wopts.layout = layout;
     wopts.bigtiff = opts.bigtiff;
+    wopts.cog = opts.cog;
     wopts.nodata = nodata;
     wopts.overwrite = opts.overwrite;
     wopts.sync = opts.sync;
@@ -668,6 +688,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         compression,
         layout,
         bigtiff,
+        cog: opts.cog,
         quicklook: opts.quicklook.clone(),
         seconds: t0.elapsed().as_secs_f64(),
     })

@@ -340,6 +340,33 @@ fn layout_and_compression_follow_the_input_unless_given() {
     assert_eq!(info.compression, despeckle_file::Compression::Deflate);
     assert_eq!(info.predictor, despeckle_geotiff::Predictor::FloatingPoint);
     assert!(info.bigtiff);
+
+    // Cloud-optimized: 512 × 512 tiles unless tiles are given, the same pixels (its layout and
+    // overviews are checked with GDAL in despeckle-geotiff's tests/cog.rs).
+    let plain = read_all::<f32>(&out);
+    o.cog = true;
+    o.layout = None;
+    o.bigtiff = despeckle_file::BigTiff::Auto;
+    let cog = dir.path().join("cog.tif");
+    let report = filter_file(&input.path, &cog, &el, &o).unwrap();
+    assert!(report.cog);
+    assert_eq!(report.layout, OutputLayout::COG_TILES);
+    assert!(same_bits_f32(&read_all::<f32>(&cog)[0], &plain[0]));
+    o.layout = Some(OutputLayout::Tiles {
+        width: 16,
+        height: 16,
+    });
+    filter_file(&input.path, &cog, &el, &o).unwrap();
+    let info = Reader::open(&cog).unwrap().info().clone();
+    assert_eq!(
+        info.layout,
+        despeckle_file::Layout::Tiles {
+            width: 16,
+            height: 16
+        }
+    );
+    assert!(same_bits_f32(&read_all::<f32>(&cog)[0], &plain[0]));
+    assert_eq!(files(dir.path()), ["cog.tif", "in.tif", "out.tif"]);
 }
 
 #[test]
@@ -431,6 +458,11 @@ fn errors_leave_no_output() {
         height: 16,
     });
     check(&o, &out, "multiples of 16");
+    o.cog = true;
+    o.layout = Some(OutputLayout::Strips {
+        rows_per_strip: None,
+    });
+    check(&o, &out, "a cloud-optimized GeoTIFF is tiled");
     o.layout = None;
     o.quicklook = Some(dir.path().join("missing/q.png"));
     check(&o, &out, "does not exist");
@@ -441,7 +473,7 @@ fn errors_leave_no_output() {
     assert!(matches!(e, Error::File(_)), "{e:?}");
     assert!(e.to_string().contains("nope.tif: no such file"), "{e}");
 
-    // Cancellation: no output.
+    // Cancellation: no output (nor spill files of cloud-optimized output).
     let cancel = Arc::new(AtomicBool::new(true));
     o.cancel = Some(cancel);
     let e = check(&o, &out, "cancelled");

@@ -9,7 +9,9 @@
 //! - [`Writer`] takes rows top to bottom and writes float32 (or float64) strips or tiles,
 //!   uncompressed or LZW/Deflate/ZSTD/PackBits (with the floating-point predictor on request),
 //!   classic TIFF or BigTIFF, copying the georeferencing and GDAL tags ([`GeoTags`]) bit for bit.
-//!   It writes to a temporary file renamed into place by [`Writer::finish`].
+//!   It writes to a temporary file renamed into place by [`Writer::finish`]. With
+//!   [`WriterOptions::cog`] it writes a Cloud-Optimized GeoTIFF in the layout of GDAL's COG
+//!   driver, averaging the internal overviews as the rows stream by.
 //! - [`RasterInfo`] describes a file; its `Display` is the summary of `despeckle info`.
 //!
 //! ```no_run
@@ -27,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cog;
 mod convert;
 mod encode;
 mod error;

@@ -1,12 +1,14 @@
 //! Streaming writer: rows go in top to bottom, strips or tiles come out compressed, the directory
 //! and the copied georeferencing are written last, and the file appears under its name only when
-//! complete.
+//! complete. Cloud-optimized output ([`WriterOptions::cog`]) also computes the overviews as the
+//! rows arrive, spills each level's tiles to a temporary file, and assembles the file at the end.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::cog::{self, Reducer};
 use crate::convert::Sample;
 use crate::encode::{ChunkCodec, EncoderPool, OutputCompression};
 use crate::error::{Error, Result, parent_dir};
@@ -73,6 +75,11 @@ impl OutputLayout {
     pub const TILED: OutputLayout = OutputLayout::Tiles {
         width: 256,
         height: 256,
+    };
+    /// 512 × 512 tiles, the default of GDAL's COG driver.
+    pub const COG_TILES: OutputLayout = OutputLayout::Tiles {
+        width: 512,
+        height: 512,
     };
 }
 
@@ -141,6 +148,23 @@ pub struct WriterOptions {
     /// a crash of the program); only a crash of the whole machine soon after could leave it
     /// incomplete. Costs the time to write the file to the disk.
     pub sync: bool,
+    /// Write a Cloud-Optimized GeoTIFF, laid out as GDAL's COG driver does: tiles (the layout
+    /// must be [`OutputLayout::Tiles`]), internal overviews each half the size of the previous
+    /// one down to the first that fits in one tile (averages of the valid pixels of 2 × 2
+    /// blocks, see below), every directory at the start of the file (full resolution first),
+    /// then the tile data of the smallest overview first and of the full resolution last, with
+    /// GDAL's structural-metadata header and block leaders and trailers.
+    ///
+    /// An overview pixel is the mean of the valid pixels of its 2 × 2 block of the level above
+    /// (fewer at the right and bottom edges of an odd size), computed in float64 from the
+    /// values as stored and stored like them; NaN, ±∞ and the no-data value are left out, and a
+    /// block without a valid pixel is no-data (NaN without a no-data value). The full
+    /// resolution is the same as without this option.
+    ///
+    /// Memory stays bounded (a tile row per level): every level's tiles are written to a
+    /// temporary file beside the output as they are made, and copied into the output by
+    /// [`Writer::finish`]; the disk then briefly holds the output about twice.
+    pub cog: bool,
 }
 
 impl WriterOptions {
@@ -163,6 +187,7 @@ impl WriterOptions {
             overwrite: false,
             threads: 0,
             sync: false,
+            cog: false,
         }
     }
 
@@ -182,10 +207,16 @@ impl WriterOptions {
             BigTiff::Yes => true,
             BigTiff::No => false,
             BigTiff::Auto => {
-                let raw = self.width as u64
-                    * self.height as u64
-                    * self.bands as u64
-                    * self.sample_type.bytes() as u64;
+                let mut pixels = self.width as u64 * self.height as u64;
+                if self.cog
+                    && let OutputLayout::Tiles { width, height } = self.layout
+                {
+                    pixels += cog::overview_sizes(self.width, self.height, width, height)
+                        .iter()
+                        .map(|&(w, h)| w as u64 * h as u64)
+                        .sum::<u64>();
+                }
+                let raw = pixels * self.bands as u64 * self.sample_type.bytes() as u64;
                 // Worst-case growth of incompressible data.
                 let worst = match self.compression {
                     OutputCompression::None => raw,
@@ -230,6 +261,54 @@ struct Plane {
     open: VecDeque<ChunkRow>,
 }
 
+/// One image of the file: the full resolution (level 0) or an overview.
+#[derive(Debug)]
+struct Level {
+    width: usize,
+    height: usize,
+    geom: Geometry,
+    /// Rows received so far, per band.
+    received: Vec<usize>,
+    planes: Vec<Plane>,
+    /// The index of this level's first chunk in the writer's offsets and byte counts.
+    base: usize,
+}
+
+impl Level {
+    fn new(width: usize, height: usize, geom: Geometry, bands: usize, base: usize) -> Level {
+        let planes = if geom.spp == 1 { bands } else { 1 };
+        Level {
+            width,
+            height,
+            geom,
+            received: vec![0; bands],
+            planes: (0..planes).map(|_| Plane::default()).collect(),
+            base,
+        }
+    }
+
+    /// Strips or tiles of the level.
+    fn chunks(&self) -> usize {
+        self.geom.across * self.geom.down * self.planes.len()
+    }
+
+    /// Rows of chunk row `r`.
+    fn rows_in(&self, r: usize) -> usize {
+        self.geom.chunk_h.min(self.height - r * self.geom.chunk_h)
+    }
+}
+
+/// Where chunks are written: the output itself, or (cloud-optimized output) one temporary
+/// file per level, copied into the output at the end.
+#[derive(Debug)]
+struct Sink {
+    out: BufWriter<File>,
+    /// Bytes written so far.
+    pos: u64,
+    /// The spill file (removed when dropped); `None` for the output itself.
+    spill: Option<TempFile>,
+}
+
 /// A streaming GeoTIFF writer.
 ///
 /// Rows are given top to bottom with [`Writer::write_rows`]; complete strips or tiles are
@@ -264,17 +343,24 @@ pub struct Writer {
     path: PathBuf,
     opts: WriterOptions,
     bigtiff: bool,
-    geom: Geometry,
     codec: ChunkCodec,
-    out: BufWriter<File>,
+    /// The full resolution, then (cloud-optimized output) the overviews, largest first.
+    levels: Vec<Level>,
+    /// Per overview level `k` (at `k - 1`) and band: the averaging of level `k - 1` into `k`.
+    reducers: Vec<Vec<Reducer>>,
+    /// Where chunks go: the output, or one spill file per level (cloud-optimized).
+    sinks: Vec<Sink>,
+    /// The output's temporary file.
     temp: TempFile,
-    /// Bytes in the file so far.
-    pos: u64,
+    /// Cloud-optimized output: the output file, written by `finish`.
+    cog_out: Option<File>,
+    /// Cloud-optimized output: bytes before the tile data (header, ghost header, directories).
+    prefix_len: u64,
+    /// Offsets (within their sink) and byte counts of every chunk, level after level.
     offsets: Vec<u64>,
     counts: Vec<u64>,
-    /// Rows received so far, per band.
-    received: Vec<usize>,
-    planes: Vec<Plane>,
+    /// Bytes of chunks written so far, over all sinks.
+    written: u64,
     /// Compression threads (`None`: chunks are stored as they are, written at once).
     pool: Option<EncoderPool>,
     /// Sequence number of the next chunk to write (chunks are written in the order they were
@@ -289,8 +375,61 @@ pub struct Writer {
     spare_out: Vec<Vec<u8>>,
 }
 
+/// The chunk geometry of a `width × height` image, or why the layout is refused.
+fn geometry(
+    layout: OutputLayout,
+    width: usize,
+    height: usize,
+    spp: usize,
+    sample_bytes: usize,
+) -> std::result::Result<Geometry, String> {
+    match layout {
+        OutputLayout::Tiles {
+            width: tw,
+            height: th,
+        } => {
+            if tw == 0 || th == 0 || tw % 16 != 0 || th % 16 != 0 {
+                return Err(format!(
+                    "tile size {tw} x {th}: both sides must be positive multiples of 16"
+                ));
+            }
+            if tw.saturating_mul(th) > (1 << 26) {
+                return Err(format!("tile size {tw} x {th} is too large"));
+            }
+            Ok(Geometry {
+                tiled: true,
+                chunk_w: tw,
+                chunk_h: th,
+                across: width.div_ceil(tw),
+                down: height.div_ceil(th),
+                spp,
+                sample_bytes,
+            })
+        }
+        OutputLayout::Strips { rows_per_strip } => {
+            let row_bytes = width * spp * sample_bytes;
+            let rows = match rows_per_strip {
+                Some(0) => return Err("rows per strip must be at least 1".into()),
+                Some(r) => r,
+                None => (STRIP_TARGET_BYTES / row_bytes).max(1),
+            }
+            .min(height);
+            Ok(Geometry {
+                tiled: false,
+                chunk_w: width,
+                chunk_h: rows,
+                across: 1,
+                down: height.div_ceil(rows),
+                spp,
+                sample_bytes,
+            })
+        }
+    }
+}
+
 impl Writer {
-    /// Checks the options and the output folder, then starts the temporary file.
+    /// Checks the options and the output folder, then starts the temporary file (and, for
+    /// cloud-optimized output, the spill files).
     ///
     /// Fails if the folder does not exist or is not writable, or if `path` exists and
     /// `options.overwrite` is not set.
@@ -314,56 +453,40 @@ impl Writer {
             return Err(invalid(format!("{} bands: at most 65535", o.bands)));
         }
         o.compression.validate().map_err(invalid)?;
+        if o.cog && !matches!(o.layout, OutputLayout::Tiles { .. }) {
+            return Err(invalid(
+                "a cloud-optimized GeoTIFF is tiled: choose tiles, not strips".into(),
+            ));
+        }
         let sample_bytes = o.sample_type.bytes();
         let planar = o.interleave == Interleave::Band || o.bands == 1;
         let spp = if planar { 1 } else { o.bands };
-        let geom = match o.layout {
-            OutputLayout::Tiles { width, height } => {
-                if width == 0 || height == 0 || width % 16 != 0 || height % 16 != 0 {
-                    return Err(invalid(format!(
-                        "tile size {width} x {height}: both sides must be positive multiples of 16"
-                    )));
-                }
-                if width.saturating_mul(height) > (1 << 26) {
-                    return Err(invalid(format!(
-                        "tile size {width} x {height} is too large"
-                    )));
-                }
-                Geometry {
-                    tiled: true,
-                    chunk_w: width,
-                    chunk_h: height,
-                    across: o.width.div_ceil(width),
-                    down: o.height.div_ceil(height),
-                    spp,
-                    sample_bytes,
-                }
+        let geom = geometry(o.layout, o.width, o.height, spp, sample_bytes).map_err(invalid)?;
+        let mut levels = vec![Level::new(o.width, o.height, geom, o.bands, 0)];
+        if o.cog {
+            for (w, h) in cog::overview_sizes(o.width, o.height, geom.chunk_w, geom.chunk_h) {
+                let g = geometry(o.layout, w, h, spp, sample_bytes).map_err(invalid)?;
+                let last = levels.last().expect("level 0");
+                let base = last.base + last.chunks();
+                levels.push(Level::new(w, h, g, o.bands, base));
             }
-            OutputLayout::Strips { rows_per_strip } => {
-                let row_bytes = o.width * spp * sample_bytes;
-                let rows = match rows_per_strip {
-                    Some(0) => return Err(invalid("rows per strip must be at least 1".into())),
-                    Some(r) => r,
-                    None => (STRIP_TARGET_BYTES / row_bytes).max(1),
-                }
-                .min(o.height);
-                Geometry {
-                    tiled: false,
-                    chunk_w: o.width,
-                    chunk_h: rows,
-                    across: 1,
-                    down: o.height.div_ceil(rows),
-                    spp,
-                    sample_bytes,
-                }
-            }
-        };
-        let chunks = geom.across * geom.down * if planar { o.bands } else { 1 };
-        if u32::try_from(chunks).is_err() {
+        }
+        if u32::try_from(levels[0].chunks()).is_err() {
             return Err(invalid(format!(
-                "{chunks} strips or tiles: too many, choose larger ones"
+                "{} strips or tiles: too many, choose larger ones",
+                levels[0].chunks()
             )));
         }
+        let last = levels.last().expect("level 0");
+        let chunks = last.base + last.chunks();
+        let reducers = levels
+            .windows(2)
+            .map(|pair| {
+                (0..o.bands)
+                    .map(|_| Reducer::new(pair[0].width, pair[0].height, o.sample_type, o.nodata))
+                    .collect()
+            })
+            .collect();
 
         let dir = parent_dir(&path);
         if !dir.is_dir() {
@@ -378,13 +501,37 @@ impl Writer {
         if !o.overwrite && path.exists() {
             return Err(Error::OutputExists { path });
         }
-        let (temp, file) =
-            TempFile::create(&path, &dir).map_err(|e| Error::from_write_io(&path, e))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let wr = |e| Error::from_write_io(&path, e);
+        let (temp, file) = TempFile::create(&path, &dir).map_err(wr)?;
         let bigtiff = o.uses_bigtiff();
         let header = ifd::header(bigtiff);
-        out.write_all(&header)
-            .map_err(|e| Error::from_write_io(&path, e))?;
+        let (sinks, cog_out) = if o.cog {
+            // One spill file per level, named after the output.
+            let mut sinks = Vec::with_capacity(levels.len());
+            for k in 0..levels.len() {
+                let name = path.with_file_name(format!(
+                    "{}.level{k}",
+                    path.file_name()
+                        .map_or("output".into(), |n| n.to_string_lossy())
+                ));
+                let (spill, f) = TempFile::create(&name, &dir).map_err(wr)?;
+                sinks.push(Sink {
+                    out: BufWriter::with_capacity(1 << 20, f),
+                    pos: 0,
+                    spill: Some(spill),
+                });
+            }
+            (sinks, Some(file))
+        } else {
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            out.write_all(&header).map_err(wr)?;
+            let sink = Sink {
+                out,
+                pos: header.len() as u64,
+                spill: None,
+            };
+            (vec![sink], None)
+        };
 
         let codec = ChunkCodec {
             compression: o.compression,
@@ -405,19 +552,19 @@ impl Writer {
                 source: e,
             })?)
         };
-        let planes = if spp == 1 { o.bands } else { 1 };
-        Ok(Writer {
-            received: vec![0; o.bands],
-            planes: (0..planes).map(|_| Plane::default()).collect(),
+        let mut writer = Writer {
+            levels,
+            reducers,
+            sinks,
             path,
             bigtiff,
-            geom,
             codec,
-            out,
             temp,
-            pos: header.len() as u64,
+            cog_out,
+            prefix_len: header.len() as u64,
             offsets: vec![0; chunks],
             counts: vec![0; chunks],
+            written: 0,
             pool,
             next_write: 0,
             ready: BTreeMap::new(),
@@ -425,7 +572,15 @@ impl Writer {
             spare_raw: Vec::new(),
             spare_out: Vec::new(),
             opts: options,
-        })
+        };
+        if writer.opts.cog {
+            // The directories' size does not depend on the offsets they will hold.
+            writer.prefix_len = writer
+                .cog_prefix(&vec![0; writer.levels.len()])
+                .map_err(|detail| Error::too_large(&writer.path, detail))?
+                .len() as u64;
+        }
+        Ok(writer)
     }
 
     /// The final output path.
@@ -448,22 +603,30 @@ impl Writer {
         self.bigtiff
     }
 
-    /// Rows of `band` written so far.
-    pub fn rows_written(&self, band: usize) -> usize {
-        self.received.get(band).copied().unwrap_or(0)
+    /// Number of overview levels (cloud-optimized output; 0 otherwise).
+    pub fn overview_count(&self) -> usize {
+        self.levels.len() - 1
     }
 
-    /// Bytes currently held for rows not yet written and chunks not yet compressed.
+    /// Rows of `band` written so far.
+    pub fn rows_written(&self, band: usize) -> usize {
+        self.levels[0].received.get(band).copied().unwrap_or(0)
+    }
+
+    /// Bytes currently held for rows not yet written and chunks not yet compressed (with the
+    /// overviews being averaged, for cloud-optimized output).
     pub fn buffer_bytes(&self) -> usize {
         let open: usize = self
-            .planes
+            .levels
             .iter()
+            .flat_map(|l| &l.planes)
             .flat_map(|p| &p.open)
             .flat_map(|r| &r.chunks)
             .map(Vec::capacity)
             .sum();
+        let reducers: usize = self.reducers.iter().flatten().map(Reducer::bytes).sum();
         let spare: usize = self.spare_raw.iter().map(Vec::capacity).sum();
-        open + spare + self.in_flight
+        open + reducers + spare + self.in_flight
     }
 
     /// Appends rows to `band`: `rows.len()` must be a whole number of rows of `width` values,
@@ -474,11 +637,11 @@ impl Writer {
     /// ahead of the slowest band.
     pub fn write_rows<T: Sample>(&mut self, band: usize, rows: &[T]) -> Result<()> {
         let width = self.opts.width;
-        if band >= self.received.len() {
+        if band >= self.opts.bands {
             return Err(Error::BandOutOfRange {
                 path: self.path.clone(),
                 band,
-                bands: self.received.len(),
+                bands: self.opts.bands,
             });
         }
         if !rows.len().is_multiple_of(width) {
@@ -491,7 +654,7 @@ impl Writer {
             ));
         }
         let n = rows.len() / width;
-        let received = self.received[band];
+        let received = self.levels[0].received[band];
         if received + n > self.opts.height {
             return Err(Error::usage(
                 &self.path,
@@ -502,11 +665,9 @@ impl Writer {
                 ),
             ));
         }
-        let g = self.geom;
-        let pixel = g.spp > 1;
-        let (p, k) = if pixel { (0, band) } else { (band, 0) };
-        if pixel {
-            let slowest = self.planes[0].flushed;
+        let g = self.levels[0].geom;
+        if g.spp > 1 {
+            let slowest = self.levels[0].planes[0].flushed;
             if received + n > slowest + 2 * g.chunk_h {
                 return Err(Error::usage(
                     &self.path,
@@ -520,14 +681,42 @@ impl Writer {
                 ));
             }
         }
+        self.store_rows(0, band, rows)?;
+        self.reduce(0, band, rows)
+    }
+
+    /// Averages rows of `band` of level `k` into the levels below it.
+    fn reduce<T: Sample>(&mut self, k: usize, band: usize, rows: &[T]) -> Result<()> {
+        if k + 1 >= self.levels.len() {
+            return Ok(());
+        }
+        let width = self.levels[k].width;
+        for row in rows.chunks_exact(width) {
+            if let Some(next) = self.reducers[k][band].push(row) {
+                self.store_rows(k + 1, band, &next)?;
+                self.reduce(k + 1, band, &next)?;
+                self.reducers[k][band].give_back(next);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores rows of `band` of level `k` (checked by the caller) and hands over the chunk rows
+    /// they complete.
+    fn store_rows<T: Sample>(&mut self, k: usize, band: usize, rows: &[T]) -> Result<()> {
+        let level = &self.levels[k];
+        let (width, height, g) = (level.width, level.height, level.geom);
+        let received = level.received[band];
+        let pixel = g.spp > 1;
+        let (p, s) = if pixel { (0, band) } else { (band, 0) };
         let ty = self.opts.sample_type;
         let px = g.spp * g.sample_bytes;
         for (i, row) in rows.chunks_exact(width).enumerate() {
             let y = received + i;
             let r = y / g.chunk_h;
-            let at = self.open_chunk_row(p, r);
+            let at = self.open_chunk_row(k, p, r);
             let yy = y - r * g.chunk_h;
-            let chunks = &mut self.planes[p].open[at].chunks;
+            let chunks = &mut self.levels[k].planes[p].open[at].chunks;
             if g.tiled {
                 for (c, chunk) in chunks.iter_mut().enumerate() {
                     let x0 = c * g.chunk_w;
@@ -538,29 +727,33 @@ impl Writer {
                         &mut chunk[start..start + dw * px],
                         ty,
                         g.spp,
-                        k,
+                        s,
                     );
                 }
             } else {
                 let start = yy * width * px;
-                store(row, &mut chunks[0][start..start + width * px], ty, g.spp, k);
+                store(row, &mut chunks[0][start..start + width * px], ty, g.spp, s);
             }
         }
-        self.received[band] += n;
+        self.levels[k].received[band] += rows.len() / width;
         // Hand over the chunk rows now complete.
-        while let Some(front) = self.planes[p].open.front() {
-            let end = ((front.r + 1) * g.chunk_h).min(self.opts.height);
+        loop {
+            let level = &mut self.levels[k];
+            let Some(front) = level.planes[p].open.front() else {
+                break;
+            };
+            let end = ((front.r + 1) * g.chunk_h).min(height);
             let complete = if pixel {
-                self.received.iter().all(|&got| got >= end)
+                level.received.iter().all(|&got| got >= end)
             } else {
-                self.received[band] >= end
+                level.received[band] >= end
             };
             if !complete {
                 break;
             }
-            let row = self.planes[p].open.pop_front().expect("a front chunk row");
-            self.planes[p].flushed = end;
-            let first = p * g.across * g.down + row.r * g.across;
+            let row = level.planes[p].open.pop_front().expect("a front chunk row");
+            level.planes[p].flushed = end;
+            let first = level.base + p * g.across * g.down + row.r * g.across;
             for (c, chunk) in row.chunks.into_iter().enumerate() {
                 self.submit(first + c, chunk)?;
             }
@@ -568,29 +761,23 @@ impl Writer {
         Ok(())
     }
 
-    /// Rows of chunk row `r`.
-    fn rows_in(&self, r: usize) -> usize {
-        self.geom
-            .chunk_h
-            .min(self.opts.height - r * self.geom.chunk_h)
-    }
-
-    /// The position in `planes[p].open` of chunk row `r`, opened (with its buffers) if needed.
-    fn open_chunk_row(&mut self, p: usize, r: usize) -> usize {
-        let g = self.geom;
-        let first = self.planes[p].flushed / g.chunk_h;
+    /// The position in `levels[k].planes[p].open` of chunk row `r`, opened (with its buffers)
+    /// if needed.
+    fn open_chunk_row(&mut self, k: usize, p: usize, r: usize) -> usize {
+        let level = &self.levels[k];
+        let g = level.geom;
+        let first = level.planes[p].flushed / g.chunk_h;
         let at = r - first;
-        while self.planes[p].open.len() <= at {
-            let r = first + self.planes[p].open.len();
+        while self.levels[k].planes[p].open.len() <= at {
+            let level = &self.levels[k];
+            let r = first + level.planes[p].open.len();
             let px = g.spp * g.sample_bytes;
+            let rows = level.rows_in(r);
             let (len, padded) = if g.tiled {
-                let right = !self.opts.width.is_multiple_of(g.chunk_w);
-                (
-                    g.chunk_w * g.chunk_h * px,
-                    right || self.rows_in(r) < g.chunk_h,
-                )
+                let right = !level.width.is_multiple_of(g.chunk_w);
+                (g.chunk_w * g.chunk_h * px, right || rows < g.chunk_h)
             } else {
-                (self.rows_in(r) * self.opts.width * px, false)
+                (rows * level.width * px, false)
             };
             let chunks = (0..g.across)
                 .map(|c| {
@@ -598,13 +785,15 @@ impl Writer {
                     buf.resize(len, 0);
                     // Edge tiles are padded with zeros (the right column, the bottom row);
                     // other chunks are overwritten entirely.
-                    if padded && (c + 1 == g.across || self.rows_in(r) < g.chunk_h) {
+                    if padded && (c + 1 == g.across || rows < g.chunk_h) {
                         buf.fill(0);
                     }
                     buf
                 })
                 .collect();
-            self.planes[p].open.push_back(ChunkRow { r, chunks });
+            self.levels[k].planes[p]
+                .open
+                .push_back(ChunkRow { r, chunks });
         }
         at
     }
@@ -663,33 +852,54 @@ impl Writer {
     }
 
     fn recycle_raw(&mut self, raw: Vec<u8>) {
-        let chunk = self.codec.row_bytes * self.geom.chunk_h;
+        let chunk = self.codec.row_bytes * self.levels[0].geom.chunk_h;
         if self.spare_raw.len() * chunk < QUEUE_BYTES.max(2 * chunk) {
             self.spare_raw.push(raw);
         }
     }
 
+    /// The level holding chunk `index`.
+    fn level_of(&self, index: usize) -> usize {
+        self.levels
+            .iter()
+            .rposition(|l| l.base <= index)
+            .expect("level 0 starts at 0")
+    }
+
     fn write_chunk(&mut self, index: usize, bytes: &[u8]) -> Result<()> {
-        let end = self.pos + bytes.len() as u64;
-        if !self.bigtiff && end > u64::from(u32::MAX) {
+        let cog = self.opts.cog;
+        let extra = if cog { cog::BLOCK_EXTRA } else { 0 };
+        let total = self.prefix_len + self.written + bytes.len() as u64 + extra;
+        if !self.bigtiff && total > u64::from(u32::MAX) {
             return Err(Error::too_large(
                 &self.path,
                 "the output outgrows the 4 GiB limit of classic TIFF; write it as BigTIFF",
             ));
         }
-        self.out
-            .write_all(bytes)
-            .map_err(|e| Error::from_write_io(&self.path, e))?;
-        self.offsets[index] = self.pos;
+        let level = if cog { self.level_of(index) } else { 0 };
+        let sink = &mut self.sinks[level];
+        let wr = |e| Error::from_write_io(&self.path, e);
+        if cog {
+            sink.out.write_all(&cog::leader(bytes.len())).map_err(wr)?;
+            sink.pos += 4;
+        }
+        sink.out.write_all(bytes).map_err(wr)?;
+        self.offsets[index] = sink.pos;
         self.counts[index] = bytes.len() as u64;
-        self.pos = end;
+        sink.pos += bytes.len() as u64;
+        if cog {
+            sink.out.write_all(&cog::trailer(bytes)).map_err(wr)?;
+            sink.pos += 4;
+        }
+        self.written += bytes.len() as u64 + extra;
         Ok(())
     }
 
-    /// Writes the remaining chunks, the directory and the tags, then renames the temporary file
-    /// onto the output path. Fails if some band is incomplete.
+    /// Writes the remaining chunks, the directory and the tags (cloud-optimized output: the
+    /// header, the directories and every level's tiles, copied from the spill files), then
+    /// renames the temporary file onto the output path. Fails if some band is incomplete.
     pub fn finish(mut self) -> Result<()> {
-        for (k, &got) in self.received.iter().enumerate() {
+        for (k, &got) in self.levels[0].received.iter().enumerate() {
             if got != self.opts.height {
                 return Err(Error::usage(
                     &self.path,
@@ -700,30 +910,39 @@ impl Writer {
                 ));
             }
         }
+        debug_assert!(
+            self.levels
+                .iter()
+                .all(|l| l.received.iter().all(|&got| got == l.height)),
+            "every overview row is made with the last row of the level above"
+        );
         while self.in_flight > 0 {
             self.collect(true)?;
         }
         self.pool = None;
-        let mut entries = self.tags();
-        let enc = ifd::encode(self.pos, &mut entries, self.bigtiff)
-            .map_err(|detail| Error::too_large(&self.path, detail))?;
-        let wr = |e| Error::from_write_io(&self.path, e);
-        self.out.write_all(&enc.bytes).map_err(wr)?;
-        let (at, pointer) = ifd::first_ifd_pointer(self.bigtiff, enc.ifd_offset);
-        self.out.seek(SeekFrom::Start(at)).map_err(wr)?;
-        self.out.write_all(&pointer).map_err(wr)?;
-        self.out.flush().map_err(wr)?;
+        let file = if self.opts.cog {
+            self.assemble_cog()?
+        } else {
+            let wr = |e| Error::from_write_io(&self.path, e);
+            let mut entries = self.tags(0, 0);
+            let sink = &mut self.sinks[0];
+            let enc = ifd::encode(sink.pos, &mut entries, self.bigtiff)
+                .map_err(|detail| Error::too_large(&self.path, detail))?;
+            sink.out.write_all(&enc.bytes).map_err(wr)?;
+            let (at, pointer) = ifd::first_ifd_pointer(self.bigtiff, enc.ifd_offset);
+            sink.out.seek(SeekFrom::Start(at)).map_err(wr)?;
+            sink.out.write_all(&pointer).map_err(wr)?;
+            let sink = self.sinks.pop().expect("the output sink");
+            sink.out.into_inner().map_err(|e| wr(e.into_error()))?
+        };
         if self.opts.sync {
-            self.out.get_ref().sync_all().map_err(wr)?;
+            file.sync_all()
+                .map_err(|e| Error::from_write_io(&self.path, e))?;
         }
+        drop(file);
         let Writer {
-            temp,
-            out,
-            path,
-            opts,
-            ..
+            temp, path, opts, ..
         } = self;
-        drop(out);
         temp.persist(&path, opts.overwrite).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::OutputExists { path: path.clone() }
@@ -733,19 +952,85 @@ impl Writer {
         })
     }
 
+    /// The header, ghost header and directories of cloud-optimized output whose level `k`'s
+    /// tile data start at file offset `bases[k]`.
+    fn cog_prefix(&self, bases: &[u64]) -> std::result::Result<Vec<u8>, String> {
+        let mut bytes = ifd::header(self.bigtiff);
+        bytes.extend_from_slice(&cog::ghost_header(bytes.len()));
+        let first = bytes.len() as u64;
+        let (at, pointer) = ifd::first_ifd_pointer(self.bigtiff, first);
+        bytes[at as usize..at as usize + pointer.len()].copy_from_slice(&pointer);
+        let next_len = if self.bigtiff { 8 } else { 4 };
+        for (k, &base) in bases.iter().enumerate() {
+            let start = bytes.len() as u64;
+            let mut entries = self.tags(k, base);
+            let n = entries.len();
+            let dir = ifd::encode_dir_first(start, &mut entries, self.bigtiff, 0)?;
+            bytes.extend_from_slice(&dir);
+            while !bytes.len().is_multiple_of(8) {
+                bytes.push(0);
+            }
+            if k + 1 < self.levels.len() {
+                // Chain this directory to the next one, which starts here.
+                let next = bytes.len() as u64;
+                let end = (start + ifd::directory_len(n, self.bigtiff)) as usize;
+                let pointer = if self.bigtiff {
+                    next.to_le_bytes().to_vec()
+                } else {
+                    (next as u32).to_le_bytes().to_vec()
+                };
+                bytes[end - next_len..end].copy_from_slice(&pointer);
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// Lays out cloud-optimized output in its temporary file: header, ghost header and
+    /// directories, then the spill files of the levels, smallest first. Returns the file.
+    fn assemble_cog(&mut self) -> Result<File> {
+        let wr = |e| Error::from_write_io(&self.path, e);
+        let mut bases = vec![0u64; self.levels.len()];
+        let mut at = self.prefix_len;
+        for k in (0..self.levels.len()).rev() {
+            bases[k] = at;
+            at += self.sinks[k].pos;
+        }
+        let prefix = self
+            .cog_prefix(&bases)
+            .map_err(|detail| Error::too_large(&self.path, detail))?;
+        debug_assert_eq!(prefix.len() as u64, self.prefix_len);
+        let mut file = self.cog_out.take().expect("the output of a COG");
+        file.write_all(&prefix).map_err(wr)?;
+        for k in (0..self.levels.len()).rev() {
+            let sink = &mut self.sinks[k];
+            sink.out.flush().map_err(wr)?;
+            let spill = sink.out.get_mut();
+            spill.seek(SeekFrom::Start(0)).map_err(wr)?;
+            // (`io::copy` between files copies inside the kernel where it can.)
+            let copied = std::io::copy(&mut spill.take(sink.pos), &mut file).map_err(wr)?;
+            if copied != sink.pos {
+                return Err(wr(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+            // The spill file is removed as soon as it is copied.
+            drop(sink.spill.take());
+        }
+        Ok(file)
+    }
+
     /// Gives up: the temporary file is removed (the same as dropping the writer).
     pub fn abort(self) {}
 
-    /// The directory entries of the image.
-    fn tags(&self) -> Vec<(u16, Value)> {
+    /// The directory entries of level `k`, whose chunk offsets are relative to `base`.
+    fn tags(&self, k: usize, base: u64) -> Vec<(u16, Value)> {
         let o = &self.opts;
-        let g = &self.geom;
+        let level = &self.levels[k];
+        let g = &level.geom;
         let nb = o.bands;
         let bits = (g.sample_bytes * 8) as u16;
         let planar = g.spp == 1 && nb > 1;
         let mut e: Vec<(u16, Value)> = vec![
-            (256, Value::Long(vec![o.width as u32])),
-            (257, Value::Long(vec![o.height as u32])),
+            (256, Value::Long(vec![level.width as u32])),
+            (257, Value::Long(vec![level.height as u32])),
             (258, Value::Short(vec![bits; nb])),
             (259, Value::Short(vec![o.compression.kind().code()])),
             (262, Value::Short(vec![1])), // BlackIsZero
@@ -753,14 +1038,22 @@ impl Writer {
             (284, Value::Short(vec![if planar { 2 } else { 1 }])),
             (339, Value::Short(vec![3; nb])), // IEEE float
         ];
+        if k > 0 {
+            e.push((254, Value::Long(vec![1]))); // a reduced-resolution image
+        }
         if self.codec.float_predictor {
             e.push((317, Value::Short(vec![3])));
         }
         if nb > 1 {
             e.push((338, Value::Short(vec![0; nb - 1]))); // unspecified extra samples
         }
-        let offsets = self.offset_value(&self.offsets);
-        let counts = self.offset_value(&self.counts);
+        let range = level.base..level.base + level.chunks();
+        let offsets: Vec<u64> = self.offsets[range.clone()]
+            .iter()
+            .map(|&x| base + x)
+            .collect();
+        let offsets = self.offset_value(&offsets);
+        let counts = self.offset_value(&self.counts[range]);
         if g.tiled {
             e.push((322, Value::Long(vec![g.chunk_w as u32])));
             e.push((323, Value::Long(vec![g.chunk_h as u32])));
@@ -770,6 +1063,20 @@ impl Writer {
             e.push((273, offsets));
             e.push((278, Value::Long(vec![g.chunk_h as u32])));
             e.push((279, counts));
+        }
+        if let Some(v) = o.nodata {
+            let same = |raw: &String| {
+                parse_nodata(raw).is_some_and(|p| p == v || (p.is_nan() && v.is_nan()))
+            };
+            let text = match &o.geo.gdal_nodata {
+                Some(raw) if same(raw) => raw.clone(),
+                _ => format_nodata(v),
+            };
+            e.push((geo::TAG_GDAL_NODATA, Value::ascii(&text)));
+        }
+        if k > 0 {
+            // Overviews take their georeferencing from the full resolution, as in GDAL.
+            return e;
         }
         let t = &o.geo;
         let doubles = |e: &mut Vec<(u16, Value)>, tag: u16, v: &Option<Vec<f64>>| {
@@ -793,16 +1100,6 @@ impl Writer {
         }
         if let Some(s) = &t.gdal_metadata {
             e.push((geo::TAG_GDAL_METADATA, Value::ascii(s)));
-        }
-        if let Some(v) = o.nodata {
-            let same = |raw: &String| {
-                parse_nodata(raw).is_some_and(|p| p == v || (p.is_nan() && v.is_nan()))
-            };
-            let text = match &t.gdal_nodata {
-                Some(raw) if same(raw) => raw.clone(),
-                _ => format_nodata(v),
-            };
-            e.push((geo::TAG_GDAL_NODATA, Value::ascii(&text)));
         }
         e
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{at, list, tempdir};
-use despeckle_geotiff::{Writer, WriterOptions, remove_unfinished_outputs};
+use despeckle_geotiff::{OutputLayout, Writer, WriterOptions, remove_unfinished_outputs};
 
 #[test]
 fn ctrl_c_cleanup_removes_temporary_files() {
@@ -23,4 +23,18 @@ fn ctrl_c_cleanup_removes_temporary_files() {
     c.finish().unwrap();
     assert_eq!(remove_unfinished_outputs(), 0);
     assert_eq!(list(dir.path()), ["c.tif"]);
+    // A cloud-optimized writer's spill files (one per level) go too.
+    let mut opts = WriterOptions::new(200, 300, 1);
+    opts.cog = true;
+    opts.layout = OutputLayout::Tiles {
+        width: 32,
+        height: 32,
+    };
+    let mut d = Writer::create(at(&dir, "d.tif"), opts).unwrap();
+    d.write_rows(0, &[1f32; 200 * 40]).unwrap();
+    assert_eq!(d.overview_count(), 4);
+    assert_eq!(list(dir.path()).len(), 1 + 6);
+    assert_eq!(remove_unfinished_outputs(), 6);
+    assert_eq!(list(dir.path()), ["c.tif"]);
+    drop(d);
 }

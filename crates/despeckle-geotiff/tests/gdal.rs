@@ -7,8 +7,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use common::tempdir;
 use despeckle_geotiff::geo::CrsKind;
@@ -17,45 +16,13 @@ use despeckle_geotiff::{
     OutputType, Predictor, Reader, Writer, WriterOptions,
 };
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gdal_fixtures.py")
-}
-
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Runs the fixture script, failing with a clear message if python or rasterio is missing.
+/// Runs `gdal_fixtures.py MODE DIR`.
 fn run(mode: &str, dir: &Path) -> String {
-    let probe = Command::new(python())
-        .args(["-c", "import numpy, rasterio"])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "the GDAL tests need python3 with numpy and rasterio (pip install numpy rasterio); \
-             run scripts/setup.sh to install them. Python said: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => panic!(
-            "the GDAL tests need python3 with numpy and rasterio; run scripts/setup.sh to \
-             install them ({} could not be started: {e})",
-            python()
-        ),
-    }
-    let out = Command::new(python())
-        .arg(script())
-        .arg(mode)
-        .arg(dir)
-        .output()
-        .expect("run gdal_fixtures.py");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "gdal_fixtures.py {mode} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    common::run_python(
+        "gdal_fixtures.py",
+        "numpy, rasterio",
+        &[mode.as_ref(), dir.as_os_str()],
+    )
 }
 
 fn read_f64(path: &Path) -> Vec<f64> {

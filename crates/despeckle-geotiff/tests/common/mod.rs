@@ -288,6 +288,49 @@ impl RawTiff {
     }
 }
 
+/// The Python interpreter of the GDAL tests: `$PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs the Python script `tests/SCRIPT` with `args` and returns its standard output, failing
+/// with a clear message if Python or one of the `imports` (comma-separated) is missing, or if
+/// the script fails.
+pub fn run_python(script: &str, imports: &str, args: &[&std::ffi::OsStr]) -> String {
+    let probe = std::process::Command::new(python())
+        .args(["-c", &format!("import {imports}")])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "these tests need python3 with {imports}; run scripts/setup.sh to install them. \
+             Python said: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!(
+            "these tests need python3 with {imports}; run scripts/setup.sh to install them \
+             ({} could not be started: {e})",
+            python()
+        ),
+    }
+    let out = std::process::Command::new(python())
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests")
+                .join(script),
+        )
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A fresh temporary folder removed at the end of the test.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
