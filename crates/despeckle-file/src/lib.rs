@@ -11,7 +11,9 @@
 //! The output keeps the size, georeferencing tags, GDAL metadata and no-data of the input
 //! (no-data from `GDAL_NODATA` unless overridden), its layout (strips or tiles) and
 //! compression unless told otherwise, and appears only when complete (temporary file renamed
-//! at the end; removed on any error or cancellation).
+//! at the end; removed on any error or cancellation). No output ever replaces an input, a
+//! special file or another output of the same call, however the paths are spelled: see
+//! [`outputs`], the check every command that writes files uses.
 //!
 //! ```no_run
 //! use despeckle::EnhancedLee;
@@ -36,14 +38,15 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod outputs;
 pub mod quicklook;
 pub mod registry;
 mod stream;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use despeckle::{Border, Options};
@@ -233,34 +236,11 @@ const PIECE_BYTES: usize = 2 << 20;
 /// Bytes of queued batches that decide how many reader threads decompress in parallel.
 const READ_BUDGET: usize = 16 << 20;
 
-/// Temporary quick-look files, removed by [`remove_unfinished_outputs`].
-static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-fn register_temp(p: &Path) {
-    TEMPS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(p.to_path_buf());
-}
-
-fn unregister_temp(p: &Path) {
-    TEMPS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|q| q != p);
-}
-
-/// Removes the temporary files of every unfinished output of this process (GeoTIFFs and
-/// quick-looks), for a Ctrl-C handler that exits without running destructors. Returns how many
-/// were removed.
+/// Removes the temporary files of every unfinished output of this process (GeoTIFFs,
+/// quick-looks and every [`outputs::PendingOutput`]), for a Ctrl-C handler that exits without
+/// running destructors. Returns how many were removed.
 pub fn remove_unfinished_outputs() -> usize {
-    let mut n = despeckle_geotiff::remove_unfinished_outputs();
-    for p in TEMPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-        if std::fs::remove_file(p).is_ok() {
-            n += 1;
-        }
-    }
-    n
+    despeckle_geotiff::remove_unfinished_outputs()
 }
 
 /// The output layout "like the input".
@@ -388,6 +368,10 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         o.complex = opts.complex;
         o
     };
+    // Every output checked against the input and each other before anything is read or
+    // written.
+    let targets = std::iter::once(dst).chain(opts.quicklook.as_deref());
+    let outputs = outputs::Outputs::check([src], targets, opts.overwrite)?;
     let mut reader = Reader::open_with(src, reader_opts.clone())?;
     let info = reader.info().clone();
     if info.sample_type.is_complex() && opts.complex.is_none() {
@@ -529,10 +513,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     wopts.sync = opts.sync;
     wopts.threads = opts.threads.unwrap_or(0);
 
-    check_output_is_not_input(src, dst)?;
-    if let Some(q) = &opts.quicklook {
-        check_quicklook(q, dst, opts.overwrite)?;
-    }
+    wopts.inputs = outputs.inputs().to_vec();
     let mut writer = Writer::create(dst, wopts)?;
     let bigtiff = writer.is_bigtiff();
 
@@ -632,18 +613,12 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     }
 
     let pending_png = match (&quicklook, &opts.quicklook) {
-        (Some(q), Some(path)) => Some(q.write_pending(path).map_err(|e| Error::QuickLook {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?),
+        (Some(q), Some(path)) => Some(q.write_pending(&outputs, path)?),
         _ => None,
     };
     writer.finish()?;
-    if let (Some(png), Some(path)) = (pending_png, &opts.quicklook) {
-        png.persist(path).map_err(|e| Error::QuickLook {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+    if let Some(png) = pending_png {
+        png.commit(opts.sync)?;
     }
     Ok(Report {
         filter: name,
@@ -662,46 +637,6 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         quicklook: opts.quicklook.clone(),
         seconds: t0.elapsed().as_secs_f64(),
     })
-}
-
-/// Refuses to write the output over the input (the reader still needs it).
-fn check_output_is_not_input(src: &Path, dst: &Path) -> Result<()> {
-    if let (Ok(a), Ok(b)) = (src.canonicalize(), dst.canonicalize())
-        && a == b
-    {
-        return Err(Error::Invalid {
-            path: dst.to_path_buf(),
-            detail: "the output is the input file; choose another output name".into(),
-        });
-    }
-    Ok(())
-}
-
-/// Checks the quick-look's folder and name before any work.
-fn check_quicklook(png: &Path, dst: &Path, overwrite: bool) -> Result<()> {
-    let bad = |detail: String| Error::QuickLook {
-        path: png.to_path_buf(),
-        detail,
-    };
-    let dir = match png.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(bad(format!("folder {} does not exist", dir.display())));
-    }
-    if png.is_dir() {
-        return Err(bad("it is a folder".into()));
-    }
-    if !overwrite && png.exists() {
-        return Err(bad(
-            "already exists (allow overwriting to replace it)".into()
-        ));
-    }
-    if png == dst {
-        return Err(bad("the quick-look and the output are the same file".into()));
-    }
-    Ok(())
 }
 
 /// Progress and quick-look, fed by the writer loop.

@@ -13,7 +13,7 @@ use crate::error::{Error, Result, parent_dir};
 use crate::geo::{self, GeoTags, format_nodata, parse_nodata};
 use crate::ifd::{self, Value};
 use crate::info::RasterInfo;
-use crate::temp::TempFile;
+use crate::temp::{FileId, TempFile, check_target};
 
 /// Target size of an automatically sized strip: 512 KiB.
 const STRIP_TARGET_BYTES: usize = 512 << 10;
@@ -141,6 +141,10 @@ pub struct WriterOptions {
     /// a crash of the program); only a crash of the whole machine soon after could leave it
     /// incomplete. Costs the time to write the file to the disk.
     pub sync: bool,
+    /// The files the output must never replace, with the paths they were given as: the
+    /// inputs of the command (see [`crate::temp::check_target`]). Checked when the writer is
+    /// created and again just before the final rename.
+    pub inputs: Vec<(PathBuf, FileId)>,
 }
 
 impl WriterOptions {
@@ -163,6 +167,7 @@ impl WriterOptions {
             overwrite: false,
             threads: 0,
             sync: false,
+            inputs: Vec::new(),
         }
     }
 
@@ -372,14 +377,9 @@ impl Writer {
                 dir,
             });
         }
-        if path.is_dir() {
-            return Err(invalid("the output path is a folder".into()));
-        }
-        if !o.overwrite && path.exists() {
-            return Err(Error::OutputExists { path });
-        }
+        check_target(&path, o.overwrite, &o.inputs)?;
         let (temp, file) =
-            TempFile::create(&path, &dir).map_err(|e| Error::from_write_io(&path, e))?;
+            TempFile::create(&path, &o.inputs).map_err(|e| Error::from_write_io(&path, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let bigtiff = o.uses_bigtiff();
         let header = ifd::header(bigtiff);
@@ -724,13 +724,7 @@ impl Writer {
             ..
         } = self;
         drop(out);
-        temp.persist(&path, opts.overwrite).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::OutputExists { path: path.clone() }
-            } else {
-                Error::from_write_io(&path, e)
-            }
-        })
+        temp.persist(&path, opts.overwrite)
     }
 
     /// Gives up: the temporary file is removed (the same as dropping the writer).
