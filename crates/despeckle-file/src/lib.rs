@@ -500,6 +500,10 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     let layout = opts.layout.unwrap_or_else(|| layout_like(&info));
     let mut wopts = WriterOptions::like(&info);
     wopts.bands = bands.len();
+    // Band descriptions, offsets, scales and per-band items follow their band.
+    if let Some(xml) = &info.geo.gdal_metadata {
+        wopts.geo.gdal_metadata = Some(despeckle_geotiff::band_metadata::select_bands(xml, &bands));
+    }
     wopts.sample_type = dtype;
     wopts.compression = compression;
     wopts.float_predictor = compression != OutputCompression::None

@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod band_metadata;
 mod convert;
 mod encode;
 mod error;
