@@ -243,6 +243,20 @@ pub fn remove_unfinished_outputs() -> usize {
     despeckle_geotiff::remove_unfinished_outputs()
 }
 
+/// The sample type bands are filtered in: float64 for float64 output, and for input types
+/// whose values float32 cannot hold exactly (32-bit integers and CInt32, float64: a 24-bit
+/// mantissa would round values near 2³² to multiples of 256 and erase their variance);
+/// float32 otherwise. The output is then stored as `dtype`.
+pub fn filter_type(input: SampleType, dtype: OutputType) -> OutputType {
+    match (dtype, input) {
+        (OutputType::F64, _)
+        | (_, SampleType::U32 | SampleType::I32 | SampleType::ComplexI32 | SampleType::F64) => {
+            OutputType::F64
+        }
+        _ => OutputType::F32,
+    }
+}
+
 /// The output layout "like the input".
 fn layout_like(info: &RasterInfo) -> OutputLayout {
     match info.layout {
@@ -425,6 +439,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         } else {
             OutputType::F32
         });
+    let compute = filter_type(info.sample_type, dtype);
     // The filter of each band: `auto` parameters are estimated from the band first.
     let mut built: Vec<Box<dyn FileFilter>> = Vec::new();
     let mut estimates = Vec::new();
@@ -456,7 +471,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
             for &band in &bands {
                 let mut per_band = spec.clone();
                 for &(param, what) in &autos {
-                    let value = match dtype {
+                    let value = match compute {
                         OutputType::F32 => estimate_band::<f32>(
                             &mut reader,
                             band,
@@ -524,7 +539,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     let cores = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pixel_bytes = match dtype {
+    let pixel_bytes = match compute {
         OutputType::F32 => 4,
         OutputType::F64 => 8,
     };
@@ -607,7 +622,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
                 )
             };
         }
-        match dtype {
+        match compute {
             OutputType::F32 => run!(f32),
             OutputType::F64 => run!(f64),
         }
