@@ -636,7 +636,7 @@ impl From<String> for Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Float(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{}", despeckle::Compact(*v)),
             Value::Int(v) => write!(f, "{v}"),
             Value::Text(s) => f.write_str(s),
         }
