@@ -243,14 +243,14 @@ pub fn remove_unfinished_outputs() -> usize {
     despeckle_geotiff::remove_unfinished_outputs()
 }
 
-/// The sample type bands are filtered in: float64 for float64 output, and for input types
-/// whose values float32 cannot hold exactly (32-bit integers and CInt32, float64: a 24-bit
+/// The sample type bands are filtered in: float64 for float64 output, and for 32-bit integer
+/// input (uint32, int32, CInt32), whose values float32 cannot hold exactly (a 24-bit
 /// mantissa would round values near 2³² to multiples of 256 and erase their variance);
-/// float32 otherwise. The output is then stored as `dtype`.
+/// float32 otherwise (float64 input written as float32 is filtered in float32, as asked).
+/// The output is then stored as `dtype`.
 pub fn filter_type(input: SampleType, dtype: OutputType) -> OutputType {
     match (dtype, input) {
-        (OutputType::F64, _)
-        | (_, SampleType::U32 | SampleType::I32 | SampleType::ComplexI32 | SampleType::F64) => {
+        (OutputType::F64, _) | (_, SampleType::U32 | SampleType::I32 | SampleType::ComplexI32) => {
             OutputType::F64
         }
         _ => OutputType::F32,
