@@ -13,7 +13,6 @@ use despeckle_file::{FileOptions, filter_file};
 mod common;
 use common::files;
 
-
 fn small_tif(path: &Path) {
     let mut w =
         despeckle_geotiff::Writer::create(path, despeckle_geotiff::WriterOptions::new(16, 12, 1))

@@ -20,7 +20,6 @@ fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary folder")
 }
 
-
 /// A speckled test image with structure, NaN, a no-data value (-9999) and zeros.
 fn image(width: usize, height: usize, band: usize) -> Vec<f64> {
     let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ (band as u64 * 7919);
