@@ -111,6 +111,10 @@ def _as_dask(darr):
     if darr.ndim < 2:
         raise ValueError(
             f"darr has shape {darr.shape} ({darr.ndim}-D): pass at least 2-D (..., y, x)")
+    if any(_np.isnan(c) for axis in darr.chunks for c in axis):
+        raise ValueError(
+            f"darr has unknown chunk sizes (shape {darr.shape}), e.g. after boolean indexing: "
+            "call darr.compute_chunk_sizes() first (or darr.rechunk() with known sizes)")
     return darr
 
 
@@ -264,8 +268,11 @@ def _plane_params(name, darr, params):
             per_plane[p["name"]] = _estimate(darr, "enl", nodata=params.get("nodata"),
                                              domain=domain)
         else:
-            per_plane[p["name"]] = _estimate(darr, "quantile", q=p["q"],
-                                             nodata=params.get("nodata"))
+            values = _estimate(darr, "quantile", q=p["q"], nodata=params.get("nodata"))
+            # A plane without a valid pixel has no quantile: as the in-memory filter does,
+            # +inf (no point target; every output pixel is no-data anyway).
+            per_plane[p["name"]] = {k: (_np.inf if _np.isnan(v) else v)
+                                    for k, v in values.items()}
     return per_plane
 
 

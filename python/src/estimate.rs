@@ -63,7 +63,7 @@ pub fn estimate<'py>(
     domain: Arg<'_, 'py>,
 ) -> PyResult<Vec<f64>> {
     let what = What::parse(what, q, domain)?;
-    let nodata = params::float(nodata, "nodata", None)?.filter(|v| !v.is_nan());
+    let nodata = params::in_memory_nodata(nodata)?.filter(|v| !v.is_nan());
     if let Ok(a) = img.cast::<PyArrayDyn<f32>>() {
         return planes(py, a, what, nodata);
     }
@@ -154,7 +154,7 @@ pub fn estimate_rows<'py>(
     domain: Arg<'_, 'py>,
 ) -> PyResult<f64> {
     let what = What::parse(what, q, domain)?;
-    let nodata = params::float(nodata, "nodata", None)?.filter(|v| !v.is_nan());
+    let nodata = params::in_memory_nodata(nodata)?.filter(|v| !v.is_nan());
     let mut src = CallbackSource {
         read,
         width,

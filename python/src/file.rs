@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use despeckle_file::registry::FilterSpec;
 use despeckle_file::{
-    BigTiff, ComplexMode, Compression, FileOptions, Nodata, OutputCompression, OutputLayout,
-    OutputType, Progress, Reader, Report, filter_file_spec,
+    BigTiff, ComplexMode, Compression, FileOptions, OutputCompression, OutputLayout, OutputType,
+    Progress, Reader, Report, filter_file_spec,
 };
 use despeckle_geotiff::Error as TiffError;
 use pyo3::exceptions::{
@@ -187,23 +187,6 @@ fn dtype(py: Python<'_>, obj: Arg<'_, '_>) -> PyResult<Option<OutputType>> {
     }
 }
 
-/// `nodata`: a number, `"none"` (ignore the file's), or `None` (the file's `GDAL_NODATA`).
-fn nodata(obj: Arg<'_, '_>) -> PyResult<Nodata> {
-    match obj.filter(|o| !o.is_none()) {
-        None => Ok(Nodata::FromFile),
-        Some(o) => match o.extract::<String>() {
-            Ok(s) if s.trim().eq_ignore_ascii_case("none") => Ok(Nodata::None),
-            Ok(s) => Err(bad(format!(
-                "invalid parameter `nodata`: {s:?} is not a number; give a number, \"none\" \
-                 (ignore the file's no-data value) or None (use it)"
-            ))),
-            Err(_) => Ok(Nodata::Value(
-                params::float(Some(o), "nodata", None)?.expect("set"),
-            )),
-        },
-    }
-}
-
 /// Output compression from `compress` and `level` (`None`: the input's, with `level` if
 /// given).
 fn compression(
@@ -258,7 +241,10 @@ fn file_error(e: despeckle_file::Error) -> PyErr {
             TiffError::OutputExists { .. } => {
                 PyFileExistsError::new_err(format!("{msg}; pass overwrite=True to replace it"))
             }
-            TiffError::DiskFull { .. } | TiffError::Io { .. } => PyOSError::new_err(msg),
+            TiffError::DiskFull { .. }
+            | TiffError::Io { .. }
+            | TiffError::NotRegularFile { .. }
+            | TiffError::OutputNotRegular { .. } => PyOSError::new_err(msg),
             _ => PyValueError::new_err(msg),
         },
         despeckle_file::Error::QuickLook { .. } => PyOSError::new_err(msg),
@@ -421,7 +407,7 @@ pub fn filter_file<'py>(
     let mut opts = FileOptions::new(size);
     let border_name = params::string(border, "border", "reflect")?;
     opts.border = params::border(&border_name, params::float(cval, "cval", None)?)?;
-    opts.nodata = self::nodata(nodata)?;
+    opts.nodata = params::nodata(nodata)?;
     opts.threads = whole(threads, "threads", 1)?;
     opts.bands = bands(band)?;
     let domain = spec.domain().map_err(params::value_error)?;

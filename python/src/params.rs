@@ -2,6 +2,7 @@
 //! with messages that say what to change.
 
 use despeckle::{Border, Domain, Options};
+use despeckle_file::Nodata;
 use despeckle_file::registry::{self, FilterSpec, ParamDef, ParamKind, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -80,7 +81,7 @@ pub fn options(
     let size = int(size, "size", Some(7))?.unwrap_or(7);
     let border_name = string(border_name, "border", "reflect")?;
     let cval = float(cval, "cval", None)?;
-    let nodata = float(nodata, "nodata", None)?;
+    let nodata = in_memory_nodata(nodata)?;
     let threads = int(threads, "threads", None)?;
     let size = usize::try_from(size).map_err(|_| {
         PyValueError::new_err(format!(
@@ -103,6 +104,31 @@ pub fn options(
         .with_threads(threads);
     opts.validate().map_err(value_error)?;
     Ok(opts)
+}
+
+/// Parses `nodata`, the same everywhere (in-memory filters, estimates, dask, files): a
+/// number, `"none"` (no no-data value: ignore a file's `GDAL_NODATA`), or `None` (a file's
+/// `GDAL_NODATA`; nothing for arrays).
+pub fn nodata(obj: Arg<'_, '_>) -> PyResult<Nodata> {
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(Nodata::FromFile),
+        Some(o) => match o.extract::<String>() {
+            Ok(s) if s.trim().eq_ignore_ascii_case("none") => Ok(Nodata::None),
+            Ok(s) => Err(PyValueError::new_err(format!(
+                "invalid parameter `nodata`: {s:?} is not a number; give a number, \"none\" \
+                 (no no-data value) or None (a file's own no-data value)"
+            ))),
+            Err(_) => Ok(Nodata::Value(float(Some(o), "nodata", None)?.expect("set"))),
+        },
+    }
+}
+
+/// [`nodata`] for arrays, which have no no-data value of their own: the value, if any.
+pub fn in_memory_nodata(obj: Arg<'_, '_>) -> PyResult<Option<f64>> {
+    Ok(match nodata(obj)? {
+        Nodata::Value(v) => Some(v),
+        Nodata::None | Nodata::FromFile => None,
+    })
 }
 
 /// Parses `domain` (`"intensity"` (default) / `"power"`, `"amplitude"` / `"magnitude"`).

@@ -96,9 +96,12 @@ def test_values_beyond_float32_are_refused_for_float32_only(img):
 
 def test_bad_parameter_types(img):
     for kwargs in (dict(size=7.5), dict(size="7"), dict(looks=[4.0]), dict(border=3),
-                   dict(domain=1), dict(nodata="x"), dict(threads=1.5), dict(ddof=0.5)):
+                   dict(domain=1), dict(nodata=[1.0]), dict(threads=1.5), dict(ddof=0.5)):
         name = next(iter(kwargs))
         untouched(lambda: despeckle.enhanced_lee(img, **kwargs), [img], TypeError, name)
+    # a text other than "none" is a bad value (as for filter_file)
+    untouched(lambda: despeckle.enhanced_lee(img, nodata="x"), [img], ValueError, "`nodata`",
+              '"none"')
 
 
 def test_local_stats_parameters(img):

@@ -55,8 +55,16 @@ pub struct CommonArgs {
     #[arg(value_name = "OUT.tif")]
     output: PathBuf,
     /// Window side in pixels (odd, 3 … 1001).
-    #[arg(long, value_name = "N", default_value_t = 7, help_heading = "Window")]
-    size: usize,
+    // Numbers are parsed as signed (and `-inf` accepted as a value) so that a negative value
+    // gets the parameter's own message instead of "unexpected argument".
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 7,
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    size: i64,
     /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
     #[arg(
         long,
@@ -69,7 +77,7 @@ pub struct CommonArgs {
     #[arg(
         long,
         value_name = "V",
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Window"
     )]
     cval: Option<f64>,
@@ -78,22 +86,28 @@ pub struct CommonArgs {
     #[arg(
         long,
         value_name = "V|none",
-        allow_negative_numbers = true,
+        allow_hyphen_values = true,
         help_heading = "Window"
     )]
     nodata: Option<String>,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", help_heading = "Window")]
-    threads: Option<usize>,
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    threads: Option<i64>,
     /// Input band to filter, numbered from 1 as in GDAL; repeat for several (default: all).
     #[arg(
         long = "band",
         short = 'b',
         value_name = "N",
         action = clap::ArgAction::Append,
+        allow_negative_numbers = true,
         help_heading = "Input"
     )]
-    bands: Vec<usize>,
+    bands: Vec<i64>,
     /// How complex samples (SLC) are read: intensity re²+im² or amplitude (default: the
     /// filter's --domain, else intensity).
     #[arg(long, value_name = "MODE", value_parser = ["intensity", "amplitude"], help_heading = "Input")]
@@ -103,7 +117,12 @@ pub struct CommonArgs {
           value_parser = ["none", "deflate", "lzw", "zstd", "packbits"], help_heading = "Output")]
     compress: Option<String>,
     /// Compression level (Deflate 1–9, default 6; ZSTD 1–22, default 9).
-    #[arg(long, value_name = "N", help_heading = "Output")]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Output"
+    )]
     level: Option<i32>,
     /// Predictor with compression: none, or float (TIFF predictor 3) (default: float if the
     /// input uses a predictor).
@@ -190,7 +209,8 @@ fn filter_arg(p: &registry::ParamDef) -> Arg {
             ParamKind::Int => "N",
             ParamKind::Choice(_) => "NAME",
         })
-        .allow_negative_numbers(true)
+        // (one value each: `-inf` or `-3` is the value, refused with the parameter's message)
+        .allow_hyphen_values(true)
         .help_heading("Filter")
         .help(match p.kind {
             ParamKind::Choice(names) => format!("{} [{}]", p.help, names.join(", ")),
@@ -276,7 +296,13 @@ fn file_options(
     spec: &FilterSpec,
     info: &despeckle_file::RasterInfo,
 ) -> Result<FileOptions> {
-    let mut o = FileOptions::new(c.size);
+    let size = usize::try_from(c.size).map_err(|_| {
+        despeckle::Error::param(
+            "size",
+            format!("the window size must be odd and at least 3, got {}", c.size),
+        )
+    })?;
+    let mut o = FileOptions::new(size);
     o.border = registry::border_with_cval(&c.border, c.cval)?;
     o.nodata = match c.nodata.as_deref().map(str::trim) {
         None => Nodata::FromFile,
@@ -285,21 +311,24 @@ fn file_options(
             anyhow!("invalid parameter `nodata`: `{t}` is not a number (or `none`)")
         })?),
     };
-    if c.threads == Some(0) {
-        bail!("invalid parameter `threads`: must be at least 1 (leave it out for all cores)");
-    }
-    o.threads = c.threads;
+    o.threads = match c.threads {
+        None => None,
+        Some(n) if n >= 1 => Some(usize::try_from(n)?),
+        Some(n) => bail!(
+            "invalid parameter `threads`: must be at least 1 (leave it out for all cores), got {n}"
+        ),
+    };
     if !c.bands.is_empty() {
         let mut bands = Vec::new();
         for &b in &c.bands {
-            if b == 0 || b > info.bands {
+            if b < 1 || b > info.bands as i64 {
                 bail!(
                     "{}: band {b} out of range: the image has {} band(s), numbered from 1",
                     c.input.display(),
                     info.bands
                 );
             }
-            bands.push(b - 1);
+            bands.push(b as usize - 1);
         }
         o.bands = Some(bands);
     }

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("despeckle: error: {}", one_line(&format!("{e:#}")));
+            eprintln!("despeckle: error: {}", render(&e));
             ExitCode::FAILURE
         }
     }
@@ -89,9 +89,41 @@ fn usage_error(e: clap::Error) -> ExitCode {
                 .collect();
             let msg = lines.join(" ");
             let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
-            eprintln!("despeckle: error: {msg} (see --help)");
+            eprintln!(
+                "despeckle: error: {} (see --help)",
+                bounded(msg.to_string())
+            );
             ExitCode::from(2)
         }
+    }
+}
+
+/// Most characters of a printed error line (texts embedding data are clipped before; this
+/// bounds whatever else).
+const MAX_ERROR_CHARS: usize = 1000;
+
+/// An error and its causes on one bounded line. A cause is added only if the text so far does
+/// not already say it (most errors embed their cause in their own message).
+fn render(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = one_line(&cause.to_string());
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    bounded(text)
+}
+
+/// `text` cut to [`MAX_ERROR_CHARS`] characters, ending with `…` if it was longer.
+fn bounded(text: String) -> String {
+    match text.char_indices().nth(MAX_ERROR_CHARS) {
+        None => text,
+        Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
 

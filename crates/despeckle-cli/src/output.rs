@@ -2,50 +2,29 @@
 //! onto the target when complete, removed on any error.
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use despeckle_file::outputs::Outputs;
 
-/// Writes `path` through `write`, atomically. An existing file is replaced only if
-/// `overwrite` is set.
+/// Writes `path` through `write`, atomically, with the checks of every output
+/// ([`Outputs::check`]: never a special file; an existing file is replaced only if
+/// `overwrite` is set).
 pub fn write_atomic(
     path: &Path,
     overwrite: bool,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+    write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
 ) -> Result<()> {
-    if path.exists() && !overwrite {
-        bail!(
-            "{}: already exists (use --overwrite to replace it)",
-            path.display()
-        );
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let file =
-            File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-        let mut w = BufWriter::new(file);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("{}: cannot rename into place", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("{}: not written", path.display()))
+    let outputs = Outputs::check([], [path], overwrite)?;
+    let mut pending = outputs.create(path)?;
+    let mut w = BufWriter::new(pending.file());
+    write(&mut w)?;
+    let flushed = w.flush();
+    drop(w);
+    flushed.map_err(|e| pending.write_error(e))?;
+    pending.commit(true)?;
+    Ok(())
 }
 
 /// Creates a folder (and its parents) for output files.
@@ -56,7 +35,7 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use anyhow::bail;
 
     #[test]
     fn failed_writes_leave_nothing() {

@@ -9,6 +9,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::files;
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_despeckle")
 }
@@ -59,15 +62,6 @@ fn fixtures(args: &[&str]) -> String {
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary folder")
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn run(args: &[&str]) -> Output {

@@ -11,8 +11,10 @@
 //! The output keeps the size, georeferencing tags, GDAL metadata and no-data of the input
 //! (no-data from `GDAL_NODATA` unless overridden), its layout (strips or tiles) and
 //! compression unless told otherwise, and appears only when complete (temporary file renamed
-//! at the end; removed on any error or cancellation). [`FileOptions::cog`] makes it a
-//! Cloud-Optimized GeoTIFF (tiles, internal overviews), still streamed.
+//! at the end; removed on any error or cancellation). No output ever replaces an input, a
+//! special file or another output of the same call, however the paths are spelled: see
+//! [`outputs`], the check every command that writes files uses. [`FileOptions::cog`] makes
+//! it a Cloud-Optimized GeoTIFF (tiles, internal overviews), still streamed.
 //!
 //! ```no_run
 //! use despeckle::EnhancedLee;
@@ -37,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod outputs;
 pub mod quality;
 pub mod quicklook;
 pub mod registry;
@@ -44,8 +47,8 @@ mod stream;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use despeckle::{Border, Options};
@@ -243,34 +246,25 @@ const PIECE_BYTES: usize = 2 << 20;
 /// Bytes of queued batches that decide how many reader threads decompress in parallel.
 const READ_BUDGET: usize = 16 << 20;
 
-/// Temporary quick-look files, removed by [`remove_unfinished_outputs`].
-static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-fn register_temp(p: &Path) {
-    TEMPS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(p.to_path_buf());
-}
-
-fn unregister_temp(p: &Path) {
-    TEMPS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|q| q != p);
-}
-
-/// Removes the temporary files of every unfinished output of this process (GeoTIFFs and
-/// quick-looks), for a Ctrl-C handler that exits without running destructors. Returns how many
-/// were removed.
+/// Removes the temporary files of every unfinished output of this process (GeoTIFFs,
+/// quick-looks and every [`outputs::PendingOutput`]), for a Ctrl-C handler that exits without
+/// running destructors. Returns how many were removed.
 pub fn remove_unfinished_outputs() -> usize {
-    let mut n = despeckle_geotiff::remove_unfinished_outputs();
-    for p in TEMPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-        if std::fs::remove_file(p).is_ok() {
-            n += 1;
+    despeckle_geotiff::remove_unfinished_outputs()
+}
+
+/// The sample type bands are filtered in: float64 for float64 output, and for 32-bit integer
+/// input (uint32, int32, CInt32), whose values float32 cannot hold exactly (a 24-bit
+/// mantissa would round values near 2³² to multiples of 256 and erase their variance);
+/// float32 otherwise (float64 input written as float32 is filtered in float32, as asked).
+/// The output is then stored as `dtype`.
+pub fn filter_type(input: SampleType, dtype: OutputType) -> OutputType {
+    match (dtype, input) {
+        (OutputType::F64, _) | (_, SampleType::U32 | SampleType::I32 | SampleType::ComplexI32) => {
+            OutputType::F64
         }
+        _ => OutputType::F32,
     }
-    n
 }
 
 /// The output layout "like the input".
@@ -404,6 +398,10 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         o.complex = opts.complex;
         o
     };
+    // Every output checked against the input and each other before anything is read or
+    // written.
+    let targets = std::iter::once(dst).chain(opts.quicklook.as_deref());
+    let outputs = outputs::Outputs::check([src], targets, opts.overwrite)?;
     let mut reader = Reader::open_with(src, reader_opts.clone())?;
     let info = reader.info().clone();
     if info.sample_type.is_complex() && opts.complex.is_none() {
@@ -457,10 +455,12 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         } else {
             OutputType::F32
         });
+    let compute = filter_type(info.sample_type, dtype);
     // The file's own no-data value beyond float32 (e.g. -1.8e308 on a float32 band) matches
-    // no pixel: ignored, as ±∞ (a value given by the user is refused by the core instead).
+    // no pixel filtered in float32: ignored, as ±∞ (a value given by the user is refused by
+    // the core instead).
     if matches!(opts.nodata, Nodata::FromFile)
-        && dtype == OutputType::F32
+        && compute == OutputType::F32
         && core.nodata().is_some_and(|v| (v as f32).is_infinite())
     {
         core = core.with_nodata(None);
@@ -496,7 +496,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
             for &band in &bands {
                 let mut per_band = spec.clone();
                 for &(param, what) in &autos {
-                    let value = match dtype {
+                    let value = match compute {
                         OutputType::F32 => estimate_band::<f32>(
                             &mut reader,
                             band,
@@ -544,6 +544,10 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     };
     let mut wopts = WriterOptions::like(&info);
     wopts.bands = bands.len();
+    // Band descriptions, offsets, scales and per-band items follow their band.
+    if let Some(xml) = &info.geo.gdal_metadata {
+        wopts.geo.gdal_metadata = Some(despeckle_geotiff::band_metadata::select_bands(xml, &bands));
+    }
     wopts.sample_type = dtype;
     wopts.compression = compression;
     wopts.float_predictor = compression != OutputCompression::None
@@ -558,17 +562,14 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     wopts.sync = opts.sync;
     wopts.threads = opts.threads.unwrap_or(0);
 
-    check_output_is_not_input(src, dst)?;
-    if let Some(q) = &opts.quicklook {
-        check_quicklook(q, dst, opts.overwrite)?;
-    }
+    wopts.inputs = outputs.inputs().to_vec();
     let mut writer = Writer::create(dst, wopts)?;
     let bigtiff = writer.is_bigtiff();
 
     let cores = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pixel_bytes = match dtype {
+    let pixel_bytes = match compute {
         OutputType::F32 => 4,
         OutputType::F64 => 8,
     };
@@ -651,7 +652,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
                 )
             };
         }
-        match dtype {
+        match compute {
             OutputType::F32 => run!(f32),
             OutputType::F64 => run!(f64),
         }
@@ -661,18 +662,12 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     }
 
     let pending_png = match (&quicklook, &opts.quicklook) {
-        (Some(q), Some(path)) => Some(q.write_pending(path).map_err(|e| Error::QuickLook {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?),
+        (Some(q), Some(path)) => Some(q.write_pending(&outputs, path)?),
         _ => None,
     };
     writer.finish()?;
-    if let (Some(png), Some(path)) = (pending_png, &opts.quicklook) {
-        png.persist(path).map_err(|e| Error::QuickLook {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+    if let Some(png) = pending_png {
+        png.commit(opts.sync)?;
     }
     Ok(Report {
         filter: name,
@@ -692,46 +687,6 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         quicklook: opts.quicklook.clone(),
         seconds: t0.elapsed().as_secs_f64(),
     })
-}
-
-/// Refuses to write the output over the input (the reader still needs it).
-fn check_output_is_not_input(src: &Path, dst: &Path) -> Result<()> {
-    if let (Ok(a), Ok(b)) = (src.canonicalize(), dst.canonicalize())
-        && a == b
-    {
-        return Err(Error::Invalid {
-            path: dst.to_path_buf(),
-            detail: "the output is the input file; choose another output name".into(),
-        });
-    }
-    Ok(())
-}
-
-/// Checks the quick-look's folder and name before any work.
-fn check_quicklook(png: &Path, dst: &Path, overwrite: bool) -> Result<()> {
-    let bad = |detail: String| Error::QuickLook {
-        path: png.to_path_buf(),
-        detail,
-    };
-    let dir = match png.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(bad(format!("folder {} does not exist", dir.display())));
-    }
-    if png.is_dir() {
-        return Err(bad("it is a folder".into()));
-    }
-    if !overwrite && png.exists() {
-        return Err(bad(
-            "already exists (allow overwriting to replace it)".into()
-        ));
-    }
-    if png == dst {
-        return Err(bad("the quick-look and the output are the same file".into()));
-    }
-    Ok(())
 }
 
 /// Progress and quick-look, fed by the writer loop.

@@ -5,7 +5,9 @@
 //! percentile stretch found from a histogram (no sort), no-data pixels transparent.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::outputs::{Outputs, PendingOutput};
 
 /// A streaming block-average downsampler and PNG writer.
 #[derive(Debug, Clone)]
@@ -161,55 +163,18 @@ impl QuickLook {
         w.finish()
     }
 
-    /// Writes the PNG to a temporary file beside `path`, to be moved onto it by
-    /// [`PendingPng::persist`] (dropping it removes the temporary file).
-    pub fn write_pending(&self, path: &Path) -> std::io::Result<PendingPng> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "quicklook.png".into());
-        let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let pending = PendingPng {
-            temp: temp.clone(),
-            done: false,
-        };
-        crate::register_temp(&temp);
-        let file = std::fs::File::create(&temp)?;
-        let mut w = std::io::BufWriter::new(file);
-        self.encode_png(&mut w).map_err(std::io::Error::other)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+    /// Writes the PNG to a temporary file beside `path` (one of `outputs`), to be renamed
+    /// onto it by [`PendingOutput::commit`] (dropping it removes the temporary file).
+    pub fn write_pending(&self, outputs: &Outputs, path: &Path) -> crate::Result<PendingOutput> {
+        let mut pending = outputs.create(path)?;
+        let mut w = std::io::BufWriter::new(pending.file());
+        let written = self
+            .encode_png(&mut w)
+            .map_err(std::io::Error::other)
+            .and_then(|()| w.flush());
+        drop(w);
+        written.map_err(|e| pending.write_error(e))?;
         Ok(pending)
-    }
-}
-
-/// A quick-look written under a temporary name, waiting to be renamed into place.
-#[derive(Debug)]
-pub struct PendingPng {
-    temp: PathBuf,
-    done: bool,
-}
-
-impl PendingPng {
-    /// Renames the temporary file onto `path`.
-    pub fn persist(mut self, path: &Path) -> std::io::Result<()> {
-        std::fs::rename(&self.temp, path)?;
-        self.done = true;
-        crate::unregister_temp(&self.temp);
-        Ok(())
-    }
-}
-
-impl Drop for PendingPng {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.temp);
-            crate::unregister_temp(&self.temp);
-        }
     }
 }
 

@@ -388,8 +388,9 @@ pub fn border_with_cval(border: &str, cval: Option<f64>) -> Result<despeckle::Bo
                 Err(Error::param(
                     "cval",
                     format!(
-                        "border {border} and cval {c} give two different constants; give one \
-                         of them"
+                        "border {border} and cval {} give two different constants; give one \
+                         of them",
+                        despeckle::Compact(c)
                     ),
                 ))
             } else {
@@ -398,7 +399,10 @@ pub fn border_with_cval(border: &str, cval: Option<f64>) -> Result<despeckle::Bo
         }
         (b, Some(c)) => Err(Error::param(
             "cval",
-            format!("cval {c} only applies to border constant, not {b}"),
+            format!(
+                "cval {} only applies to border constant, not {b}",
+                despeckle::Compact(c)
+            ),
         )),
     }
 }
@@ -636,7 +640,7 @@ impl From<String> for Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Float(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{}", despeckle::Compact(*v)),
             Value::Int(v) => write!(f, "{v}"),
             Value::Text(s) => f.write_str(s),
         }

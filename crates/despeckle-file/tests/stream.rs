@@ -13,17 +13,11 @@ use despeckle_file::{
 };
 use despeckle_geotiff::{GeoTags, Interleave, Writer, WriterOptions};
 
+mod common;
+use common::files;
+
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary folder")
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// A speckled test image with structure, NaN, a no-data value (-9999) and zeros.

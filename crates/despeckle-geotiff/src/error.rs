@@ -143,6 +143,59 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// The path cannot name a file (it contains a NUL byte, ...).
+    #[error("{}: invalid file name: {detail}", path.display())]
+    InvalidPath {
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The path names a folder, FIFO, device or socket where a regular file is needed (an
+    /// input is refused at once instead of blocking on a FIFO).
+    #[error("{}: is a {kind}, not a regular file", path.display())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is (`folder`, `FIFO (named pipe)`, `character device`, ...).
+        kind: &'static str,
+    },
+    /// The output path names an existing folder, FIFO, device or socket: it is never replaced.
+    #[error(
+        "{}: is a {kind}, not a regular file; an output never replaces it (choose a file name)",
+        path.display()
+    )]
+    OutputNotRegular {
+        /// The output path.
+        path: PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// The output path is (or leads to) one of the files being read, however it is spelled
+    /// (same device and inode: `./`, `..`, symbolic or hard links).
+    #[error(
+        "{}: the output is the input {} (the same file); choose another output name",
+        path.display(),
+        input.display()
+    )]
+    OutputIsInput {
+        /// The output path.
+        path: PathBuf,
+        /// The input it leads to, as given.
+        input: PathBuf,
+    },
+    /// Two outputs of one command are the same file.
+    #[error(
+        "{}: the output is the same file as the output {}; choose different names",
+        path.display(),
+        other.display()
+    )]
+    OutputsCollide {
+        /// One output path.
+        path: PathBuf,
+        /// The other output path, as given.
+        other: PathBuf,
+    },
     /// Any other input/output error.
     #[error("{}: {source}", path.display())]
     Io {
@@ -173,40 +226,62 @@ impl Error {
             | Error::OutputExists { path }
             | Error::InvalidOptions { path, .. }
             | Error::Usage { path, .. }
+            | Error::InvalidPath { path, .. }
+            | Error::NotRegularFile { path, .. }
+            | Error::OutputNotRegular { path, .. }
+            | Error::OutputIsInput { path, .. }
+            | Error::OutputsCollide { path, .. }
             | Error::Io { path, .. } => path,
         }
     }
 
+    // The constructors of the variants that carry a text clip it with `clip`: such texts can
+    // embed values read from a damaged file (a tag of a million values).
+
     pub(crate) fn usage(path: &Path, detail: impl Into<String>) -> Error {
         Error::Usage {
             path: path.to_path_buf(),
-            detail: detail.into(),
+            detail: clip(detail.into()),
         }
     }
 
     pub(crate) fn corrupt(path: &Path, detail: impl Into<String>) -> Error {
         Error::Corrupt {
             path: path.to_path_buf(),
-            detail: detail.into(),
+            detail: clip(detail.into()),
         }
     }
 
     pub(crate) fn unsupported(path: &Path, what: impl Into<String>) -> Error {
         Error::Unsupported {
             path: path.to_path_buf(),
-            what: what.into(),
+            what: clip(what.into()),
         }
     }
 
     pub(crate) fn too_large(path: &Path, detail: impl Into<String>) -> Error {
         Error::TooLarge {
             path: path.to_path_buf(),
-            detail: detail.into(),
+            detail: clip(detail.into()),
         }
     }
 
-    /// An error met while opening or reading an input file.
-    pub(crate) fn from_read_io(path: &Path, e: io::Error) -> Error {
+    /// An error met while opening or examining (not reading) an input file: like
+    /// [`Error::from_read_io`], except that an invalid-input error is about the path (a NUL
+    /// byte), never the file's data.
+    pub fn from_open_io(path: &Path, e: io::Error) -> Error {
+        if e.kind() == io::ErrorKind::InvalidInput {
+            return Error::InvalidPath {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            };
+        }
+        Error::from_read_io(path, e)
+    }
+
+    /// An error met while opening or reading an input file (missing file, permission,
+    /// truncated or corrupt data, ...).
+    pub fn from_read_io(path: &Path, e: io::Error) -> Error {
         let path = path.to_path_buf();
         match e.kind() {
             io::ErrorKind::NotFound => Error::NotFound { path },
@@ -217,17 +292,21 @@ impl Error {
             },
             // Decompressors report damaged streams with these kinds (OS errors never use them).
             io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::Other => {
-                Error::Corrupt {
-                    path,
-                    detail: format!("corrupt data ({e})"),
-                }
+                Error::corrupt(&path, format!("corrupt data ({e})"))
             }
             _ => Error::Io { path, source: e },
         }
     }
 
-    /// An error met while creating or writing an output file.
-    pub(crate) fn from_write_io(path: &Path, e: io::Error) -> Error {
+    /// An error met while creating or writing an output file (disk full, read-only folder,
+    /// missing folder, ...).
+    pub fn from_write_io(path: &Path, e: io::Error) -> Error {
+        if e.kind() == io::ErrorKind::InvalidInput {
+            return Error::InvalidPath {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            };
+        }
         let path = path.to_path_buf();
         let dir = parent_dir(&path);
         match e.kind() {
@@ -261,6 +340,18 @@ impl Error {
             }
             TiffError::UsageError(u) => Error::corrupt(path, u.to_string()),
         }
+    }
+}
+
+/// Most characters of a text embedded in an error message (longer ones end with `…`).
+pub const MAX_DETAIL_CHARS: usize = 300;
+
+/// `text` cut to [`MAX_DETAIL_CHARS`] characters, ending with `…` if it was longer (texts of
+/// errors can embed data read from a damaged file).
+pub fn clip(text: String) -> String {
+    match text.char_indices().nth(MAX_DETAIL_CHARS) {
+        None => text,
+        Some((at, _)) => format!("{}…", &text[..at]),
     }
 }
 

@@ -29,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod band_metadata;
 mod cog;
 mod convert;
 mod encode;
@@ -38,16 +39,16 @@ mod ifd;
 mod info;
 mod overlay;
 mod reader;
-mod temp;
+pub mod temp;
 mod writer;
 
 pub use convert::{ComplexMode, Sample};
 pub use encode::OutputCompression;
-pub use error::{Error, Result};
+pub use error::{Error, MAX_DETAIL_CHARS, Result, clip};
 pub use geo::GeoTags;
 pub use info::{Compression, Layout, Predictor, RasterInfo, SampleType};
 pub use reader::{Blocks, DEFAULT_MAX_BLOCK_BYTES, Reader, ReaderOptions, RowBlock};
-pub use temp::remove_unfinished_outputs;
+pub use temp::{FileId, remove_unfinished_outputs};
 pub use writer::{BigTiff, Interleave, OutputLayout, OutputType, Writer, WriterOptions};
 
 #[cfg(test)]

@@ -287,13 +287,7 @@ impl Reader {
     pub fn open_with(path: impl AsRef<Path>, options: ReaderOptions) -> Result<Reader> {
         let path = path.as_ref();
         let rd = |e| Error::from_read_io(path, e);
-        let file = File::open(path).map_err(rd)?;
-        if file.metadata().map_err(rd)?.is_dir() {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other("is a folder, not a file"),
-            });
-        }
+        let file = crate::temp::open_input(path)?;
         let mut buffered = BufReader::with_capacity(1 << 16, file);
         let scan = overlay::scan(&mut buffered)
             .map_err(rd)?

@@ -15,7 +15,7 @@ use crate::error::{Error, Result, parent_dir};
 use crate::geo::{self, GeoTags, format_nodata, parse_nodata};
 use crate::ifd::{self, Value};
 use crate::info::RasterInfo;
-use crate::temp::TempFile;
+use crate::temp::{FileId, TempFile, check_target};
 
 /// Target size of an automatically sized strip: 512 KiB.
 const STRIP_TARGET_BYTES: usize = 512 << 10;
@@ -165,6 +165,10 @@ pub struct WriterOptions {
     /// temporary file beside the output as they are made, and copied into the output by
     /// [`Writer::finish`]; the disk then briefly holds the output about twice.
     pub cog: bool,
+    /// The files the output must never replace, with the paths they were given as: the
+    /// inputs of the command (see [`crate::temp::check_target`]). Checked when the writer is
+    /// created and again just before the final rename.
+    pub inputs: Vec<(PathBuf, FileId)>,
 }
 
 impl WriterOptions {
@@ -188,6 +192,7 @@ impl WriterOptions {
             threads: 0,
             sync: false,
             cog: false,
+            inputs: Vec::new(),
         }
     }
 
@@ -495,14 +500,9 @@ impl Writer {
                 dir,
             });
         }
-        if path.is_dir() {
-            return Err(invalid("the output path is a folder".into()));
-        }
-        if !o.overwrite && path.exists() {
-            return Err(Error::OutputExists { path });
-        }
+        check_target(&path, o.overwrite, &o.inputs)?;
         let wr = |e| Error::from_write_io(&path, e);
-        let (temp, file) = TempFile::create(&path, &dir).map_err(wr)?;
+        let (temp, file) = TempFile::create(&path, &o.inputs).map_err(wr)?;
         let bigtiff = o.uses_bigtiff();
         let header = ifd::header(bigtiff);
         let (sinks, cog_out) = if o.cog {
@@ -514,7 +514,7 @@ impl Writer {
                     path.file_name()
                         .map_or("output".into(), |n| n.to_string_lossy())
                 ));
-                let (spill, f) = TempFile::create(&name, &dir).map_err(wr)?;
+                let (spill, f) = TempFile::create(&name, &o.inputs).map_err(wr)?;
                 sinks.push(Sink {
                     out: BufWriter::with_capacity(1 << 20, f),
                     pos: 0,
@@ -943,13 +943,7 @@ impl Writer {
         let Writer {
             temp, path, opts, ..
         } = self;
-        temp.persist(&path, opts.overwrite).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::OutputExists { path: path.clone() }
-            } else {
-                Error::from_write_io(&path, e)
-            }
-        })
+        temp.persist(&path, opts.overwrite)
     }
 
     /// The header, ghost header and directories of cloud-optimized output whose level `k`'s

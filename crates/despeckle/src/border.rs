@@ -95,7 +95,7 @@ impl fmt::Display for Border {
             Border::Mirror => f.write_str("mirror"),
             Border::Nearest => f.write_str("nearest"),
             Border::Wrap => f.write_str("wrap"),
-            Border::Constant(v) => write!(f, "constant:{v}"),
+            Border::Constant(v) => write!(f, "constant:{}", crate::Compact(*v)),
             Border::Shrink => f.write_str("shrink"),
         }
     }

@@ -93,7 +93,7 @@ pub fn quantile<T: Sample>(
     if !(0.0..=1.0).contains(&q) {
         return Err(Error::param(
             "quantile",
-            format!("must be between 0 and 1, got {q}"),
+            format!("must be between 0 and 1, got {}", crate::Compact(q)),
         ));
     }
     let ok = validity::<T>(nodata);

@@ -66,7 +66,7 @@ pub use driver::{
     BoxError, RowSink, RowSource, filter, filter_in_place, filter_stream, filter_stream_blocks,
 };
 pub use engine::{Filter, RowContext, Window, mean_variance, moments_row};
-pub use error::{Error, Result};
+pub use error::{Compact, Error, Result};
 pub use filters::{
     Distance, Domain, EnhancedFrost, EnhancedLee, Frost, GammaMap, Idan, Kuan, Lee, LeeSigma,
     LocalStats, Mean, Median, RefinedLee, SigmaRange, Statistic, check_ddof, check_looks,

@@ -3,7 +3,7 @@
 use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext, moments_row};
-use crate::error::{Error, Result};
+use crate::error::{Compact, Error, Result};
 use crate::sample::{Real, Sample};
 
 /// The Enhanced Lee filter (Lopes, Touzi & Nezry, IEEE TGRS 1990).
@@ -46,7 +46,7 @@ impl EnhancedLee {
         if !(damping.is_finite() && damping >= 0.0) {
             return Err(Error::param(
                 "damping",
-                format!("must be a finite number ≥ 0, got {damping}"),
+                format!("must be a finite number ≥ 0, got {}", Compact(damping)),
             ));
         }
         self.damping = damping;
@@ -79,8 +79,10 @@ impl EnhancedLee {
             return Err(Error::param(
                 "cmax",
                 format!(
-                    "must be finite and greater than Cu = {cu:.6} ({} data, {} looks), got {cmax}",
-                    self.domain, self.looks
+                    "must be finite and greater than Cu = {cu:.6} ({} data, {} looks), got {}",
+                    self.domain,
+                    Compact(self.looks),
+                    Compact(cmax)
                 ),
             ));
         }

@@ -4,7 +4,7 @@ use super::gamma_dist::{Speckle, sigma_range};
 use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks};
 use crate::engine::{Filter, RowContext};
-use crate::error::{Error, Result};
+use crate::error::{Compact, Error, Result};
 use crate::options::Options;
 use crate::sample::{Real, Sample};
 
@@ -49,7 +49,8 @@ fn check_sigma(sigma: f64) -> Result<f64> {
         Err(Error::param(
             "sigma",
             format!(
-                "must be a probability strictly between 0 and 1 (Lee et al. use 0.5–0.9), got {sigma}"
+                "must be a probability strictly between 0 and 1 (Lee et al. use 0.5–0.9), got {}",
+                Compact(sigma)
             ),
         ))
     }
@@ -227,9 +228,10 @@ impl Filter for LeeSigma {
                 "size",
                 format!(
                     "Lee Sigma with a {t} × {t} target window needs a window of at least \
-                     {need} (7 recommended), got {}",
+                     {need} ({recommended} recommended), got {}",
                     opts.size(),
-                    t = self.target
+                    t = self.target,
+                    recommended = need.max(7)
                 ),
             ));
         }

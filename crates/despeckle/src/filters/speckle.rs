@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::error::{Compact, Error, Result};
 
 /// Whether pixel values are intensities (power, `|s|²`) or amplitudes (`|s|`).
 ///
@@ -58,7 +58,10 @@ pub fn check_looks(looks: f64) -> Result<f64> {
     } else {
         Err(Error::param(
             "looks",
-            format!("the number of looks must be a finite number > 0, got {looks}"),
+            format!(
+                "the number of looks must be a finite number > 0, got {}",
+                Compact(looks)
+            ),
         ))
     }
 }
@@ -82,7 +85,7 @@ pub(crate) fn check_damping(damping: f64) -> Result<f64> {
     } else {
         Err(Error::param(
             "damping",
-            format!("must be a finite number ≥ 0, got {damping}"),
+            format!("must be a finite number ≥ 0, got {}", Compact(damping)),
         ))
     }
 }
@@ -95,8 +98,10 @@ pub(crate) fn check_cmax(cmax: f64, cu: f64, domain: Domain, looks: f64) -> Resu
         Err(Error::param(
             "cmax",
             format!(
-                "must be finite and greater than Cu = {cu:.6} ({domain} data, {looks} looks), \
-                 got {cmax}"
+                "must be finite and greater than Cu = {cu:.6} ({domain} data, {} looks), \
+                 got {}",
+                Compact(looks),
+                Compact(cmax)
             ),
         ))
     }
