@@ -466,6 +466,22 @@ impl Writer {
         open + spare + self.in_flight
     }
 
+    /// Most bytes [`Writer::buffer_bytes`] can reach: up to three open rows of chunks per
+    /// plane (a band may run two chunk rows ahead of the slowest), and with compression the
+    /// raw chunks queued for the encoders, their encoded results and recycled buffers (each
+    /// about 8 MiB or two chunks, plus a row of chunks). For memory budgets.
+    pub fn buffer_bound(&self) -> usize {
+        let chunk = self.codec.row_bytes * self.geom.chunk_h;
+        let chunk_row = chunk * self.geom.across;
+        let open = self.planes.len() * 3 * chunk_row;
+        let queue = if self.pool.is_some() {
+            3 * (QUEUE_BYTES.max(2 * chunk) + chunk_row)
+        } else {
+            0
+        };
+        open + queue
+    }
+
     /// Appends rows to `band`: `rows.len()` must be a whole number of rows of `width` values,
     /// following the rows given before (the first call starts at row 0).
     ///
