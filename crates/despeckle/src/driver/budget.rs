@@ -464,7 +464,7 @@ mod tests {
                 assert!(p.threads >= 1 && p.threads <= threads.min(cores()));
                 let b = p.block_rows.unwrap();
                 assert!(
-                    b % REFRESH_ROWS == 0 && b >= REFRESH_ROWS * p.threads,
+                    b.is_multiple_of(REFRESH_ROWS) && b >= REFRESH_ROWS * p.threads,
                     "{p:?}"
                 );
             }
