@@ -15,8 +15,8 @@ use despeckle_file::{
 };
 use despeckle_geotiff::Error as TiffError;
 use pyo3::exceptions::{
-    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyPermissionError,
-    PyRuntimeError, PyTypeError, PyValueError,
+    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError,
+    PyPermissionError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -261,6 +261,9 @@ fn file_error(e: despeckle_file::Error) -> PyErr {
             TiffError::DiskFull { .. } | TiffError::Io { .. } => PyOSError::new_err(msg),
             _ => PyValueError::new_err(msg),
         },
+        despeckle_file::Error::Parameter(despeckle::Error::MemoryBudget(_)) => {
+            PyMemoryError::new_err(msg)
+        }
         despeckle_file::Error::QuickLook { .. } => PyOSError::new_err(msg),
         despeckle_file::Error::Cancelled { .. } => PyKeyboardInterrupt::new_err(msg),
         despeckle_file::Error::Internal { .. } => PyRuntimeError::new_err(msg),
@@ -371,6 +374,10 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
     }
     d.set_item("bigtiff", r.bigtiff)?;
     d.set_item("quicklook", r.quicklook.clone())?;
+    d.set_item("threads", r.threads)?;
+    d.set_item("threads_note", r.threads_note.clone())?;
+    d.set_item("memory_budget", r.memory_budget)?;
+    d.set_item("planned_bytes", r.planned_bytes)?;
     d.set_item("seconds", r.seconds)?;
     Ok(d)
 }
@@ -380,7 +387,8 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
 #[pyo3(signature = (src, dst, filter, *, size=None, border=None, cval=None, nodata=None,
                     threads=None, band=None, complex=None, compress=None, level=None,
                     predictor=None, tiled=None, strips=None, bigtiff=None, dtype=None,
-                    overwrite=false, quicklook=None, progress=None, **params))]
+                    overwrite=false, quicklook=None, progress=None, max_memory=None,
+                    **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn filter_file<'py>(
     py: Python<'py>,
@@ -404,6 +412,7 @@ pub fn filter_file<'py>(
     overwrite: bool,
     quicklook: Option<PathBuf>,
     progress: Option<Bound<'py, PyAny>>,
+    max_memory: Arg<'_, 'py>,
     params: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = params::spec(filter, params)?;
@@ -421,6 +430,8 @@ pub fn filter_file<'py>(
     opts.border = params::border(&border_name, params::float(cval, "cval", None)?)?;
     opts.nodata = self::nodata(nodata)?;
     opts.threads = whole(threads, "threads", 1)?;
+    params::warn_threads(py, opts.threads)?;
+    opts.max_memory = params::max_memory(max_memory)?;
     opts.bands = bands(band)?;
     let domain = spec.domain().map_err(params::value_error)?;
     opts.complex = Some(
