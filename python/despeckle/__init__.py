@@ -158,9 +158,15 @@ _COMMON = """size : int, default 7
         is allocated), or an array of the same shape and dtype that does not overlap
         ``img``. Default: a new array.
     threads : int, optional
-        Worker threads (default: all cores). The result does not depend on it.
+        Worker threads (default: all cores). The result does not depend on it. More threads
+        than cores are not started (a ``ResourceWarning`` says so).
     cval : float, optional
-        The constant of ``border="constant"`` (default 0)."""
+        The constant of ``border="constant"`` (default 0).
+    max_memory : int or str, optional
+        Memory budget of the filter's working buffers (beyond ``img`` and ``out``): bytes, or
+        a string such as ``"512M"``, ``"4G"`` or ``"25%"`` (of the RAM). Fewer threads are
+        used when needed; a window that does not fit even on one thread raises
+        ``MemoryError`` before anything is allocated. Default: half the available memory."""
 
 _LOOKS = """looks : float or "auto", default 4.0
         Equivalent number of looks ``L`` (> 0, need not be an integer), or ``"auto"``: estimated
@@ -201,7 +207,7 @@ def _doc(func):
 
 @_doc
 def enhanced_lee(img, size=7, looks=4.0, damping=1.0, domain="intensity", border="reflect",
-                 nodata=None, out=None, threads=None, cmax=None, ddof=0, *, cval=None):
+                 nodata=None, out=None, threads=None, cmax=None, ddof=0, *, cval=None, max_memory=None):
     """Enhanced Lee filter (Lopes, Touzi & Nezry, IEEE TGRS 28(6), 1990).
 
     For each pixel ``z`` with window mean ``μ``, standard deviation ``σ`` and
@@ -249,7 +255,7 @@ def enhanced_lee(img, size=7, looks=4.0, damping=1.0, domain="intensity", border
 
 @_doc
 def lee(img, size=7, looks=4.0, domain="intensity", border="reflect", nodata=None, out=None,
-        threads=None, ddof=0, *, cval=None):
+        threads=None, ddof=0, *, cval=None, max_memory=None):
     """Lee filter (Lee 1980), multiplicative-noise form: local-statistics MMSE.
 
     With the window's ``μ``, ``σ²``, ``Ci = σ/μ`` and ``Cu``::
@@ -273,12 +279,12 @@ def lee(img, size=7, looks=4.0, domain="intensity", border="reflect", nodata=Non
     %(returns)s
     """
     return _filter("lee", img, out, size=size, looks=looks, domain=domain, border=border,
-                   cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def kuan(img, size=7, looks=4.0, domain="intensity", border="reflect", nodata=None, out=None,
-         threads=None, ddof=0, *, cval=None):
+         threads=None, ddof=0, *, cval=None, max_memory=None):
     """Kuan filter (Kuan, Sawchuk, Strand & Chavel 1985): local-statistics MMSE.
 
     With the window's ``μ``, ``σ²``, ``Ci = σ/μ`` and ``Cu``::
@@ -300,12 +306,12 @@ def kuan(img, size=7, looks=4.0, domain="intensity", border="reflect", nodata=No
     %(returns)s
     """
     return _filter("kuan", img, out, size=size, looks=looks, domain=domain, border=border,
-                   cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def gamma_map(img, size=7, looks=4.0, border="reflect", nodata=None, out=None, threads=None,
-              ddof=0, *, cval=None):
+              ddof=0, *, cval=None, max_memory=None):
     """Gamma MAP filter (Lopes, Nezry, Touzi & Laur 1990), for ``L``-look intensity data.
 
     With the window's ``μ``, ``Ci = σ/μ`` and ``Cu = 1/√L``::
@@ -329,12 +335,12 @@ def gamma_map(img, size=7, looks=4.0, border="reflect", nodata=None, out=None, t
     %(returns)s
     """
     return _filter("gamma_map", img, out, size=size, looks=looks, border=border, cval=cval,
-                   nodata=nodata, threads=threads, ddof=ddof)
+                   nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def frost(img, size=7, damping=2.0, distance="euclidean", border="reflect", nodata=None,
-          out=None, threads=None, ddof=0, *, cval=None):
+          out=None, threads=None, ddof=0, *, cval=None, max_memory=None):
     """Frost filter (Frost, Stiles, Shanmugan & Holtzman 1982).
 
     With the window's ``μ`` and ``σ²``, over the valid pixels ``j`` of the window::
@@ -357,13 +363,13 @@ def frost(img, size=7, damping=2.0, distance="euclidean", border="reflect", noda
     %(returns)s
     """
     return _filter("frost", img, out, size=size, damping=damping, distance=distance,
-                   border=border, cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def enhanced_frost(img, size=7, looks=4.0, damping=1.0, domain="intensity", cmax=None,
                    distance="euclidean", border="reflect", nodata=None, out=None, threads=None,
-                   ddof=0, *, cval=None):
+                   ddof=0, *, cval=None, max_memory=None):
     """Enhanced Frost filter (Lopes, Touzi & Nezry 1990).
 
     With the window's ``μ``, ``Ci = σ/μ``, ``Cu`` and ``Cmax = √(1 + 2/L)``::
@@ -393,12 +399,12 @@ def enhanced_frost(img, size=7, looks=4.0, damping=1.0, domain="intensity", cmax
     """
     return _filter("enhanced_frost", img, out, size=size, looks=looks, damping=damping,
                    domain=domain, cmax=cmax, distance=distance, border=border, cval=cval,
-                   nodata=nodata, threads=threads, ddof=ddof)
+                   nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def refined_lee(img, size=7, looks=None, domain="intensity", border="reflect", nodata=None,
-                out=None, threads=None, ddof=0, *, cval=None):
+                out=None, threads=None, ddof=0, *, cval=None, max_memory=None):
     """Refined Lee filter (Lee 1981), single-band form of ESA SNAP's, edge-aligned windows.
 
     For a window of side ``n`` (5, 7 -- the classic --, 9, 11, 13, 15 or 17): the 3 × 3 grid
@@ -429,13 +435,13 @@ def refined_lee(img, size=7, looks=None, domain="intensity", border="reflect", n
     %(returns)s
     """
     return _filter("refined_lee", img, out, size=size, looks=looks, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def lee_sigma(img, size=7, looks=4.0, sigma=0.9, target_window=3, min_cluster=6, z98=None,
               domain="intensity", border="reflect", nodata=None, out=None, threads=None, ddof=0,
-              *, cval=None):
+              *, cval=None, max_memory=None):
     """Improved Lee Sigma filter (Lee, Wen, Ainsworth, Chen & Chen, IEEE TGRS 2009).
 
     ``[I1, I2]``: the interval of probability ``sigma`` of mean-1 ``L``-look speckle whose
@@ -472,12 +478,12 @@ def lee_sigma(img, size=7, looks=4.0, sigma=0.9, target_window=3, min_cluster=6,
     """
     return _filter("lee_sigma", img, out, size=size, looks=looks, sigma=sigma,
                    target_window=target_window, min_cluster=min_cluster, z98=z98, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
 def idan(img, size=7, looks=4.0, region=50, domain="intensity", border="reflect", nodata=None,
-         out=None, threads=None, ddof=0, *, cval=None):
+         out=None, threads=None, ddof=0, *, cval=None, max_memory=None):
     """IDAN: intensity-driven adaptive neighbourhood (Vasile, Trouvé, Lee & Buzuloiu 2006),
     as ESA SNAP computes it.
 
@@ -504,11 +510,11 @@ def idan(img, size=7, looks=4.0, region=50, domain="intensity", border="reflect"
     %(returns)s
     """
     return _filter("idan", img, out, size=size, looks=looks, region=region, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
 
 
 @_doc
-def median(img, size=7, border="reflect", nodata=None, out=None, threads=None, *, cval=None):
+def median(img, size=7, border="reflect", nodata=None, out=None, threads=None, *, cval=None, max_memory=None):
     """Median filter: the median of each window's valid pixels.
 
     An even count of valid pixels gives the mean of the two middle values (ESA SNAP takes the
@@ -522,11 +528,11 @@ def median(img, size=7, border="reflect", nodata=None, out=None, threads=None, *
     %(returns)s
     """
     return _filter("median", img, out, size=size, border=border, cval=cval, nodata=nodata,
-                   threads=threads)
+                   threads=threads, max_memory=max_memory)
 
 
 @_doc
-def mean(img, size=7, border="reflect", nodata=None, out=None, threads=None, *, cval=None):
+def mean(img, size=7, border="reflect", nodata=None, out=None, threads=None, *, cval=None, max_memory=None):
     """Boxcar (moving average) filter: ``out = μ = Σx / n`` over the window's valid pixels.
 
     Unlike ``scipy.ndimage.uniform_filter``, no-data pixels (NaN, ±inf, ``nodata``) are
@@ -541,7 +547,7 @@ def mean(img, size=7, border="reflect", nodata=None, out=None, threads=None, *, 
     %(returns)s
     """
     return _filter("mean", img, out, size=size, border=border, cval=cval, nodata=nodata,
-                   threads=threads)
+                   threads=threads, max_memory=max_memory)
 
 
 def _stat_names(stat):
@@ -568,6 +574,7 @@ def local_stats(
     stat=None,
     *,
     cval=None,
+    max_memory=None,
 ):
     """Local statistics of each pixel's window: mean and variance (or std, cv).
 
@@ -604,6 +611,8 @@ def local_stats(
         single array, a sequence a tuple. Default: ``("mean", "variance")``.
     cval : float, optional
         Constant of ``border="constant"`` (default 0).
+    max_memory : int or str, optional
+        Memory budget, as for every filter (see :mod:`despeckle`).
 
     Returns
     -------
@@ -613,7 +622,7 @@ def local_stats(
     kind = _kind(img)
     if kind is not None:
         return _delegate(kind, "local_stats", img, out, dict(
-            size=size, border=border, nodata=nodata, threads=threads, ddof=ddof, stat=stat,
+            size=size, border=border, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof, stat=stat,
             cval=cval))
     names, single = _stat_names(stat)
     if out is None:
@@ -627,7 +636,7 @@ def local_stats(
             f"out must be a tuple of {len(names)} arrays (or None entries) for stat={stat!r}, "
             f"got {type(out).__name__}")
     res = _ext.local_stats(_as_array(img), names, size=size, border=border, cval=cval,
-                           nodata=nodata, out=outs, threads=threads, ddof=ddof)
+                           nodata=nodata, out=outs, threads=threads, max_memory=max_memory, ddof=ddof)
     return res[0] if single else tuple(res)
 
 
@@ -660,7 +669,8 @@ def _make_filter(entry):
                P("nodata", P.POSITIONAL_OR_KEYWORD, default=None),
                P("out", P.POSITIONAL_OR_KEYWORD, default=None),
                P("threads", P.POSITIONAL_OR_KEYWORD, default=None),
-               P("cval", P.KEYWORD_ONLY, default=None)]
+               P("cval", P.KEYWORD_ONLY, default=None),
+               P("max_memory", P.KEYWORD_ONLY, default=None)]
     sig = inspect.Signature(params)
 
     def func(*args, **kwargs):
@@ -678,7 +688,7 @@ def _make_filter(entry):
     for p in entry["params"]:
         lines += [f"{p['name']} : {p['kind']}, default {_registry_default(p)!r}",
                   f"    {p['help']}"]
-    lines += ["border, nodata, out, threads, cval", "    As for every filter (see despeckle)."]
+    lines += ["border, nodata, out, threads, cval, max_memory", "    As for every filter (see despeckle)."]
     func.__doc__ = "\n    ".join(lines)
     return func
 
@@ -694,7 +704,7 @@ for _entry in _REGISTRY:
 def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, threads=None,
                 band=None, compress=None, level=None, predictor=None, tiled=None, strips=None,
                 bigtiff="auto", dtype=None, complex=None, overwrite=False, quicklook=None,
-                progress=None, cval=None, cog=False, **filter_params):
+                progress=None, cval=None, cog=False, max_memory=None, **filter_params):
     """Filters a GeoTIFF file into another, streaming: what ``despeckle FILTER IN OUT`` does.
 
     The image is read, filtered and written strip by strip (memory grows with its width,
@@ -791,7 +801,7 @@ def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, thre
         src, dst, filter, size=size, border=border, cval=cval, nodata=nodata, threads=threads,
         band=band, complex=complex, compress=compress, level=level, predictor=predictor,
         tiled=tiled, strips=strips, bigtiff=bigtiff, dtype=dtype, overwrite=overwrite,
-        quicklook=quicklook, progress=progress, cog=cog, **filter_params)
+        quicklook=quicklook, progress=progress, cog=cog, max_memory=max_memory, **filter_params)
 
 
 def _per_plane(values, img):

@@ -38,6 +38,7 @@ def enhanced_lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def lee(
     img: npt.NDArray[_F],
@@ -51,6 +52,7 @@ def lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def kuan(
     img: npt.NDArray[_F],
@@ -64,6 +66,7 @@ def kuan(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def gamma_map(
     img: npt.NDArray[_F],
@@ -76,6 +79,7 @@ def gamma_map(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def frost(
     img: npt.NDArray[_F],
@@ -89,6 +93,7 @@ def frost(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def enhanced_frost(
     img: npt.NDArray[_F],
@@ -105,6 +110,7 @@ def enhanced_frost(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def refined_lee(
     img: npt.NDArray[_F],
@@ -118,6 +124,7 @@ def refined_lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def lee_sigma(
     img: npt.NDArray[_F],
@@ -135,6 +142,7 @@ def lee_sigma(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def idan(
     img: npt.NDArray[_F],
@@ -149,6 +157,7 @@ def idan(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def median(
     img: npt.NDArray[_F],
@@ -159,6 +168,7 @@ def median(
     threads: int | None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 def estimate_enl(
     img: object, nodata: float | None = None, domain: _Domain = "intensity"
@@ -175,6 +185,7 @@ def mean(
     threads: int | None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def local_stats(
@@ -188,6 +199,7 @@ def local_stats(
     stat: None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> tuple[npt.NDArray[_F], npt.NDArray[_F]]: ...
 @overload
 def local_stats(
@@ -201,6 +213,7 @@ def local_stats(
     *,
     stat: _Stat,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def local_stats(
@@ -214,6 +227,7 @@ def local_stats(
     *,
     stat: list[_Stat] | tuple[_Stat, ...],
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> tuple[npt.NDArray[_F], ...]: ...
 
 def filter_file(
@@ -238,5 +252,6 @@ def filter_file(
     quicklook: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], object] | None = None,
     cval: float | None = None,
+    max_memory: int | str | None = None,
     **filter_params: float | int | str | None,
 ) -> dict[str, Any]: ...

@@ -342,7 +342,7 @@ for _name in _pkg.FILTERS:
 
 
 def local_stats(darr, size=7, border="reflect", nodata=None, threads=None, ddof=0, stat=None,
-                *, cval=None):
+                *, cval=None, max_memory=None):
     """Local statistics of a dask array (lazy): ``(mean, variance)`` by default.
 
     ``μ = Σx / n``, ``σ² = max(0, Σx² − μ·Σx) / (n − ddof)``, ``std = σ``,
@@ -352,6 +352,7 @@ def local_stats(darr, size=7, border="reflect", nodata=None, threads=None, ddof=
     """
     names, single = _stat_names(stat)
     results = [_run("local_stats", darr, dict(size=size, border=border, nodata=nodata,
-                                              threads=threads, ddof=ddof, stat=n, cval=cval))
+                                              threads=threads, ddof=ddof, stat=n, cval=cval,
+                                              max_memory=max_memory))
                for n in names]
     return results[0] if single else tuple(results)

@@ -29,6 +29,7 @@ def enhanced_lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def lee(
     darr: _In,
@@ -41,6 +42,7 @@ def lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def kuan(
     darr: _In,
@@ -53,6 +55,7 @@ def kuan(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def gamma_map(
     darr: _In,
@@ -64,6 +67,7 @@ def gamma_map(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def frost(
     darr: _In,
@@ -76,6 +80,7 @@ def frost(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def enhanced_frost(
     darr: _In,
@@ -91,6 +96,7 @@ def enhanced_frost(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def refined_lee(
     darr: _In,
@@ -103,6 +109,7 @@ def refined_lee(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def lee_sigma(
     darr: _In,
@@ -119,6 +126,7 @@ def lee_sigma(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def idan(
     darr: _In,
@@ -132,6 +140,7 @@ def idan(
     ddof: Literal[0, 1] = 0,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def median(
     darr: _In,
@@ -141,6 +150,7 @@ def median(
     threads: int | None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 def mean(
     darr: _In,
@@ -150,6 +160,7 @@ def mean(
     threads: int | None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 @overload
 def local_stats(
@@ -162,6 +173,7 @@ def local_stats(
     stat: None = None,
     *,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> tuple[da.Array, da.Array]: ...
 @overload
 def local_stats(
@@ -174,6 +186,7 @@ def local_stats(
     *,
     stat: _Stat,
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> da.Array: ...
 @overload
 def local_stats(
@@ -186,6 +199,7 @@ def local_stats(
     *,
     stat: list[_Stat] | tuple[_Stat, ...],
     cval: float | None = None,
+    max_memory: int | str | None = None,
 ) -> tuple[da.Array, ...]: ...
 def estimate_enl(
     darr: _In, nodata: float | None = None, domain: _Domain = "intensity"

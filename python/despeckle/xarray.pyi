@@ -28,6 +28,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def lee(
@@ -41,6 +42,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def kuan(
@@ -54,6 +56,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def gamma_map(
@@ -66,6 +69,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def frost(
@@ -79,6 +83,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def enhanced_frost(
@@ -95,6 +100,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def refined_lee(
@@ -108,6 +114,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def lee_sigma(
@@ -125,6 +132,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def idan(
@@ -139,6 +147,7 @@ class DespeckleAccessor:
         ddof: Literal[0, 1] = 0,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def median(
@@ -149,6 +158,7 @@ class DespeckleAccessor:
         threads: int | None = None,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def mean(
@@ -159,6 +169,7 @@ class DespeckleAccessor:
         threads: int | None = None,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
     def local_stats(
@@ -171,5 +182,6 @@ class DespeckleAccessor:
         stat: _Stat | Sequence[_Stat] | None = None,
         *,
         cval: float | None = None,
+        max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray | tuple[xr.DataArray, ...]: ...

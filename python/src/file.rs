@@ -15,8 +15,8 @@ use despeckle_file::{
 };
 use despeckle_geotiff::Error as TiffError;
 use pyo3::exceptions::{
-    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyPermissionError,
-    PyRuntimeError, PyTypeError, PyValueError,
+    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError,
+    PyPermissionError, PyRuntimeError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -247,6 +247,9 @@ fn file_error(e: despeckle_file::Error) -> PyErr {
             | TiffError::OutputNotRegular { .. } => PyOSError::new_err(msg),
             _ => PyValueError::new_err(msg),
         },
+        despeckle_file::Error::Parameter(despeckle::Error::MemoryBudget(_)) => {
+            PyMemoryError::new_err(msg)
+        }
         despeckle_file::Error::QuickLook { .. } => PyOSError::new_err(msg),
         despeckle_file::Error::Cancelled { .. } => PyKeyboardInterrupt::new_err(msg),
         despeckle_file::Error::Internal { .. } => PyRuntimeError::new_err(msg),
@@ -358,6 +361,10 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
     d.set_item("bigtiff", r.bigtiff)?;
     d.set_item("cog", r.cog)?;
     d.set_item("quicklook", r.quicklook.clone())?;
+    d.set_item("threads", r.threads)?;
+    d.set_item("threads_note", r.threads_note.clone())?;
+    d.set_item("memory_budget", r.memory_budget)?;
+    d.set_item("planned_bytes", r.planned_bytes)?;
     d.set_item("seconds", r.seconds)?;
     Ok(d)
 }
@@ -367,7 +374,8 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
 #[pyo3(signature = (src, dst, filter, *, size=None, border=None, cval=None, nodata=None,
                     threads=None, band=None, complex=None, compress=None, level=None,
                     predictor=None, tiled=None, strips=None, bigtiff=None, dtype=None,
-                    overwrite=false, quicklook=None, progress=None, cog=false, **params))]
+                    overwrite=false, quicklook=None, progress=None, cog=false, max_memory=None,
+                    **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn filter_file<'py>(
     py: Python<'py>,
@@ -392,6 +400,7 @@ pub fn filter_file<'py>(
     quicklook: Option<PathBuf>,
     progress: Option<Bound<'py, PyAny>>,
     cog: bool,
+    max_memory: Arg<'_, 'py>,
     params: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = params::spec(filter, params)?;
@@ -409,6 +418,8 @@ pub fn filter_file<'py>(
     opts.border = params::border(&border_name, params::float(cval, "cval", None)?)?;
     opts.nodata = params::nodata(nodata)?;
     opts.threads = whole(threads, "threads", 1)?;
+    params::warn_threads(py, opts.threads)?;
+    opts.max_memory = params::max_memory(max_memory)?;
     opts.bands = bands(band)?;
     let domain = spec.domain().map_err(params::value_error)?;
     opts.complex = Some(

@@ -24,7 +24,7 @@ fn none_to_absent(out: Option<Bound<'_, PyAny>>) -> Option<Bound<'_, PyAny>> {
 /// `params` (see `despeckle.<name>`).
 #[pyfunction]
 #[pyo3(signature = (name, img, *, size=None, border=None, cval=None, nodata=None, out=None,
-                    threads=None, **params))]
+                    threads=None, max_memory=None, **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn filter<'py>(
     py: Python<'py>,
@@ -36,9 +36,11 @@ pub fn filter<'py>(
     nodata: Arg<'_, 'py>,
     out: Option<Bound<'py, PyAny>>,
     threads: Arg<'_, 'py>,
+    max_memory: Arg<'_, 'py>,
     params: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = params::options(size, border, cval, nodata, threads)?;
+    let opts = params::options(size, border, cval, nodata, threads, max_memory)?;
+    params::warn_threads(py, opts.threads())?;
     let spec = params::spec(name, params)?;
     let mut outs = apply(py, img, vec![(spec, none_to_absent(out))], &opts)?;
     Ok(outs.pop().expect("one output"))
@@ -48,7 +50,7 @@ pub fn filter<'py>(
 /// list of the same length (`None` entries: new arrays).
 #[pyfunction]
 #[pyo3(signature = (img, stats, *, size=None, border=None, cval=None, nodata=None, out=None,
-                    threads=None, ddof=None))]
+                    threads=None, max_memory=None, ddof=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn local_stats<'py>(
     py: Python<'py>,
@@ -60,9 +62,11 @@ pub fn local_stats<'py>(
     nodata: Arg<'_, 'py>,
     out: Option<Vec<Option<Bound<'py, PyAny>>>>,
     threads: Arg<'_, 'py>,
+    max_memory: Arg<'_, 'py>,
     ddof: Arg<'_, 'py>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    let opts = params::options(size, border, cval, nodata, threads)?;
+    let opts = params::options(size, border, cval, nodata, threads, max_memory)?;
+    params::warn_threads(py, opts.threads())?;
     let kwargs = PyDict::new(py);
     if let Some(d) = ddof {
         kwargs.set_item("ddof", d)?;

@@ -4,7 +4,7 @@
 use despeckle::{Border, Domain, Options};
 use despeckle_file::Nodata;
 use despeckle_file::registry::{self, FilterSpec, ParamDef, ParamKind, Value};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyResourceWarning, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -59,9 +59,51 @@ pub fn string(obj: Arg<'_, '_>, name: &str, default: &str) -> PyResult<String> {
     }
 }
 
-/// The core's error as a Python `ValueError` (its message already names the parameter).
+/// The core's error as a Python `ValueError` (its message already names the parameter), or
+/// `MemoryError` for work that does not fit the memory budget.
 pub fn value_error(e: despeckle::Error) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    match e {
+        despeckle::Error::MemoryBudget(_) => PyMemoryError::new_err(e.to_string()),
+        e => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// `max_memory`: bytes (an int ≥ 1) or a size string (`"512M"`, `"4G"`, `"25%"`); `None`:
+/// the default budget.
+pub fn max_memory(obj: Arg<'_, '_>) -> PyResult<Option<usize>> {
+    let Some(o) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(text) = o.extract::<String>() {
+        return despeckle::budget::parse_size(&text)
+            .map(Some)
+            .map_err(value_error);
+    }
+    match o.extract::<i64>() {
+        Ok(b) if b >= 1 => Ok(Some(b as usize)),
+        Ok(b) => Err(PyValueError::new_err(format!(
+            "invalid parameter `max_memory`: must be at least 1 byte, got {b}"
+        ))),
+        Err(_) => Err(type_error(
+            "max_memory",
+            "a number of bytes or a size such as \"512M\", \"4G\" or \"25%\"",
+            o,
+        )),
+    }
+}
+
+/// Warns (`ResourceWarning`) when more threads than cores are asked for: only the cores are
+/// used.
+pub fn warn_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {
+    let cores = despeckle::budget::cores();
+    if let Some(t) = threads.filter(|&t| t > cores) {
+        let msg = std::ffi::CString::new(format!(
+            "threads={t}: using {cores} (the cores available); more would only slow it down"
+        ))
+        .expect("no NUL in the message");
+        PyErr::warn(py, py.get_type::<PyResourceWarning>().as_any(), &msg, 1)?;
+    }
+    Ok(())
 }
 
 /// Parses `border` (`"reflect"`, `"mirror"`, `"nearest"`, `"wrap"`, `"shrink"`, `"constant"`,
@@ -77,6 +119,7 @@ pub fn options(
     cval: Arg<'_, '_>,
     nodata: Arg<'_, '_>,
     threads: Arg<'_, '_>,
+    max_memory: Arg<'_, '_>,
 ) -> PyResult<Options> {
     let size = int(size, "size", Some(7))?.unwrap_or(7);
     let border_name = string(border_name, "border", "reflect")?;
@@ -101,7 +144,8 @@ pub fn options(
         .map_err(value_error)?
         .with_border(border(&border_name, cval)?)
         .with_nodata(nodata)
-        .with_threads(threads);
+        .with_threads(threads)
+        .with_max_memory(self::max_memory(max_memory)?);
     opts.validate().map_err(value_error)?;
     Ok(opts)
 }
@@ -150,7 +194,7 @@ pub fn spec(name: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<FilterSp
             let known: Vec<&str> = def.params.iter().map(|p| p.name).collect();
             return Err(PyTypeError::new_err(format!(
                 "{} got an unexpected keyword argument {key:?}; its parameters are {} (and \
-                 size, border, cval, nodata, threads)",
+                 size, border, cval, nodata, threads, max_memory)",
                 def.name.replace('-', "_"),
                 if known.is_empty() {
                     "none of its own".to_string()

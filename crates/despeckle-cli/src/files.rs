@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use despeckle::budget::human;
 use despeckle_file::registry::{self, COMMON, FILTERS, FilterDef, FilterSpec, ParamKind};
 use despeckle_file::{
     BigTiff, ComplexMode, FileOptions, Nodata, OutputCompression, OutputLayout, OutputType,
@@ -90,7 +91,8 @@ pub struct CommonArgs {
         help_heading = "Window"
     )]
     nodata: Option<String>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; never more than the cores, nor than bands of 16
+    /// rows).
     #[arg(
         long,
         value_name = "N",
@@ -98,6 +100,11 @@ pub struct CommonArgs {
         help_heading = "Window"
     )]
     threads: Option<i64>,
+    /// Memory budget: bytes with a unit (512M, 4G) or a share of the RAM (25%). Threads and
+    /// block sizes are chosen to stay under it; a run that cannot is refused before it starts.
+    /// Default: half the available memory.
+    #[arg(long, value_name = "SIZE", help_heading = "Window")]
+    max_memory: Option<String>,
     /// Input band to filter, numbered from 1 as in GDAL; repeat for several (default: all).
     #[arg(
         long = "band",
@@ -318,6 +325,11 @@ fn file_options(
             "invalid parameter `threads`: must be at least 1 (leave it out for all cores), got {n}"
         ),
     };
+    o.max_memory = c
+        .max_memory
+        .as_deref()
+        .map(despeckle::budget::parse_size)
+        .transpose()?;
     if !c.bands.is_empty() {
         let mut bands = Vec::new();
         for &b in &c.bands {
@@ -426,12 +438,17 @@ pub fn run_filter(name: &str, m: &ArgMatches) -> Result<()> {
     }
     let report = result?;
     if show {
-        eprintln!("{}", summary(&report, &common.input));
+        eprintln!(
+            "{}",
+            summary(&report, &common.input, crate::memory::peak_rss())
+        );
     }
     Ok(())
 }
 
-fn summary(r: &Report, input: &Path) -> String {
+/// The run's one-line summary, then threads and memory (`peak`: the process's peak resident
+/// memory) and a note when fewer threads than requested were used.
+fn summary(r: &Report, input: &Path, peak: Option<u64>) -> String {
     let mut s = format!(
         "{} → {}: {} {} × {}, {} band{}, {}{}, {}",
         input.display(),
@@ -478,6 +495,41 @@ fn summary(r: &Report, input: &Path) -> String {
     if let Some(q) = &r.quicklook {
         s.push_str(&format!("; quick-look {}", q.display()));
     }
+    s.push('\n');
+    s.push_str(&resources(
+        r.threads,
+        r.bands.len(),
+        r.planned_bytes,
+        r.memory_budget,
+        peak,
+        r.threads_note.as_deref(),
+    ));
+    s
+}
+
+/// The summary's second line: threads, planned memory, budget and the process's peak, then a
+/// note when fewer threads than requested were used.
+fn resources(
+    threads: usize,
+    bands: usize,
+    planned: usize,
+    budget: usize,
+    peak: Option<u64>,
+    note: Option<&str>,
+) -> String {
+    let mut s = format!(
+        "{threads} thread{}{}; memory: {} planned of the {} budget",
+        if threads == 1 { "" } else { "s" },
+        if bands > 1 { " per band" } else { "" },
+        human(planned),
+        human(budget),
+    );
+    if let Some(peak) = peak {
+        s.push_str(&format!(", process peak {}", human(peak as usize)));
+    }
+    if let Some(note) = note {
+        s.push_str(&format!("\nnote: {note}"));
+    }
     s
 }
 
@@ -520,7 +572,8 @@ fn filters_text() -> String {
     }
     s.push_str(
         "\nFile options of every filter: --band N, --complex, --compress, --level, --predictor, \
-         --tiled, --strips,\n--cog, --bigtiff, --dtype, --quicklook, --overwrite, --sync, --quiet \
+         --tiled, --strips,\n--cog, --bigtiff, --dtype, --quicklook, --overwrite, --sync, --max-memory, \
+         --quiet \
          (despeckle FILTER --help).\nDefinitions: docs/filters.md.\n",
     );
     s
@@ -542,6 +595,27 @@ mod tests {
         for p in ["size", "border", "nodata", "threads", "cval"] {
             assert!(text.contains(&format!("--{p} ")), "{p}");
         }
+    }
+
+    #[test]
+    fn the_summary_shows_threads_memory_and_the_cap() {
+        let s = resources(
+            2,
+            1,
+            45 << 20,
+            11 << 30,
+            Some(61 << 20),
+            Some("using 2 threads of the 10000 requested: not more than the cores available"),
+        );
+        assert_eq!(
+            s,
+            "2 threads; memory: 45 MB planned of the 11 GB budget, process peak 61 MB\n\
+             note: using 2 threads of the 10000 requested: not more than the cores available"
+        );
+        assert_eq!(
+            resources(1, 3, 2048, 1 << 30, None, None),
+            "1 thread per band; memory: 2.0 KB planned of the 1.0 GB budget"
+        );
     }
 
     #[test]

@@ -155,6 +155,18 @@ fn bad_input_and_parameters_give_one_line_and_no_output() {
     let out = out.to_str().unwrap();
     let p = |name: &str| d.join(name).to_str().unwrap().to_string();
 
+    // Memory budget.
+    fails(
+        d,
+        &["mean", inp, out, "--max-memory", "lots"],
+        "invalid parameter `max_memory`: `lots` is not a size",
+    );
+    fails(
+        d,
+        &["mean", inp, out, "--size", "1001", "--max-memory", "1M"],
+        "not enough memory: size 1001 on a",
+    );
+
     // Input files.
     fails(
         d,

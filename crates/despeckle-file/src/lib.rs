@@ -40,6 +40,7 @@
 
 mod error;
 pub mod outputs;
+mod plan;
 pub mod quality;
 pub mod quicklook;
 pub mod registry;
@@ -130,6 +131,9 @@ pub struct FileOptions {
     pub quicklook: Option<PathBuf>,
     /// Longest side of the quick-look in pixels. Default 1024.
     pub quicklook_side: usize,
+    /// Memory budget in bytes (`None`: half the available memory,
+    /// [`despeckle::budget::default_max_memory`]); see [`Report::memory_budget`].
+    pub max_memory: Option<usize>,
     /// Rows per block of the core's streaming driver (`None`: about 16 MiB); the result does
     /// not depend on it.
     pub block_rows: Option<usize>,
@@ -158,6 +162,7 @@ impl fmt::Debug for FileOptions {
             .field("overwrite", &self.overwrite)
             .field("sync", &self.sync)
             .field("quicklook", &self.quicklook)
+            .field("max_memory", &self.max_memory)
             .field("block_rows", &self.block_rows)
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
@@ -191,6 +196,7 @@ impl FileOptions {
             sync: false,
             quicklook: None,
             quicklook_side: 1024,
+            max_memory: None,
             block_rows: None,
             progress: None,
             cancel: None,
@@ -232,19 +238,17 @@ pub struct Report {
     pub cog: bool,
     /// The quick-look written, if any.
     pub quicklook: Option<PathBuf>,
+    /// Worker threads per band.
+    pub threads: usize,
+    /// Why fewer threads than requested were used, as a sentence (`None`: as requested).
+    pub threads_note: Option<String>,
+    /// The memory budget in bytes.
+    pub memory_budget: usize,
+    /// Bytes the run allocates by the memory model (see [`despeckle::budget`]).
+    pub planned_bytes: usize,
     /// Wall time of the whole call, in seconds.
     pub seconds: f64,
 }
-
-/// Input rows per block of the core's streaming driver (its default is 16 MiB; half that
-/// halves the rows in flight at the same speed).
-const BLOCK_BYTES: usize = 8 << 20;
-/// Least bytes of a batch read from the file (whole strips or tile rows).
-const BATCH_BYTES: usize = 2 << 20;
-/// Most bytes of one piece of output handed to the writer.
-const PIECE_BYTES: usize = 2 << 20;
-/// Bytes of queued batches that decide how many reader threads decompress in parallel.
-const READ_BUDGET: usize = 16 << 20;
 
 /// Removes the temporary files of every unfinished output of this process (GeoTIFFs,
 /// quick-looks and every [`outputs::PendingOutput`]), for a Ctrl-C handler that exits without
@@ -384,7 +388,8 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     let t0 = Instant::now();
     let mut core = Options::new(opts.size)?
         .with_border(opts.border)
-        .with_threads(opts.threads);
+        .with_threads(opts.threads)
+        .with_max_memory(opts.max_memory);
     core.validate()?;
     if opts.cog && matches!(opts.layout, Some(OutputLayout::Strips { .. })) {
         return Err(Error::Invalid {
@@ -560,59 +565,52 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
     wopts.nodata = nodata;
     wopts.overwrite = opts.overwrite;
     wopts.sync = opts.sync;
-    wopts.threads = opts.threads.unwrap_or(0);
+    // Compression threads: not more than the cores.
+    wopts.threads = opts.threads.unwrap_or(0).min(despeckle::budget::cores());
 
     wopts.inputs = outputs.inputs().to_vec();
     let mut writer = Writer::create(dst, wopts)?;
     let bigtiff = writer.is_bigtiff();
 
-    let cores = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pixel_bytes = match compute {
         OutputType::F32 => 4,
         OutputType::F64 => 8,
     };
-    let row_bytes = (info.width * pixel_bytes).max(1);
-    let block_h = reader.block_height().max(1);
-    // Batches of whole strips / tile rows, about BATCH_BYTES or more.
-    let batch_rows = block_h * BATCH_BYTES.div_ceil(row_bytes).div_ceil(block_h).max(1);
-    // The core driver's blocks: about BLOCK_BYTES, enough rows for every worker.
-    let refresh = despeckle::engine::REFRESH_ROWS;
-    let block_rows = opts
-        .block_rows
-        .unwrap_or_else(|| BLOCK_BYTES.div_ceil(row_bytes).max(2 * refresh * cores))
-        .max(1)
-        .div_ceil(refresh)
-        * refresh;
-    // Decompression in parallel, as far as the memory budget of the queued batches allows
-    // (each reader also holds its decoded strip or tile row).
-    let readers = if info.compression == Compression::None {
-        1
-    } else {
-        let batch_bytes = batch_rows * row_bytes;
-        cores.clamp(1, 4).min((READ_BUDGET / batch_bytes).max(1))
-    };
-    let piece_rows = PIECE_BYTES.div_ceil(row_bytes).max(1);
-    // Enough in flight that a whole block is ready when the filter asks for it (the readers
-    // fill the next batches meanwhile), and a whole block of output can be handed over while
-    // the writer is busy: the stages overlap.
-    let batches_per_block = block_rows.div_ceil(batch_rows).max(1);
-    let plan = Plan {
-        src_path: src,
-        reader_opts,
-        readers,
-        batch_rows,
-        batch_depth: batches_per_block.div_ceil(readers).max(1),
-        piece_rows,
-        out_depth: block_rows.div_ceil(piece_rows) + 1,
-        opts: core,
-        block_rows: Some(block_rows),
-    };
     // Pixel-interleaved bands are decoded together: filter them in the same pass (up to four
     // at a time); band-interleaved ones one after the other.
     let per_pass = if info.planar { 1 } else { 4 };
-
+    let quicklook_bytes = opts.quicklook.as_ref().map_or(0, |_| {
+        quicklook::QuickLook::bytes(info.width, info.height, opts.quicklook_side)
+    });
+    let sizes = plan::size(
+        &core,
+        &plan::Inputs {
+            reader: &reader,
+            writer: &writer,
+            bands: bands.len().min(per_pass),
+            pixel_bytes,
+            scratch_bytes: filters
+                .iter()
+                .map(|f| f.scratch_bytes(info.width, opts.size))
+                .max()
+                .unwrap_or(0),
+            quicklook_bytes,
+            compressed: info.compression != Compression::None,
+            block_rows: opts.block_rows,
+        },
+    )?;
+    let budget = sizes.plan.budget * bands.len().min(per_pass);
+    let plan = Plan {
+        src_path: src,
+        reader_opts,
+        readers: sizes.readers,
+        batch_rows: sizes.batch_rows,
+        batch_depth: sizes.batch_depth,
+        piece_rows: sizes.piece_rows,
+        out_depth: sizes.out_depth,
+        opts: sizes.core,
+        block_rows: Some(sizes.block_rows),
+    };
     let errors = FirstError::default();
     let shared = Shared {
         errors: &errors,
@@ -685,6 +683,10 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
         bigtiff,
         cog: opts.cog,
         quicklook: opts.quicklook.clone(),
+        threads: sizes.plan.threads,
+        threads_note: sizes.plan.note(),
+        memory_budget: budget,
+        planned_bytes: sizes.bytes,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }

@@ -31,12 +31,26 @@ const STRETCH: (f64, f64) = (2.0, 98.0);
 const BINS: usize = 1 << 14;
 
 impl QuickLook {
+    /// Reduction factor and size of the quick-look of a `width × height` image.
+    fn shape(width: usize, height: usize, max_side: usize) -> (usize, usize, usize) {
+        let factor = width.max(height).div_ceil(max_side.max(1)).max(1);
+        (factor, width.div_ceil(factor), height.div_ceil(factor))
+    }
+
+    /// Bytes [`QuickLook::new`] allocates for these arguments (sums and counts; the PNG is
+    /// made from them at the end).
+    pub fn bytes(width: usize, height: usize, max_side: usize) -> usize {
+        let (_, w, h) = Self::shape(width, height, max_side);
+        // sums (f64), counts (u32), and the grey and alpha planes of the PNG with its
+        // dB values (f64) made at the end
+        w * h * (8 + 4 + 8 + 2)
+    }
+
     /// A quick-look of a `width × height` image, at most `max_side` pixels on its long side;
     /// pixels equal to `nodata` (and NaN, ±∞, values ≤ 0, which have no dB value) are left
     /// out.
     pub fn new(width: usize, height: usize, max_side: usize, nodata: Option<f64>) -> QuickLook {
-        let factor = width.max(height).div_ceil(max_side.max(1)).max(1);
-        let (out_w, out_h) = (width.div_ceil(factor), height.div_ceil(factor));
+        let (factor, out_w, out_h) = Self::shape(width, height, max_side);
         QuickLook {
             width,
             height,

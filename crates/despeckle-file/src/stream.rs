@@ -33,6 +33,8 @@ pub trait FileFilter: Sync {
     fn name(&self) -> &'static str;
     /// Checks that the filter supports these window options.
     fn check_options(&self, opts: &Options) -> despeckle::Result<()>;
+    /// The filter's scratch bytes per worker ([`despeckle::Filter::scratch_bytes`]).
+    fn scratch_bytes(&self, width: usize, size: usize) -> usize;
     /// Runs the core's streaming driver on `f32` rows.
     fn stream_f32(
         &self,
@@ -84,6 +86,9 @@ impl<F: Filter> FileFilter for F {
     }
     fn check_options(&self, opts: &Options) -> despeckle::Result<()> {
         Filter::check_options(self, opts)
+    }
+    fn scratch_bytes(&self, width: usize, size: usize) -> usize {
+        Filter::scratch_bytes(self, width, size)
     }
     fn stream_f32(
         &self,

@@ -492,6 +492,14 @@ impl Reader {
         y0..(y0 + self.geom.chunk_h).min(self.info.height)
     }
 
+    /// Bytes of one decoded strip or row of tiles (all samples of a pixel-interleaved file,
+    /// plus one tile): what [`Reader::buffer_bytes`] reaches, and what
+    /// [`ReaderOptions::max_block_bytes`] limits.
+    pub fn chunk_row_bytes(&self) -> usize {
+        let g = &self.geom;
+        g.chunk_h * self.info.width * g.spp * g.sample_bytes + g.tile_bytes
+    }
+
     /// Bytes currently allocated by the reader's pixel buffers (the decoded block and, for
     /// tiled files, one tile). Bounded by `block height × width × samples per chunk pixel ×
     /// sample bytes` plus one tile, whatever the image height.

@@ -629,6 +629,31 @@ impl Writer {
         open + reducers + spare + self.in_flight
     }
 
+    /// Most bytes [`Writer::buffer_bytes`] can reach: up to three open rows of chunks per
+    /// plane of every level (a band may run two chunk rows ahead of the slowest; overview
+    /// levels of a cloud-optimized output have their own, with the rows their averaging
+    /// holds), and with compression the raw chunks queued for the encoders, their encoded
+    /// results and recycled buffers (each about 8 MiB or two chunks, plus a row of chunks of
+    /// the full resolution). For memory budgets.
+    pub fn buffer_bound(&self) -> usize {
+        let chunk_row = |l: &Level| self.codec.row_bytes * l.geom.chunk_h * l.geom.across;
+        let open: usize = self
+            .levels
+            .iter()
+            .map(|l| l.planes.len() * 3 * chunk_row(l))
+            .sum();
+        let reducers: usize = self.reducers.iter().flatten().map(Reducer::bytes).sum();
+        let open = open + reducers;
+        let chunk = self.codec.row_bytes * self.levels[0].geom.chunk_h;
+        let chunk_row = chunk_row(&self.levels[0]);
+        let queue = if self.pool.is_some() {
+            3 * (QUEUE_BYTES.max(2 * chunk) + chunk_row)
+        } else {
+            0
+        };
+        open + queue
+    }
+
     /// Appends rows to `band`: `rows.len()` must be a whole number of rows of `width` values,
     /// following the rows given before (the first call starts at row 0).
     ///

@@ -16,6 +16,10 @@ pub enum Error {
     /// An image view does not fit the buffer it was made from, or two images do not match.
     #[error("invalid image: {0}")]
     InvalidImage(String),
+    /// The work does not fit the memory budget even with one worker
+    /// ([`Options::with_max_memory`](crate::Options::with_max_memory)); nothing was allocated.
+    #[error("not enough memory: {0}")]
+    MemoryBudget(String),
     /// A streaming row source or sink reported an error (passed through unchanged).
     #[error(transparent)]
     Stream(crate::driver::BoxError),

@@ -62,8 +62,10 @@ mod sample;
 pub mod synthetic;
 
 pub use border::{Border, Source};
+pub use driver::budget;
 pub use driver::{
     BoxError, RowSink, RowSource, filter, filter_in_place, filter_stream, filter_stream_blocks,
+    plan, plan_in_place, plan_stream,
 };
 pub use engine::{Filter, RowContext, Window, mean_variance, moments_row};
 pub use error::{Compact, Error, Result};

@@ -1,4 +1,5 @@
-//! Options shared by every filter: window size, border mode, no-data value, threads.
+//! Options shared by every filter: window size, border mode, no-data value, threads, memory
+//! budget.
 
 use crate::border::Border;
 use crate::error::{Error, Result};
@@ -17,6 +18,7 @@ pub struct Options {
     border: Border,
     nodata: Option<f64>,
     threads: Option<usize>,
+    max_memory: Option<usize>,
 }
 
 impl Options {
@@ -40,6 +42,7 @@ impl Options {
             border: Border::Reflect,
             nodata: None,
             threads: None,
+            max_memory: None,
         })
     }
 
@@ -60,6 +63,22 @@ impl Options {
     pub fn with_threads(mut self, threads: Option<usize>) -> Self {
         self.threads = threads;
         self
+    }
+
+    /// Sets the memory budget in bytes (`None`: half the available memory,
+    /// [`budget::default_max_memory`](crate::budget::default_max_memory)).
+    ///
+    /// The drivers choose their number of workers and block heights so that what they
+    /// allocate stays under it, and refuse with [`Error::MemoryBudget`] before allocating when
+    /// even one worker does not fit; the model is in [`budget`](crate::budget).
+    pub fn with_max_memory(mut self, bytes: Option<usize>) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
+    /// The memory budget in bytes, if one was set.
+    pub fn max_memory(&self) -> Option<usize> {
+        self.max_memory
     }
 
     /// The window side length.
@@ -93,6 +112,12 @@ impl Options {
             return Err(Error::param(
                 "threads",
                 "must be at least 1 (or unset for all cores)",
+            ));
+        }
+        if self.max_memory == Some(0) {
+            return Err(Error::param(
+                "max_memory",
+                "must be at least one byte (or unset for half the available memory)",
             ));
         }
         if let Border::Constant(v) = self.border

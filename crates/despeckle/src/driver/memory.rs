@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, bands, builder, split_rows};
+use super::{Workers, bands, budget, builder, geometry, split_rows};
 use crate::border::Source;
+use crate::engine::ring::RowBuilder;
 use crate::engine::{BandIo, Filter, run_band};
 use crate::error::{Error, Result};
 use crate::image::{ImageMut, ImageRef};
@@ -80,7 +81,7 @@ pub fn filter<T: Sample, F: Filter>(
         return Ok(());
     }
     let stride = output.stride();
-    let workers = Workers::new(opts.threads())?;
+    let workers = Workers::new(&plan::<T, F>(filter, width, height, opts)?)?;
     let plan = bands(height, workers.count());
     workers.install(|| {
         let parts = split_rows(output.data_mut(), stride, &plan);
@@ -119,11 +120,72 @@ impl<T: Sample> BandIo<T> for InPlace<'_, T> {
     }
 }
 
+/// How [`filter`] (`in_place: false`) or [`filter_in_place`] would run an image of this size:
+/// workers and bytes by the [memory model](budget), or [`Error::MemoryBudget`] if even one
+/// worker does not fit.
+pub fn plan<T: Sample, F: Filter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    opts: &Options,
+) -> Result<budget::Plan> {
+    plan_rows::<T, F>(filter, width, height, opts, false)
+}
+
+/// [`plan`] for [`filter_in_place`].
+pub fn plan_in_place<T: Sample, F: Filter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    opts: &Options,
+) -> Result<budget::Plan> {
+    plan_rows::<T, F>(filter, width, height, opts, true)
+}
+
+fn plan_rows<T: Sample, F: Filter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    opts: &Options,
+    in_place: bool,
+) -> Result<budget::Plan> {
+    let b = builder::<T, F>(filter, width, height, opts)?;
+    let g = geometry::<T, F>(filter, width, height, opts);
+    budget::plan_in_memory(&g, opts, |t| {
+        if in_place {
+            rows_to_save(&b, &bands(height, t)).len()
+        } else {
+            0
+        }
+    })
+}
+
+/// The rows the in-place driver copies before any band starts: a band reads window row `p`
+/// at step `max(y0, p − h)`; its own row `m` is intact until step `m`, every other row it needs
+/// must be saved.
+fn rows_to_save(b: &RowBuilder, plan: &[(usize, usize)]) -> std::collections::BTreeSet<usize> {
+    let h = b.radius as isize;
+    let mut rows = std::collections::BTreeSet::new();
+    for &(y0, y1) in plan {
+        for p in y0 as isize - h..y1 as isize + h {
+            if let Source::Inside(m) = b.source_row(p) {
+                let read_at = (y0 as isize).max(p - h);
+                let intact = (y0..y1).contains(&m) && m as isize >= read_at;
+                if !intact {
+                    rows.insert(m);
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// Filters an image in place: the result overwrites the input.
 ///
 /// Memory beyond the image: per worker a ring of `size` padded rows, and a copy of the few
 /// rows a band needs after they have been overwritten (the `size / 2` rows on each side of a
-/// band boundary, and rows that a border mode maps from far away, e.g. `wrap`).
+/// band boundary, and rows that a border mode maps from far away, e.g. `wrap`); see
+/// [`budget`].
 pub fn filter_in_place<T: Sample, F: Filter>(
     filter: &F,
     image: &mut ImageMut<'_, T>,
@@ -134,26 +196,13 @@ pub fn filter_in_place<T: Sample, F: Filter>(
     if width == 0 || height == 0 {
         return Ok(());
     }
-    let h = b.radius as isize;
-    let workers = Workers::new(opts.threads())?;
+    let workers = Workers::new(&plan_in_place::<T, F>(filter, width, height, opts)?)?;
     let plan = bands(height, workers.count());
     {
-        // A band reads window row p at step max(y0, p − h); its own row m is intact until
-        // step m. Every other row it needs is copied before any band starts.
-        let mut saved = BTreeMap::new();
-        for &(y0, y1) in &plan {
-            for p in y0 as isize - h..y1 as isize + h {
-                if let Source::Inside(m) = b.source_row(p) {
-                    let read_at = (y0 as isize).max(p - h);
-                    let intact = (y0..y1).contains(&m) && m as isize >= read_at;
-                    if !intact {
-                        saved
-                            .entry(m)
-                            .or_insert_with(|| image.as_ref().row(m).to_vec());
-                    }
-                }
-            }
-        }
+        let saved: BTreeMap<usize, Vec<T>> = rows_to_save(&b, &plan)
+            .into_iter()
+            .map(|m| (m, image.as_ref().row(m).to_vec()))
+            .collect();
         let parts = split_rows(image.data_mut(), stride, &plan);
         workers.install(|| {
             plan.into_par_iter()

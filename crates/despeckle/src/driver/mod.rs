@@ -6,13 +6,15 @@
 //!   for files larger than memory.
 //!
 //! All three split rows into bands (multiples of [`REFRESH_ROWS`]) processed in parallel with
-//! rayon and give bit-identical results, whatever the number of threads.
+//! rayon and give bit-identical results, whatever the number of threads. How many workers and
+//! how many rows per streamed block fit the memory budget is decided in [`budget`] first.
 
+pub mod budget;
 mod memory;
 mod stream;
 
-pub use memory::{filter, filter_in_place};
-pub use stream::{BoxError, RowSink, RowSource, filter_stream, filter_stream_blocks};
+pub use memory::{filter, filter_in_place, plan, plan_in_place};
+pub use stream::{BoxError, RowSink, RowSource, filter_stream, filter_stream_blocks, plan_stream};
 
 use crate::engine::ring::RowBuilder;
 use crate::engine::{Filter, REFRESH_ROWS};
@@ -63,6 +65,22 @@ pub(crate) fn builder<T: Sample, F: Filter>(
     })
 }
 
+/// The memory model's view of an image of this size filtered by `filter` in type `T`.
+pub(crate) fn geometry<T: Sample, F: Filter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    opts: &Options,
+) -> budget::Geometry {
+    budget::Geometry {
+        width,
+        height,
+        size: opts.size(),
+        sample_bytes: std::mem::size_of::<T>(),
+        scratch_bytes: filter.scratch_bytes(width, opts.size()),
+    }
+}
+
 /// Splits rows `0..height` into bands for `threads` workers, each starting at a multiple of
 /// [`REFRESH_ROWS`].
 pub(crate) fn bands(height: usize, threads: usize) -> Vec<(usize, usize)> {
@@ -74,20 +92,22 @@ pub(crate) fn bands(height: usize, threads: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// The worker threads of one call: rayon's global pool (all cores) or a pool of the requested
-/// size.
+/// The worker threads of one call: rayon's global pool when it has the planned size, else a
+/// pool of that size.
 pub(crate) struct Workers(Option<rayon::ThreadPool>);
 
 impl Workers {
-    pub fn new(threads: Option<usize>) -> Result<Self> {
-        match threads {
-            None => Ok(Workers(None)),
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map(|p| Workers(Some(p)))
-                .map_err(|e| Error::param("threads", format!("cannot start {n} threads: {e}"))),
+    /// Workers for a [`budget::Plan`].
+    pub fn new(plan: &budget::Plan) -> Result<Self> {
+        let n = plan.threads;
+        if n == rayon::current_num_threads() {
+            return Ok(Workers(None));
         }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|p| Workers(Some(p)))
+            .map_err(|e| Error::param("threads", format!("cannot start {n} threads: {e}")))
     }
 
     /// Number of workers.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, bands, builder, split_rows};
+use super::{Workers, bands, budget, builder, geometry, split_rows};
 use crate::border::Source;
 use crate::engine::{BandIo, Filter, REFRESH_ROWS, run_band};
 use crate::error::{Error, Result};
@@ -95,7 +95,10 @@ impl<T: Sample> Cache<T> {
             self.lo = lo;
         }
         let have = self.hi();
-        self.rows.resize((hi - self.lo) * w, T::default());
+        let len = (hi - self.lo) * w;
+        // exactly: `resize` alone may double the capacity, past the memory model's count
+        self.rows.reserve_exact(len.saturating_sub(self.rows.len()));
+        self.rows.resize(len, T::default());
         if hi > have {
             let start = (have - self.lo) * w;
             src.read_rows(have, &mut self.rows[start..])
@@ -122,20 +125,29 @@ impl<T: Sample> BandIo<T> for StreamBand<'_, T> {
     }
 }
 
-/// Number of rows per streamed block: a multiple of [`REFRESH_ROWS`] with enough bands for all
-/// workers, about 16 MiB of input where the width allows.
-fn default_block_rows<T>(width: usize, threads: usize) -> usize {
-    let target = (16 << 20) / (width.max(1) * std::mem::size_of::<T>());
-    let min = REFRESH_ROWS * 2 * threads.max(1);
-    target.max(min).div_ceil(REFRESH_ROWS) * REFRESH_ROWS
+/// How [`filter_stream_blocks`] would run an image of this size (workers, rows per block,
+/// bytes by the [memory model](budget)), with the caller's own `costs` counted in the budget;
+/// [`Error::MemoryBudget`] if even one worker with one band of rows does not fit.
+pub fn plan_stream<T: Sample, F: Filter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    opts: &Options,
+    block_rows: Option<usize>,
+    costs: budget::StreamCosts,
+) -> Result<budget::Plan> {
+    builder::<T, F>(filter, width, height, opts)?;
+    let g = geometry::<T, F>(filter, width, height, opts);
+    budget::plan_stream(&g, opts, block_rows, costs)
 }
 
 /// Filters an image pulled row by row from `source` and pushes the result to `sink`.
 ///
 /// Memory is bounded by the width: a block of input rows (about 16 MiB, at least
-/// `32 × threads` rows) plus `size − 1` halo rows, the block's output rows, and per worker the
-/// engine's ring of `size` padded rows — never by the height. The result equals
-/// [`filter`](super::filter) on the whole image bit for bit.
+/// `32 × threads` rows, fewer if the memory budget requires) plus `size − 1` halo rows, the
+/// block's output rows, and per worker the engine's ring of `size` padded rows — never by the
+/// height (see [`budget`]). The result equals [`filter`](super::filter) on the whole image
+/// bit for bit.
 pub fn filter_stream<T: Sample, F: Filter>(
     filter: &F,
     source: &mut impl RowSource<T>,
@@ -146,8 +158,8 @@ pub fn filter_stream<T: Sample, F: Filter>(
 }
 
 /// [`filter_stream`] with a chosen number of rows per block (rounded up to a multiple of
-/// [`REFRESH_ROWS`]; `None`: about 16 MiB of input per block). Smaller blocks use less
-/// memory; the result does not depend on the block size.
+/// [`REFRESH_ROWS`], lowered if the memory budget requires; `None`: about 16 MiB of input per
+/// block). Smaller blocks use less memory; the result does not depend on the block size.
 pub fn filter_stream_blocks<T: Sample, F: Filter>(
     filter: &F,
     source: &mut impl RowSource<T>,
@@ -161,15 +173,14 @@ pub fn filter_stream_blocks<T: Sample, F: Filter>(
         return Ok(());
     }
     let h = b.radius;
-    let workers = Workers::new(opts.threads())?;
+    let plan = plan_stream::<T, F>(filter, width, height, opts, block_rows, Default::default())?;
+    let workers = Workers::new(&plan)?;
     {
         let threads = workers.count();
-        let block = match block_rows {
-            Some(rows) => rows.max(1).div_ceil(REFRESH_ROWS) * REFRESH_ROWS,
-            None => default_block_rows::<T>(width, threads),
-        };
+        let block = plan.block_rows.unwrap_or(REFRESH_ROWS);
         let mut cache = Cache {
-            rows: Vec::new(),
+            // room for a block and its halo from the start: growing it would hold two copies
+            rows: Vec::with_capacity((block + 2 * h).min(height) * width),
             lo: 0,
             extra: BTreeMap::new(),
             width,
@@ -224,22 +235,4 @@ pub fn filter_stream_blocks<T: Sample, F: Filter>(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blocks_are_aligned_and_bounded() {
-        for w in [1, 100, 10_000, 100_000] {
-            for t in [1, 2, 8] {
-                let b = default_block_rows::<f32>(w, t);
-                assert_eq!(b % REFRESH_ROWS, 0);
-                assert!(b >= 2 * REFRESH_ROWS * t);
-                let floor = (2 * REFRESH_ROWS * t * w * 4).max(16 << 20);
-                assert!(b * w * 4 <= floor + REFRESH_ROWS * w * 4, "{w} {t} {b}");
-            }
-        }
-    }
 }

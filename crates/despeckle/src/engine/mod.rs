@@ -67,6 +67,16 @@ pub trait Filter: Sync {
         let _ = opts;
         Ok(())
     }
+
+    /// Most bytes [`Filter::filter_row`] allocates for one row of an image `width` wide with a
+    /// `size` window, for the memory model ([`budget`](crate::budget)).
+    ///
+    /// The default allows eight `f64` rows of the padded width and three `f64` arrays of
+    /// `(size + 2) × (size + 258)` (window-sized scratch processed 256 columns at a time);
+    /// filters that need more must say so.
+    fn scratch_bytes(&self, width: usize, size: usize) -> usize {
+        8 * 8 * (width + size) + 24 * (size + 2) * (size + 258)
+    }
 }
 
 /// What the engine knows about one output row, given to [`Filter::filter_row`].

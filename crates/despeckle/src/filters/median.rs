@@ -143,6 +143,13 @@ impl Filter for Median {
         "median"
     }
 
+    /// The padded rows sorted by column, twice (`2·size + 2` rows of lanes, counted as `f64`),
+    /// three index rows, and the first window's values.
+    fn scratch_bytes(&self, width: usize, size: usize) -> usize {
+        let wp = width + size - 1;
+        8 * ((2 * size + 2) * wp + 3 * wp + size * size) + 16 * 8 * width
+    }
+
     #[inline(always)]
     fn filter_row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
         let w = out.len();
