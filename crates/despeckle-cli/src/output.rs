@@ -9,14 +9,15 @@ use anyhow::{Context, Result};
 use despeckle_file::outputs::Outputs;
 
 /// Writes `path` through `write`, atomically, with the checks of every output
-/// ([`Outputs::check`]: never a special file; an existing file is replaced only if
-/// `overwrite` is set).
+/// ([`Outputs::check`]: never one of the command's `inputs`, however spelled, nor a special
+/// file; an existing file is replaced only if `overwrite` is set).
 pub fn write_atomic(
     path: &Path,
+    inputs: &[&Path],
     overwrite: bool,
     write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
 ) -> Result<()> {
-    let outputs = Outputs::check([], [path], overwrite)?;
+    let outputs = Outputs::check(inputs.iter().copied(), [path], overwrite)?;
     let mut pending = outputs.create(path)?;
     let mut w = BufWriter::new(pending.file());
     write(&mut w)?;
@@ -42,7 +43,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("despeckle-out-{}", std::process::id()));
         ensure_dir(&dir).unwrap();
         let target = dir.join("a.bin");
-        let err = write_atomic(&target, false, |w| {
+        let err = write_atomic(&target, &[], false, |w| {
             w.write_all(b"partial")?;
             bail!("disk full")
         })
@@ -53,12 +54,12 @@ mod tests {
             0,
             "no partial or temporary file"
         );
-        write_atomic(&target, false, |w| Ok(w.write_all(b"ok")?)).unwrap();
+        write_atomic(&target, &[], false, |w| Ok(w.write_all(b"ok")?)).unwrap();
         assert!(
-            write_atomic(&target, false, |_| Ok(())).is_err(),
+            write_atomic(&target, &[], false, |_| Ok(())).is_err(),
             "existing file refused"
         );
-        write_atomic(&target, true, |w| Ok(w.write_all(b"new")?)).unwrap();
+        write_atomic(&target, &[], true, |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -11,6 +11,7 @@ use clap::Args;
 use despeckle::Domain;
 use despeckle::metrics::{NoReferenceMetrics, Region, RegionMetrics};
 use despeckle_file::Progress;
+use despeckle_file::outputs::Outputs;
 use despeckle_file::quality::{self, Candidate, CompareOptions, Plane};
 use despeckle_file::registry::{self, FilterSpec};
 use serde_json::{Value as Json, json};
@@ -387,23 +388,6 @@ fn candidates(args: &CompareArgs) -> Result<Vec<Candidate>> {
     Ok(out)
 }
 
-/// Refuses a report path that is one of the inputs.
-fn check_report_path(report: &Path, inputs: &[&Path]) -> Result<()> {
-    let canon = |p: &Path| std::fs::canonicalize(p).ok();
-    for i in inputs {
-        if let (Some(a), Some(b)) = (canon(report), canon(i))
-            && a == b
-        {
-            bail!(
-                "{}: the report would overwrite the input {}",
-                report.display(),
-                i.display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// `despeckle compare`.
 pub fn compare(args: &CompareArgs) -> Result<()> {
     let candidates = candidates(args)?;
@@ -424,25 +408,15 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     let truth = args.truth.as_deref().map(|path| Plane::File { path, band });
     let mut inputs: Vec<&Path> = args.input.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.truth.as_deref());
-    check_report_path(&args.report, &inputs)?;
-    if args.report.exists() && !args.overwrite {
-        bail!(
-            "{}: already exists (use --overwrite to replace it)",
-            args.report.display()
-        );
-    }
+    // Before any filter runs: the report is never an input (however spelled, hard links
+    // included), a folder or special file, nor an existing file without --overwrite.
+    Outputs::check(
+        inputs.iter().copied(),
+        [args.report.as_path()],
+        args.overwrite,
+    )?;
     if args.threads == Some(0) {
         bail!("invalid parameter `threads`: must be at least 1 (leave it out for all cores)");
-    }
-    if let Some(dir) = args.report.parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.is_dir()
-    {
-        bail!(
-            "{}: the folder {} does not exist",
-            args.report.display(),
-            dir.display()
-        );
     }
     let mut opts = CompareOptions::default();
     opts.size = args.size;
@@ -471,7 +445,7 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         None => format!("bundled sample: {}", sample::ATTRIBUTION),
     };
     let html = report::html(&cmp, &title, args.truth.is_some(), args.sweep.as_deref())?;
-    crate::output::write_atomic(&args.report, args.overwrite, |w| {
+    crate::output::write_atomic(&args.report, &inputs, args.overwrite, |w| {
         use std::io::Write;
         w.write_all(html.as_bytes())?;
         Ok(())

@@ -53,7 +53,8 @@ pub fn write_side_by_side(
             }
         }
     }
-    write_atomic(path, overwrite, |w| {
+    // (images made in memory: the bundled sample, no input file)
+    write_atomic(path, &[], overwrite, |w| {
         encode(&buf, total_w, height, &mut *w)?;
         w.flush()?;
         Ok(())
