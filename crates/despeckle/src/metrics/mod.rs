@@ -7,11 +7,11 @@
 //!   ([`homogeneous`]), statistics of the ratio image `input / output`, and the M index of
 //!   Gomez, Ospina & Frery (2017) ([`MIndex`]).
 //! * With a clean reference, [`Reference`]: PSNR, SSIM (as scikit-image's
-//!   `structural_similarity`, [`ssim`]) and the mean bias.
+//!   `structural_similarity`, module [`mod@ssim`]) and the mean bias.
 //!
 //! Both are accumulators: feed whole rows of the images top to bottom (any number at a
 //! time), then `finish`. The functions below ([`enl`], [`speckle_suppression_index`],
-//! [`mean_ratio`], [`edge_preservation_index`], [`assess`], [`psnr`], [`ssim`],
+//! [`mean_ratio`], [`edge_preservation_index`], [`assess`], [`psnr`], [`ssim()`],
 //! [`compare_to_reference`]) run them on images in memory, so the streamed and in-memory
 //! values are the same. No-data (NaN, ±∞ and an optional value) is skipped everywhere.
 //!
@@ -162,7 +162,7 @@ pub fn psnr<T: Sample>(
     Ok(compare_to_reference(truth, estimate, peak, None)?.psnr)
 }
 
-/// Mean SSIM of `estimate` against `truth` with data range `peak` ([`ssim`] module).
+/// Mean SSIM of `estimate` against `truth` with data range `peak` ([`mod@ssim`] module).
 pub fn ssim<T: Sample>(
     truth: &ImageRef<'_, T>,
     estimate: &ImageRef<'_, T>,

@@ -16,7 +16,7 @@ pub struct ReferenceMetrics {
     pub mse: f64,
     /// Peak signal-to-noise ratio `10 log₁₀(peak² / MSE)` in dB (`+∞` for equal images).
     pub psnr: f64,
-    /// Mean structural similarity (scikit-image's defaults, [`super::ssim`]).
+    /// Mean structural similarity (scikit-image's defaults, [`mod@super::ssim`]).
     pub ssim: f64,
     /// Windows averaged by SSIM.
     pub ssim_windows: u64,
