@@ -30,6 +30,8 @@
 mod convert;
 mod encode;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 mod ifd;
 mod info;
