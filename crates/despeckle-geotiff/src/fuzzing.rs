@@ -6,8 +6,8 @@
 //! - [`read_everything`] opens a file the way the command-line tool does and reads every row of
 //!   every band through [`Reader::read_rows`], in batches that straddle strips and tiles, with a
 //!   bounded amount of work whatever the file declares.
-//! - [`describe`] is the `despeckle info` path: open, then the [`RasterInfo`] summary and every
-//!   georeferencing reading of it.
+//! - [`describe`] is the `despeckle info` path: open, then the
+//!   [`RasterInfo`](crate::RasterInfo) summary and every georeferencing reading of it.
 //! - [`run`] runs either and panics when it allocated more at once than [`memory_bound`] allows
 //!   for the file's size (counted by [`PeakAlloc`], a global allocator for the fuzz and test
 //!   binaries), which the fuzzer reports as a crash.
@@ -40,10 +40,10 @@ pub struct Work {
 }
 
 fn options() -> ReaderOptions {
-    let mut o = ReaderOptions::default();
-    o.complex = Some(ComplexMode::Intensity);
-    o.max_block_bytes = MAX_BLOCK_BYTES;
-    o
+    ReaderOptions {
+        complex: Some(ComplexMode::Intensity),
+        max_block_bytes: MAX_BLOCK_BYTES,
+    }
 }
 
 /// Opens `path` and reads every row of every band as `f32` (complex data as intensity), in

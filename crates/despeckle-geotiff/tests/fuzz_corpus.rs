@@ -41,10 +41,28 @@ fn seeds_read_completely() {
 }
 
 /// Every minimised crash now gives an error or a value, never a panic, within its memory bound.
+/// `FUZZ_REPLAY=DIR` replays the files of DIR instead and prints each outcome (to triage
+/// `fuzz/artifacts/TARGET`).
 #[test]
 fn regressions_do_not_panic() {
-    for path in files("regressions") {
-        let _ = fuzzing::run(&path, Target::Info);
-        let _ = fuzzing::run(&path, Target::Read);
+    let dir = std::env::var("FUZZ_REPLAY").unwrap_or_else(|_| "regressions".into());
+    let mut failures = Vec::new();
+    for path in files(&dir) {
+        for target in [Target::Info, Target::Read] {
+            let outcome = std::panic::catch_unwind(|| fuzzing::run(&path, target));
+            if let (Ok(result), Ok(_)) = (&outcome, std::env::var("FUZZ_REPLAY")) {
+                // Triage: what each file gives now.
+                eprintln!("{target:?}\t{}\t{result:?}", path.display());
+            }
+            if let Err(panic) = outcome {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("{} ({target:?}): {msg}", path.display()));
+            }
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
