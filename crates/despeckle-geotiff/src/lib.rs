@@ -34,6 +34,8 @@ mod cog;
 mod convert;
 mod encode;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 mod ifd;
 mod info;

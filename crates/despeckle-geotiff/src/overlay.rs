@@ -29,6 +29,11 @@ pub(crate) struct Scan {
     pub sample_format: Option<Vec<u16>>,
     /// Bytes to present differently: (file offset, byte).
     pub patches: Vec<(u64, u8)>,
+    /// Why the first IFD cannot be trusted, if it cannot: more entries than any real file has,
+    /// or a tag whose value runs past the end of the file. Checked before the `tiff` crate reads
+    /// the directory, which would otherwise allocate what the counts declare, not what the
+    /// file holds.
+    pub damage: Option<String>,
 }
 
 struct Bytes {
@@ -61,6 +66,17 @@ impl Bytes {
             u64::from_le_bytes(a)
         }
     }
+}
+
+/// Bytes of one value of TIFF field type `code`, or `None` for an unknown type.
+fn type_bytes(code: u16) -> Option<u64> {
+    Some(match code {
+        1 | 2 | 6 | 7 => 1,         // BYTE, ASCII, SBYTE, UNDEFINED
+        3 | 8 => 2,                 // SHORT, SSHORT
+        4 | 9 | 11 | 13 => 4,       // LONG, SLONG, FLOAT, IFD
+        5 | 10 | 12 | 16..=18 => 8, // RATIONAL, SRATIONAL, DOUBLE, LONG8, SLONG8, IFD8
+        _ => return None,
+    })
 }
 
 /// Reads exactly `buf.len()` bytes at `at`; `Ok(false)` if the file is too short.
@@ -116,13 +132,60 @@ pub(crate) fn scan(r: &mut (impl Read + Seek)) -> io::Result<Option<Scan>> {
     } else {
         u64::from(b.u16(&count_buf))
     };
-    if count == 0 || count > MAX_ENTRIES {
+    if count > MAX_ENTRIES {
+        scan.damage = Some(format!(
+            "the first image directory declares {count} entries (at most {MAX_ENTRIES} read)"
+        ));
+        return Ok(Some(scan));
+    }
+    if count == 0 {
         return Ok(Some(scan));
     }
     let first_entry = ifd + count_len as u64;
-    let mut entries = vec![0u8; (count * entry_len) as usize];
+    // The entries the file holds: `tiff` reports a directory cut short, but only after reading
+    // (and allocating for) the entries before the cut.
+    let file_len = r.seek(SeekFrom::End(0))?;
+    let present = (count * entry_len).min(file_len.saturating_sub(first_entry));
+    let mut entries = vec![0u8; present as usize];
     if !read_at(r, first_entry, &mut entries)? {
         return Ok(Some(scan));
+    }
+    for e in entries.chunks_exact(entry_len as usize) {
+        let Some(size) = type_bytes(b.u16(&e[2..4])) else {
+            // tiff 0.11 skips 8 bytes of a BigTIFF entry of unknown type instead of 16, and so
+            // reads the following entries from the wrong place: refuse rather than let it.
+            if bigtiff {
+                scan.damage = Some(format!(
+                    "tag {}: unknown field type {}",
+                    b.u16(&e[0..2]),
+                    b.u16(&e[2..4])
+                ));
+                return Ok(Some(scan));
+            }
+            continue;
+        };
+        let n = if bigtiff {
+            b.u64(&e[4..12])
+        } else {
+            u64::from(b.u32(&e[4..8]))
+        };
+        let bytes = n.saturating_mul(size);
+        if bytes <= inline {
+            continue;
+        }
+        let at = if bigtiff {
+            b.u64(&e[12..20])
+        } else {
+            u64::from(b.u32(&e[8..12]))
+        };
+        if at.saturating_add(bytes) > file_len {
+            scan.damage = Some(format!(
+                "tag {}: its value of {bytes} bytes at offset {at} runs past the end of the \
+                 file ({file_len} bytes)",
+                b.u16(&e[0..2])
+            ));
+            return Ok(Some(scan));
+        }
     }
     for (i, e) in entries.chunks_exact(entry_len as usize).enumerate() {
         if b.u16(&e[0..2]) != TAG_SAMPLE_FORMAT {
@@ -278,6 +341,55 @@ mod tests {
             };
             assert_eq!((v(18), v(20)), (3, 2));
         }
+    }
+
+    /// A classic little-endian TIFF with one entry: `tag`, `type_`, `count`, `value`.
+    fn one_entry(tag: u16, type_: u16, count: u32, value: u32) -> Vec<u8> {
+        let mut f = b"II".to_vec();
+        f.extend_from_slice(&42u16.to_le_bytes());
+        f.extend_from_slice(&8u32.to_le_bytes());
+        f.extend_from_slice(&1u16.to_le_bytes());
+        f.extend_from_slice(&tag.to_le_bytes());
+        f.extend_from_slice(&type_.to_le_bytes());
+        f.extend_from_slice(&count.to_le_bytes());
+        f.extend_from_slice(&value.to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.resize(64, 0);
+        f
+    }
+
+    #[test]
+    fn values_must_lie_inside_the_file() {
+        // 20 shorts at offset 24: 40 bytes, inside the 64-byte file.
+        let ok = one_entry(42112, 3, 20, 24);
+        assert_eq!(scan(&mut Cursor::new(&ok)).unwrap().unwrap().damage, None);
+        // 60 million bytes of ASCII declared in a 64-byte file.
+        let bad = one_entry(42112, 2, 60_000_000, 8);
+        let damage = scan(&mut Cursor::new(&bad))
+            .unwrap()
+            .unwrap()
+            .damage
+            .unwrap();
+        assert!(
+            damage.contains("tag 42112") && damage.contains("past the end"),
+            "{damage}"
+        );
+        // A count whose byte size overflows.
+        let bad = one_entry(273, 16, u32::MAX, 8);
+        assert!(
+            scan(&mut Cursor::new(&bad))
+                .unwrap()
+                .unwrap()
+                .damage
+                .is_some()
+        );
+        // Unknown field types are skipped in classic TIFF (the entry size does not depend on
+        // the type there).
+        let unknown = one_entry(42112, 99, 1_000_000, 8);
+        assert_eq!(
+            scan(&mut Cursor::new(&unknown)).unwrap().unwrap().damage,
+            None
+        );
     }
 
     #[test]

@@ -279,6 +279,10 @@ fn fit(buf: &mut Vec<u8>, len: usize) {
 
 impl Reader {
     /// Opens a GeoTIFF and reads its header, tags and georeferencing (no pixels yet).
+    ///
+    /// Memory follows what the file holds, not what it declares: a directory whose tags claim
+    /// values past the end of the file is refused as [`Error::Corrupt`] before anything is
+    /// allocated for them.
     pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
         Reader::open_with(path, ReaderOptions::default())
     }
@@ -292,6 +296,9 @@ impl Reader {
         let scan = overlay::scan(&mut buffered)
             .map_err(rd)?
             .unwrap_or_default();
+        if let Some(damage) = scan.damage {
+            return Err(Error::corrupt(path, damage));
+        }
         buffered.seek(SeekFrom::Start(0)).map_err(rd)?;
         let source = Overlay::new(buffered, scan.patches.clone());
 
