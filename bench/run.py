@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
                          "-p despeckle-bench` first, a no-op when it is up to date)")
     ap.add_argument("--profile", default="release",
                     help="cargo profile of the Rust cases (default: release; the test suite's smoke "
-                         "run uses `test`, the profile its tests are already compiled in)")
+                         "run uses `ci`, the profile its tests are already compiled in)")
     ap.add_argument("--build-timeout", type=float, default=1800, help="seconds for cargo build")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per case run")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the numpy cases")

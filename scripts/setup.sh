@@ -11,7 +11,7 @@
 #   FORCE_SETUP=1 run every install step even if its check passes
 #   CARGO_TARGET_DIR  where the Python package's Rust code is compiled (default: target/)
 #   DESPECKLE_BUILD_PROFILE  cargo profile of the Python package's Rust code (default: release;
-#                 scripts/test.sh uses `test`, so that the extension reuses the crates its
+#                 scripts/test.sh uses `ci`, so that the extension reuses the crates its
 #                 Rust tests compile instead of compiling them a second time with LTO)
 #
 # To add a step (e.g. rasterio, maturin, dask), add the package to

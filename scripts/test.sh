@@ -9,10 +9,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Each step's heading shows the time since the start, so a slow step stands out in CI logs.
 step() { printf '\n== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
-# One compilation serves everything: the Python extension, the demo and the benchmark smoke run
-# are built in the `test` profile that `cargo test` compiles the workspace in (optimised, with
-# line tables), not a second time in `release` (LTO).
-export DESPECKLE_BUILD_PROFILE=test
+# One compilation serves everything: the tests, the Python extension, the demo and the
+# benchmark smoke run are built in the `ci` profile (Cargo.toml: optimised, with line tables),
+# not a second time in `release` (LTO).
+export DESPECKLE_BUILD_PROFILE=ci
 
 step "set-up"
 bash scripts/setup.sh
@@ -25,15 +25,15 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "Rust tests"
-cargo test --workspace --quiet
+cargo test --workspace --profile ci --quiet
 
 step "Python tests (package, quality benchmark harness, HTML report in headless Chromium)"
-# the CLI that `cargo test` just built (test profile)
-DESPECKLE_BIN="$(pwd)/target/debug/despeckle" python3 -m pytest -q python/tests bench/tests scripts/tests
+# the CLI that `cargo test` just built
+DESPECKLE_BIN="$(pwd)/target/ci/despeckle" python3 -m pytest -q python/tests bench/tests scripts/tests
 
 step "demo (small scene) and benchmark harness smoke runs"
-cargo run --profile test --quiet -- demo --n 1500 --out target/demo-smoke
-python3 bench/run.py --profile test --n 600 --sizes 3 --repeat 1 --out target/bench-smoke/results.md >/dev/null
+cargo run --profile ci --quiet -- demo --n 1500 --out target/demo-smoke
+python3 bench/run.py --profile ci --n 600 --sizes 3 --repeat 1 --out target/bench-smoke/results.md >/dev/null
 if grep -q 'failed' target/bench-smoke/results.md || ! grep -q 'enhanced-lee-inplace' target/bench-smoke/results.md; then
     cat target/bench-smoke/results.md
     echo "bench smoke run: a case failed or the Rust cases did not run" >&2

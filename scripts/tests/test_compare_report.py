@@ -2,7 +2,7 @@
 per filter or sweep value, no script error (scripts/render_check.py checks this from the page).
 
 Run: python3 -m pytest -q scripts/tests  (needs Chromium: bash scripts/setup-browser.sh, and
-the CLI: DESPECKLE_BIN, else `cargo build --profile test -p despeckle-cli` is run first).
+the CLI: DESPECKLE_BIN, else `cargo build --profile ci -p despeckle-cli` is run first).
 The screenshots are kept under target/report-check/ to be looked at.
 """
 
@@ -27,9 +27,9 @@ def despeckle_bin() -> Path:
     if env:
         return Path(env)
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    subprocess.run(["cargo", "build", "--profile", "test", "--quiet", "-p", "despeckle-cli"],
+    subprocess.run(["cargo", "build", "--profile", "ci", "--quiet", "-p", "despeckle-cli"],
                    cwd=REPO, check=True, timeout=1800)
-    return (target if target.is_absolute() else REPO / target) / "debug" / "despeckle"
+    return (target if target.is_absolute() else REPO / target) / "ci" / "despeckle"
 
 
 def render(report: Path, shot: Path, rows: int) -> dict:
