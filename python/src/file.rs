@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use despeckle_file::registry::FilterSpec;
 use despeckle_file::{
-    BigTiff, ComplexMode, Compression, FileOptions, Nodata, OutputCompression, OutputLayout,
-    OutputType, Progress, Reader, Report, filter_file_spec,
+    BigTiff, ComplexMode, Compression, FileOptions, OutputCompression, OutputLayout, OutputType,
+    Progress, Reader, Report, filter_file_spec,
 };
 use despeckle_geotiff::Error as TiffError;
 use pyo3::exceptions::{
