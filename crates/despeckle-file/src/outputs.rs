@@ -9,7 +9,7 @@
 //!   a FIFO);
 //! - an output that is an input, however either is spelled: relative or absolute, `./`, `..`,
 //!   symbolic links, hard links (files are compared by device and inode,
-//!   [`FileId`](despeckle_geotiff::FileId));
+//!   [`FileId`]);
 //! - two outputs that are the same file (existing ones by device and inode, new ones by the
 //!   canonical path of their folder and their name, so `dir/o.tif` and `link-to-dir/o.tif`
 //!   collide);
