@@ -789,10 +789,10 @@ def filter_file(src, dst, filter, *, size=7, border="reflect", nodata=None, thre
     {'looks': [4.37], 'z98': [0.8125]}
     """
     return _ext.filter_file(
-        src, dst, filter, size=size, border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory,
-        band=band, complex=complex, compress=compress, level=level, predictor=predictor,
+        src, dst, filter, size=size, border=border, cval=cval, nodata=nodata, threads=threads,
+        max_memory=max_memory, band=band, complex=complex, compress=compress, level=level, predictor=predictor,
         tiled=tiled, strips=strips, bigtiff=bigtiff, dtype=dtype, overwrite=overwrite,
-        quicklook=quicklook, progress=progress, max_memory=max_memory, **filter_params)
+        quicklook=quicklook, progress=progress, **filter_params)
 
 
 def _per_plane(values, img):
