@@ -207,7 +207,8 @@ def _doc(func):
 
 @_doc
 def enhanced_lee(img, size=7, looks=4.0, damping=1.0, domain="intensity", border="reflect",
-                 nodata=None, out=None, threads=None, cmax=None, ddof=0, *, cval=None, max_memory=None):
+                 nodata=None, out=None, threads=None, cmax=None, ddof=0, *, cval=None,
+                 max_memory=None):
     """Enhanced Lee filter (Lopes, Touzi & Nezry, IEEE TGRS 28(6), 1990).
 
     For each pixel ``z`` with window mean ``μ``, standard deviation ``σ`` and
@@ -250,6 +251,7 @@ def enhanced_lee(img, size=7, looks=4.0, damping=1.0, domain="intensity", border
     """
     return _filter("enhanced_lee", img, out, size=size, looks=looks, damping=damping,
                    domain=domain, border=border, cval=cval, nodata=nodata, threads=threads,
+                   max_memory=max_memory,
                    cmax=cmax, ddof=ddof)
 
 
@@ -363,7 +365,8 @@ def frost(img, size=7, damping=2.0, distance="euclidean", border="reflect", noda
     %(returns)s
     """
     return _filter("frost", img, out, size=size, damping=damping, distance=distance,
-                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads,
+                   max_memory=max_memory, ddof=ddof)
 
 
 @_doc
@@ -435,7 +438,8 @@ def refined_lee(img, size=7, looks=None, domain="intensity", border="reflect", n
     %(returns)s
     """
     return _filter("refined_lee", img, out, size=size, looks=looks, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads,
+                   max_memory=max_memory, ddof=ddof)
 
 
 @_doc
@@ -478,7 +482,8 @@ def lee_sigma(img, size=7, looks=4.0, sigma=0.9, target_window=3, min_cluster=6,
     """
     return _filter("lee_sigma", img, out, size=size, looks=looks, sigma=sigma,
                    target_window=target_window, min_cluster=min_cluster, z98=z98, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads,
+                   max_memory=max_memory, ddof=ddof)
 
 
 @_doc
@@ -510,7 +515,8 @@ def idan(img, size=7, looks=4.0, region=50, domain="intensity", border="reflect"
     %(returns)s
     """
     return _filter("idan", img, out, size=size, looks=looks, region=region, domain=domain,
-                   border=border, cval=cval, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof)
+                   border=border, cval=cval, nodata=nodata, threads=threads,
+                   max_memory=max_memory, ddof=ddof)
 
 
 @_doc
@@ -622,7 +628,8 @@ def local_stats(
     kind = _kind(img)
     if kind is not None:
         return _delegate(kind, "local_stats", img, out, dict(
-            size=size, border=border, nodata=nodata, threads=threads, max_memory=max_memory, ddof=ddof, stat=stat,
+            size=size, border=border, nodata=nodata, threads=threads,
+            max_memory=max_memory, ddof=ddof, stat=stat,
             cval=cval))
     names, single = _stat_names(stat)
     if out is None:
@@ -636,7 +643,8 @@ def local_stats(
             f"out must be a tuple of {len(names)} arrays (or None entries) for stat={stat!r}, "
             f"got {type(out).__name__}")
     res = _ext.local_stats(_as_array(img), names, size=size, border=border, cval=cval,
-                           nodata=nodata, out=outs, threads=threads, max_memory=max_memory, ddof=ddof)
+                           nodata=nodata, out=outs, threads=threads,
+                           max_memory=max_memory, ddof=ddof)
     return res[0] if single else tuple(res)
 
 
