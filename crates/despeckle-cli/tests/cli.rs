@@ -558,6 +558,7 @@ fn peak_memory_does_not_grow_with_height() {
     let mut peaks = Vec::new();
     // The tall image again as a Cloud-Optimized GeoTIFF: overviews being averaged and every
     // level spilled to disk add a few tile rows, not the image.
+    let quicklook = dir.path().join("q.png");
     for (input, cog) in [(&short, false), (&tall, false), (&tall, true)] {
         let mut args = vec![
             "enhanced-lee",
@@ -569,7 +570,7 @@ fn peak_memory_does_not_grow_with_height() {
             "--level",
             "1",
             "--quicklook",
-            dir.path().join("q.png").to_str().unwrap(),
+            quicklook.to_str().unwrap(),
         ];
         if cog {
             args.push("--cog");
