@@ -23,7 +23,7 @@ def test_a_window_that_cannot_fit_raises_memory_error_before_writing():
         despeckle.mean(img, size=301, out=out, max_memory="1M")
     assert (out == -1.0).all()
     with pytest.raises(MemoryError):
-        despeckle.filter("enhanced_lee", img, size=301, max_memory=1 << 20)
+        despeckle.enhanced_lee(img, size=301, max_memory=1 << 20)
 
 
 @pytest.mark.parametrize("budget", ["9M", 9 << 20, "1%"])
