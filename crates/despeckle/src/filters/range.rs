@@ -107,8 +107,10 @@ pub(crate) fn rescue<T: Sample>(
     if within(s2, lo, hi, T::MAX > 1e300) {
         return;
     }
-    // NaN sums (an overflowed running sum) fail `<= hi`; all-zero windows are exact
-    let flag = |x: usize| !(s2[x] <= hi) | ((s2[x] < lo) & ((s2[x] != 0.0) | (s1[x] != 0.0)));
+    // NaN sums (an overflowed running sum) are flagged; all-zero windows are exact
+    let flag = |x: usize| {
+        (s2[x] > hi) | s2[x].is_nan() | ((s2[x] < lo) & ((s2[x] != 0.0) | (s1[x] != 0.0)))
+    };
     if (0..w).fold(false, |any, x| any | flag(x)) {
         rescue_pixels(ctx, out, degree, flag, row);
     }
