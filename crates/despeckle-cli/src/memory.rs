@@ -2,16 +2,7 @@
 
 /// A `kB` field of `/proc/self/status`, in bytes (`None` where unavailable).
 fn status_bytes(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = s
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+    despeckle::budget::proc_kib_field("/proc/self/status", key).map(|b| b as u64)
 }
 
 /// Current resident set size.

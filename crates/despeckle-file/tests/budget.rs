@@ -83,16 +83,7 @@ fn reset_peak() -> bool {
 }
 
 fn status(key: &str) -> Option<usize> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: usize = s
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+    despeckle::budget::proc_kib_field("/proc/self/status", key)
 }
 
 fn read_all(path: &Path) -> Vec<f32> {

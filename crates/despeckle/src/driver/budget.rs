@@ -57,9 +57,11 @@ pub const FALLBACK_MAX_MEMORY: usize = 2 << 30;
 /// Input bytes per streamed block aimed at when the budget allows: 16 MiB.
 pub const BLOCK_TARGET_BYTES: usize = 16 << 20;
 
-/// A `kB` field of `/proc/meminfo`, in bytes.
-fn meminfo(key: &str) -> Option<usize> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+/// A `kB` field of a Linux `/proc` file such as `/proc/meminfo` or `/proc/self/status`
+/// (`key` with its colon, e.g. `"MemAvailable:"`, `"VmHWM:"`), in bytes; `None` where the
+/// file or the field is missing.
+pub fn proc_kib_field(file: &str, key: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
     let kib: usize = text
         .lines()
         .find_map(|l| l.strip_prefix(key))?
@@ -69,6 +71,10 @@ fn meminfo(key: &str) -> Option<usize> {
         .parse()
         .ok()?;
     Some(kib.saturating_mul(1024))
+}
+
+fn meminfo(key: &str) -> Option<usize> {
+    proc_kib_field("/proc/meminfo", key)
 }
 
 /// The machine's physical memory in bytes (`MemTotal` of `/proc/meminfo`; `None` where the
