@@ -560,9 +560,12 @@ fn write_big(path: &Path, width: usize, height: usize) {
     w.finish().unwrap();
 }
 
+/// A named command line, made for a given input file.
+type Variant<'a> = (&'a str, &'a dyn Fn(&Path) -> Vec<String>);
+
 /// Runs each variant's `args(input)` on a `w × h` and a `w × 4h` image and checks that its
 /// peak RSS does not grow with the height and stays small beside the image.
-fn assert_memory_flat(w: usize, h: usize, variants: &[(&str, &dyn Fn(&Path) -> Vec<String>)]) {
+fn assert_memory_flat(w: usize, h: usize, variants: &[Variant<'_>]) {
     let dir = tempdir();
     let short = dir.path().join("short.tif");
     let tall = dir.path().join("tall.tif");
