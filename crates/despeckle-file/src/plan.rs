@@ -108,13 +108,7 @@ pub(crate) fn size(core: &Options, x: &Inputs<'_>) -> Result<Sizes> {
         fixed: shared_fixed.div_ceil(x.bands) + band_fixed,
         per_block_row: 2 * row,
     };
-    let g = Geometry {
-        width,
-        height,
-        size: core.size(),
-        sample_bytes: x.pixel_bytes,
-        scratch_bytes: x.scratch_bytes,
-    };
+    let g = Geometry::single(width, height, core.size(), x.pixel_bytes, x.scratch_bytes);
     let share = core.with_max_memory(Some(budget / x.bands.max(1)));
     // The core's default block (about 8 MiB of rows, enough for every worker) unless told.
     let wanted = x

@@ -64,10 +64,13 @@ pub mod synthetic;
 pub use border::{Border, Source};
 pub use driver::budget;
 pub use driver::{
-    BoxError, RowSink, RowSource, filter, filter_in_place, filter_stream, filter_stream_blocks,
-    plan, plan_in_place, plan_stream,
+    BoxError, PlaneSink, PlaneSource, Planes, RowSink, RowSource, filter, filter_in_place,
+    filter_planes, filter_planes_in_place, filter_stream, filter_stream_blocks,
+    filter_stream_planes, plan, plan_in_place, plan_planes, plan_stream, plan_stream_planes,
 };
-pub use engine::{Filter, RowContext, Window, mean_variance, moments_row};
+pub use engine::{
+    Filter, MultiFilter, PlanesContext, RowContext, Validity, Window, mean_variance, moments_row,
+};
 pub use error::{Compact, Error, Result};
 pub use filters::{
     Distance, Domain, EnhancedFrost, EnhancedLee, Frost, GammaMap, Idan, Kuan, Lee, LeeSigma,

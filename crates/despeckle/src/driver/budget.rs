@@ -175,19 +175,52 @@ pub struct Geometry {
     pub width: usize,
     /// Image height.
     pub height: usize,
-    /// Window size.
+    /// Window size (the engine's: `2 · radius + 1` of the filter's reach).
     pub size: usize,
     /// Bytes per sample of the image type (4 for `f32`, 8 for `f64`).
     pub sample_bytes: usize,
-    /// The filter's scratch bytes per worker ([`Filter::scratch_bytes`](crate::Filter::scratch_bytes)).
+    /// The filter's scratch bytes per worker ([`MultiFilter::scratch_bytes`](crate::MultiFilter::scratch_bytes)).
     pub scratch_bytes: usize,
+    /// Input planes (1 for a single-channel image).
+    pub planes: usize,
+    /// Output planes.
+    pub out_planes: usize,
+    /// Rows above a band that it reads besides its window's halo (the filter's warm-up,
+    /// rounded up to a multiple of [`REFRESH_ROWS`]; 0 for most filters).
+    pub warmup_rows: usize,
+    /// Whether the engine keeps window sums (the filter reads them).
+    pub sums: bool,
+}
+
+impl Geometry {
+    /// The geometry of a single-channel image filtered by a filter without warm-up.
+    pub fn single(
+        width: usize,
+        height: usize,
+        size: usize,
+        sample_bytes: usize,
+        scratch_bytes: usize,
+    ) -> Self {
+        Geometry {
+            width,
+            height,
+            size,
+            sample_bytes,
+            scratch_bytes,
+            planes: 1,
+            out_planes: 1,
+            warmup_rows: 0,
+            sums: true,
+        }
+    }
 }
 
 /// Bytes one worker allocates (see the [module documentation](self) for the formula).
 pub fn worker_bytes(g: &Geometry) -> usize {
     let wp = g.width + g.size - 1;
-    let f64_values = (2 * g.size + 2 + 4) * wp + 3 * g.width;
-    8 * f64_values + g.sample_bytes * g.width + 3 * 8 * g.size + g.scratch_bytes
+    let sums = if g.sums { 4 * wp + 3 * g.width } else { 0 };
+    let per_plane = 8 * ((2 * g.size + 2) * wp + sums) + 3 * 8 * g.size;
+    per_plane * g.planes + g.sample_bytes * g.width * g.out_planes + g.scratch_bytes
 }
 
 /// Extra memory a streaming caller holds besides the driver's.
@@ -354,13 +387,14 @@ pub fn plan_stream(
     let worker = worker_bytes(g);
     let row = g.sample_bytes * g.width;
     // `wrap` borders also keep the rows they map from the other end of the image.
-    let halo = (g.size - 1)
+    let halo = (g.size - 1 + g.warmup_rows)
+        * g.planes
         * if matches!(opts.border(), crate::Border::Wrap) {
             2
         } else {
             1
         };
-    let per_row = (2 * row).saturating_add(costs.per_block_row);
+    let per_row = (row * (g.planes + g.out_planes)).saturating_add(costs.per_block_row);
     let bytes = |t: usize, block: usize| {
         worker
             .saturating_mul(t)
@@ -414,13 +448,7 @@ mod tests {
     use super::*;
 
     fn geom(width: usize, height: usize, size: usize) -> Geometry {
-        Geometry {
-            width,
-            height,
-            size,
-            sample_bytes: 4,
-            scratch_bytes: 0,
-        }
+        Geometry::single(width, height, size, 4, 0)
     }
 
     #[test]

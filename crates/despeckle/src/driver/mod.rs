@@ -13,25 +13,38 @@ pub mod budget;
 mod memory;
 mod stream;
 
-pub use memory::{filter, filter_in_place, plan, plan_in_place};
-pub use stream::{BoxError, RowSink, RowSource, filter_stream, filter_stream_blocks, plan_stream};
+pub use memory::{
+    filter, filter_in_place, filter_planes, filter_planes_in_place, plan, plan_in_place,
+    plan_planes,
+};
+pub use stream::{
+    BoxError, PlaneSink, PlaneSource, Planes, RowSink, RowSource, filter_stream,
+    filter_stream_blocks, filter_stream_planes, plan_stream, plan_stream_planes,
+};
 
 use crate::engine::ring::RowBuilder;
-use crate::engine::{Filter, REFRESH_ROWS};
+use crate::engine::{Layout, MultiFilter, REFRESH_ROWS};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 
-/// The engine's row geometry for an image of this size under these options, after checking
-/// the options and that the filter accepts them.
-pub(crate) fn builder<T: Sample, F: Filter>(
+/// The engine's row geometry for an image of this size and number of planes under these
+/// options, after checking the options and that the filter accepts them.
+pub(crate) fn layout<T: Sample, F: MultiFilter>(
     filter: &F,
     width: usize,
     height: usize,
+    planes: usize,
     opts: &Options,
-) -> Result<RowBuilder> {
+) -> Result<Layout> {
     opts.validate()?;
     filter.check_options(opts)?;
+    if planes == 0 {
+        return Err(Error::InvalidImage(
+            "an image needs at least one plane".into(),
+        ));
+    }
+    let out_planes = filter.output_planes(planes)?;
     // A finite value the image type cannot hold would become ±∞ (an infinite border value
     // in every window, a no-data value that matches nothing): refused.
     let fits = |name: &'static str, what: &str, v: f64| {
@@ -54,30 +67,43 @@ pub(crate) fn builder<T: Sample, F: Filter>(
     if let Some(v) = opts.nodata() {
         fits("nodata", "the value", v)?;
     }
-    Ok(RowBuilder {
+    let builder = RowBuilder {
         width,
         height,
-        radius: opts.radius(),
+        radius: filter.radius(opts),
         border: opts.border(),
         // Compare with the value as the image type stores it (e.g. a GDAL no-data of 1e-30
         // read into float32).
         nodata: opts.nodata().map(|v| T::from_f64(v).to_f64()),
+    };
+    Ok(Layout {
+        builder,
+        planes,
+        out_planes,
+        validity: filter.validity(),
+        warmup: filter.warmup(opts),
+        uses_sums: filter.uses_sums(),
     })
 }
 
 /// The memory model's view of an image of this size filtered by `filter` in type `T`.
-pub(crate) fn geometry<T: Sample, F: Filter>(
-    filter: &F,
-    width: usize,
-    height: usize,
-    opts: &Options,
-) -> budget::Geometry {
+pub(crate) fn geometry<T: Sample, F: MultiFilter>(filter: &F, layout: &Layout) -> budget::Geometry {
+    let b = &layout.builder;
+    let size = 2 * b.radius + 1;
     budget::Geometry {
-        width,
-        height,
-        size: opts.size(),
+        width: b.width,
+        height: b.height,
+        size,
         sample_bytes: std::mem::size_of::<T>(),
-        scratch_bytes: filter.scratch_bytes(width, opts.size()),
+        scratch_bytes: filter.scratch_bytes(b.width, size, layout.planes),
+        planes: layout.planes,
+        out_planes: layout.out_planes,
+        warmup_rows: if layout.warmup == 0 {
+            0
+        } else {
+            layout.warmup + REFRESH_ROWS - 1
+        },
+        sums: layout.uses_sums,
     }
 }
 

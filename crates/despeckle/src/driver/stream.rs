@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, bands, budget, builder, geometry, split_rows};
+use super::{Workers, bands, budget, geometry, layout, split_rows};
 use crate::border::Source;
-use crate::engine::{BandIo, Filter, REFRESH_ROWS, run_band};
+use crate::engine::{BandIo, Filter, Layout, MultiFilter, REFRESH_ROWS, run_band};
 use crate::error::{Error, Result};
 use crate::image::{ImageMut, ImageRef};
 use crate::options::Options;
@@ -32,6 +32,24 @@ pub trait RowSource<T> {
 pub trait RowSink<T> {
     /// Receives rows `y0 .. y0 + rows.len() / width` (row-major, no padding).
     fn write_rows(&mut self, y0: usize, rows: &[T]) -> Result<(), BoxError>;
+}
+
+impl<T, S: RowSource<T> + ?Sized> RowSource<T> for &mut S {
+    fn width(&self) -> usize {
+        (**self).width()
+    }
+    fn height(&self) -> usize {
+        (**self).height()
+    }
+    fn read_rows(&mut self, y0: usize, buf: &mut [T]) -> Result<(), BoxError> {
+        (**self).read_rows(y0, buf)
+    }
+}
+
+impl<T, S: RowSink<T> + ?Sized> RowSink<T> for &mut S {
+    fn write_rows(&mut self, y0: usize, rows: &[T]) -> Result<(), BoxError> {
+        (**self).write_rows(y0, rows)
+    }
 }
 
 impl<T: Sample> RowSource<T> for ImageRef<'_, T> {
@@ -60,48 +78,122 @@ impl<T: Sample> RowSink<T> for ImageMut<'_, T> {
     }
 }
 
-/// Input rows available to the bands of one block.
+/// Where the streaming driver reads the rows of an image of several planes (see
+/// [`filter_stream_planes`]): every plane's rows of a range in one call, so that a source
+/// whose planes are interleaved decodes each block once.
+///
+/// [`Planes`] makes one from a single-plane [`RowSource`] per plane.
+pub trait PlaneSource<T> {
+    /// Image width.
+    fn width(&self) -> usize;
+    /// Image height.
+    fn height(&self) -> usize;
+    /// Number of planes.
+    fn planes(&self) -> usize;
+    /// Reads rows `y0 .. y0 + rows` of every plane: `bufs[i]` receives plane `i`'s rows
+    /// (row-major, `rows · width` samples).
+    fn read_planes(
+        &mut self,
+        y0: usize,
+        rows: usize,
+        bufs: &mut [&mut [T]],
+    ) -> Result<(), BoxError>;
+}
+
+/// Where the streaming driver writes the output rows of every plane, in increasing order.
+pub trait PlaneSink<T> {
+    /// Number of planes it takes.
+    fn planes(&self) -> usize;
+    /// Receives rows `y0 .. y0 + rows` of every output plane (`rows[i]`: plane `i`).
+    fn write_planes(&mut self, y0: usize, rows: &[&[T]]) -> Result<(), BoxError>;
+}
+
+/// One [`RowSource`] or [`RowSink`] per plane, as a [`PlaneSource`] or [`PlaneSink`].
+#[derive(Debug)]
+pub struct Planes<S>(pub Vec<S>);
+
+impl<T, S: RowSource<T>> PlaneSource<T> for Planes<S> {
+    fn width(&self) -> usize {
+        self.0.first().map_or(0, |s| s.width())
+    }
+    fn height(&self) -> usize {
+        self.0.first().map_or(0, |s| s.height())
+    }
+    fn planes(&self) -> usize {
+        self.0.len()
+    }
+    fn read_planes(
+        &mut self,
+        y0: usize,
+        _rows: usize,
+        bufs: &mut [&mut [T]],
+    ) -> Result<(), BoxError> {
+        for (src, buf) in self.0.iter_mut().zip(bufs.iter_mut()) {
+            src.read_rows(y0, buf)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T, S: RowSink<T>> PlaneSink<T> for Planes<S> {
+    fn planes(&self) -> usize {
+        self.0.len()
+    }
+    fn write_planes(&mut self, y0: usize, rows: &[&[T]]) -> Result<(), BoxError> {
+        for (sink, rows) in self.0.iter_mut().zip(rows) {
+            sink.write_rows(y0, rows)?;
+        }
+        Ok(())
+    }
+}
+
+/// Input rows available to the bands of one block, for every plane.
 struct Cache<T> {
-    /// Rows `lo .. lo + rows.len() / width`.
-    rows: Vec<T>,
+    /// Rows `lo .. lo + rows[i].len() / width` of plane `i`.
+    rows: Vec<Vec<T>>,
     lo: usize,
-    /// Rows outside that range that a border mode maps to.
-    extra: BTreeMap<usize, Vec<T>>,
+    /// Rows outside that range that a border mode maps to (one row per plane).
+    extra: BTreeMap<usize, Vec<Vec<T>>>,
     width: usize,
 }
 
 impl<T: Sample> Cache<T> {
     fn hi(&self) -> usize {
-        self.lo + self.rows.len() / self.width
+        self.lo + self.rows[0].len() / self.width
     }
 
-    fn row(&self, m: usize) -> &[T] {
+    fn row(&self, plane: usize, m: usize) -> &[T] {
         if (self.lo..self.hi()).contains(&m) {
             let s = (m - self.lo) * self.width;
-            &self.rows[s..s + self.width]
+            &self.rows[plane][s..s + self.width]
         } else {
-            &self.extra[&m]
+            &self.extra[&m][plane]
         }
     }
 
     /// Makes rows `lo..hi` resident, keeping the overlap with what is already there.
-    fn advance(&mut self, lo: usize, hi: usize, src: &mut impl RowSource<T>) -> Result<()> {
+    fn advance(&mut self, lo: usize, hi: usize, src: &mut impl PlaneSource<T>) -> Result<()> {
         let w = self.width;
         let keep_from = lo.max(self.lo).min(self.hi());
         let kept = self.hi() - keep_from;
-        self.rows.drain(..(keep_from - self.lo) * w);
+        for rows in &mut self.rows {
+            rows.drain(..(keep_from - self.lo) * w);
+        }
         self.lo = keep_from;
         if kept == 0 {
             self.lo = lo;
         }
         let have = self.hi();
         let len = (hi - self.lo) * w;
-        // exactly: `resize` alone may double the capacity, past the memory model's count
-        self.rows.reserve_exact(len.saturating_sub(self.rows.len()));
-        self.rows.resize(len, T::default());
+        for rows in &mut self.rows {
+            // exactly: `resize` alone may double the capacity, past the memory model's count
+            rows.reserve_exact(len.saturating_sub(rows.len()));
+            rows.resize(len, T::default());
+        }
         if hi > have {
             let start = (have - self.lo) * w;
-            src.read_rows(have, &mut self.rows[start..])
+            let mut bufs: Vec<&mut [T]> = self.rows.iter_mut().map(|r| &mut r[start..]).collect();
+            src.read_planes(have, hi - have, &mut bufs)
                 .map_err(Error::Stream)?;
         }
         Ok(())
@@ -110,18 +202,18 @@ impl<T: Sample> Cache<T> {
 
 struct StreamBand<'a, T> {
     cache: &'a Cache<T>,
-    out: &'a mut [T],
+    out: Vec<&'a mut [T]>,
     y0: usize,
     width: usize,
 }
 
 impl<T: Sample> BandIo<T> for StreamBand<'_, T> {
-    fn input_row(&self, m: usize) -> &[T] {
-        self.cache.row(m)
+    fn input_row(&self, plane: usize, m: usize) -> &[T] {
+        self.cache.row(plane, m)
     }
-    fn output_row(&mut self, y: usize, row: &[T]) {
+    fn output_row(&mut self, plane: usize, y: usize, row: &[T]) {
         let s = (y - self.y0) * self.width;
-        self.out[s..s + self.width].copy_from_slice(row);
+        self.out[plane][s..s + self.width].copy_from_slice(row);
     }
 }
 
@@ -136,8 +228,21 @@ pub fn plan_stream<T: Sample, F: Filter>(
     block_rows: Option<usize>,
     costs: budget::StreamCosts,
 ) -> Result<budget::Plan> {
-    builder::<T, F>(filter, width, height, opts)?;
-    let g = geometry::<T, F>(filter, width, height, opts);
+    plan_stream_planes::<T, F>(filter, width, height, 1, opts, block_rows, costs)
+}
+
+/// [`plan_stream`] for an image of `planes` planes ([`filter_stream_planes`]).
+pub fn plan_stream_planes<T: Sample, F: MultiFilter>(
+    filter: &F,
+    width: usize,
+    height: usize,
+    planes: usize,
+    opts: &Options,
+    block_rows: Option<usize>,
+    costs: budget::StreamCosts,
+) -> Result<budget::Plan> {
+    let lay = layout::<T, F>(filter, width, height, planes, opts)?;
+    let g = geometry::<T, F>(filter, &lay);
     budget::plan_stream(&g, opts, block_rows, costs)
 }
 
@@ -167,72 +272,136 @@ pub fn filter_stream_blocks<T: Sample, F: Filter>(
     opts: &Options,
     block_rows: Option<usize>,
 ) -> Result<()> {
-    let (width, height) = (source.width(), source.height());
-    let b = builder::<T, F>(filter, width, height, opts)?;
+    filter_stream_planes(
+        filter,
+        &mut Planes(vec![source]),
+        &mut Planes(vec![sink]),
+        opts,
+        block_rows,
+    )
+}
+
+/// [`filter_stream_blocks`] for an image of several planes, read in lockstep from `source`;
+/// the output planes ([`MultiFilter::output_planes`]) go to `sink`. The result equals
+/// [`filter_planes`](super::filter_planes) bit for bit.
+pub fn filter_stream_planes<T: Sample, F: MultiFilter>(
+    filter: &F,
+    source: &mut impl PlaneSource<T>,
+    sink: &mut impl PlaneSink<T>,
+    opts: &Options,
+    block_rows: Option<usize>,
+) -> Result<()> {
+    let (width, height, planes) = (source.width(), source.height(), source.planes());
+    let lay = layout::<T, F>(filter, width, height, planes, opts)?;
+    if sink.planes() != lay.out_planes {
+        return Err(Error::InvalidImage(format!(
+            "{} gives {} output planes from {planes} input planes; the output takes {}",
+            filter.name(),
+            lay.out_planes,
+            sink.planes()
+        )));
+    }
     if width == 0 || height == 0 {
         return Ok(());
     }
-    let h = b.radius;
-    let plan = plan_stream::<T, F>(filter, width, height, opts, block_rows, Default::default())?;
+    let h = lay.builder.radius;
+    let plan = plan_stream_planes::<T, F>(
+        filter,
+        width,
+        height,
+        planes,
+        opts,
+        block_rows,
+        Default::default(),
+    )?;
     let workers = Workers::new(&plan)?;
-    {
-        let threads = workers.count();
-        let block = plan.block_rows.unwrap_or(REFRESH_ROWS);
-        let mut cache = Cache {
-            // room for a block and its halo from the start: growing it would hold two copies
-            rows: Vec::with_capacity((block + 2 * h).min(height) * width),
-            lo: 0,
-            extra: BTreeMap::new(),
-            width,
-        };
-        let mut out = vec![T::default(); block.min(height) * width];
-        for b0 in (0..height).step_by(block) {
-            let b1 = (b0 + block).min(height);
-            let (lo, hi) = (b0.saturating_sub(h), (b1 + h).min(height));
-            cache.advance(lo, hi, source)?;
-            // Rows a border mode maps from outside the resident range.
-            let mut extra = BTreeMap::new();
-            for p in b0 as isize - h as isize..(b1 + h) as isize {
-                if let Source::Inside(m) = b.source_row(p)
-                    && !(lo..hi).contains(&m)
-                    && !extra.contains_key(&m)
-                {
-                    let row = match cache.extra.remove(&m) {
-                        Some(row) => row,
-                        None => {
-                            let mut row = vec![T::default(); width];
-                            source.read_rows(m, &mut row).map_err(Error::Stream)?;
-                            row
-                        }
-                    };
-                    extra.insert(m, row);
-                }
-            }
-            cache.extra = extra;
+    stream_blocks(filter, &lay, source, sink, opts, &plan, &workers, h)
+}
 
-            let plan: Vec<(usize, usize)> = bands(b1 - b0, threads)
-                .into_iter()
-                .map(|(a, z)| (a + b0, z + b0))
-                .collect();
-            let rows = &mut out[..(b1 - b0) * width];
-            let parts = split_rows(rows, width, &plan);
-            let cache_ref = &cache;
-            workers.install(|| {
-                plan.into_par_iter()
-                    .zip(parts)
-                    .for_each(|((y0, y1), part)| {
-                        let mut io = StreamBand {
-                            cache: cache_ref,
-                            out: part,
-                            y0,
-                            width,
-                        };
-                        run_band(filter, &b, y0, y1, &mut io);
-                    })
-            });
-            sink.write_rows(b0, &out[..(b1 - b0) * width])
-                .map_err(Error::Stream)?;
+/// The block loop of [`filter_stream_planes`].
+#[allow(clippy::too_many_arguments)]
+fn stream_blocks<T: Sample, F: MultiFilter>(
+    filter: &F,
+    lay: &Layout,
+    source: &mut impl PlaneSource<T>,
+    sink: &mut impl PlaneSink<T>,
+    opts: &Options,
+    plan: &budget::Plan,
+    workers: &Workers,
+    h: usize,
+) -> Result<()> {
+    let (width, height) = (lay.builder.width, lay.builder.height);
+    let threads = workers.count();
+    let block = plan.block_rows.unwrap_or(REFRESH_ROWS);
+    // rows above a block that its first band reads (halo and warm-up)
+    let above = |b0: usize| (b0 as isize - lay.start(b0)) as usize + h;
+    let mut cache = Cache {
+        // room for a block and its halo from the start: growing it would hold two copies
+        rows: (0..lay.planes)
+            .map(|_| Vec::with_capacity((block + above(block) + h).min(height) * width))
+            .collect(),
+        lo: 0,
+        extra: BTreeMap::new(),
+        width,
+    };
+    let mut out: Vec<Vec<T>> = (0..lay.out_planes)
+        .map(|_| vec![T::default(); block.min(height) * width])
+        .collect();
+    for b0 in (0..height).step_by(block) {
+        let b1 = (b0 + block).min(height);
+        let first = lay.start(b0) - h as isize;
+        let (lo, hi) = (first.max(0) as usize, (b1 + h).min(height));
+        cache.advance(lo, hi, source)?;
+        // Rows a border mode maps from outside the resident range.
+        let mut extra = BTreeMap::new();
+        for p in first..(b1 + h) as isize {
+            if let Source::Inside(m) = lay.builder.source_row(p)
+                && !(lo..hi).contains(&m)
+                && !extra.contains_key(&m)
+            {
+                let rows = match cache.extra.remove(&m) {
+                    Some(rows) => rows,
+                    None => {
+                        let mut rows = vec![vec![T::default(); width]; lay.planes];
+                        let mut bufs: Vec<&mut [T]> =
+                            rows.iter_mut().map(|r| r.as_mut_slice()).collect();
+                        source.read_planes(m, 1, &mut bufs).map_err(Error::Stream)?;
+                        rows
+                    }
+                };
+                extra.insert(m, rows);
+            }
         }
+        cache.extra = extra;
+
+        let bands_plan: Vec<(usize, usize)> = bands(b1 - b0, threads)
+            .into_iter()
+            .map(|(a, z)| (a + b0, z + b0))
+            .collect();
+        let mut per_band: Vec<Vec<&mut [T]>> = bands_plan.iter().map(|_| Vec::new()).collect();
+        for plane in out.iter_mut() {
+            let rows = &mut plane[..(b1 - b0) * width];
+            for (b, part) in split_rows(rows, width, &bands_plan).into_iter().enumerate() {
+                per_band[b].push(part);
+            }
+        }
+        let cache_ref = &cache;
+        workers.install(|| {
+            bands_plan
+                .par_iter()
+                .zip(per_band)
+                .for_each(|(&(y0, y1), out)| {
+                    let mut io = StreamBand {
+                        cache: cache_ref,
+                        out,
+                        y0,
+                        width,
+                    };
+                    run_band(filter, lay, opts, y0, y1, &mut io);
+                })
+        });
+        let rows: Vec<&[T]> = out.iter().map(|p| &p[..(b1 - b0) * width]).collect();
+        sink.write_planes(b0, &rows).map_err(Error::Stream)?;
     }
     Ok(())
 }

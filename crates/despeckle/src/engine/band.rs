@@ -1,154 +1,303 @@
 //! The row loop over one band of output rows, shared by every driver.
 
+use super::planes::{MultiFilter, PlanesContext, Validity};
 use super::ring::{Ring, RowBuilder};
 use super::sums::Sums;
-use super::{Filter, REFRESH_ROWS, RowContext, Window};
+use super::{REFRESH_ROWS, RowContext, Window};
 use crate::sample::Sample;
 
 /// Where a band reads its input rows and puts its output rows.
 ///
-/// `input_row(m)` must return the original (unfiltered) image row `m` whenever the band asks
-/// for it; drivers arrange that (the in-place driver saves rows before they are overwritten).
+/// `input_row(plane, m)` must return the original (unfiltered) row `m` of an input plane
+/// whenever the band asks for it; drivers arrange that (the in-place driver saves rows before
+/// they are overwritten).
 pub(crate) trait BandIo<T> {
-    /// The original image row `m`.
-    fn input_row(&self, m: usize) -> &[T];
-    /// Stores the finished output row `y`.
-    fn output_row(&mut self, y: usize, row: &[T]);
+    /// The original row `m` of input plane `plane`.
+    fn input_row(&self, plane: usize, m: usize) -> &[T];
+    /// Stores the finished row `y` of output plane `plane`.
+    fn output_row(&mut self, plane: usize, y: usize, row: &[T]);
+}
+
+/// How the bands of one run are laid out: the row geometry and what the filter asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub builder: RowBuilder,
+    /// Input planes.
+    pub planes: usize,
+    /// Output planes.
+    pub out_planes: usize,
+    pub validity: Validity,
+    /// Rows a band runs through before its first output row.
+    pub warmup: usize,
+    pub uses_sums: bool,
+}
+
+impl Layout {
+    /// The first row a band starting at `y0` processes: `warmup` rows earlier, rounded down to
+    /// a multiple of [`REFRESH_ROWS`] (so the running sums see the same refreshes whatever the
+    /// band's start).
+    pub fn start(&self, y0: usize) -> isize {
+        if self.warmup == 0 {
+            return y0 as isize;
+        }
+        let r = REFRESH_ROWS as isize;
+        (y0 as isize - self.warmup as isize).div_euclid(r) * r
+    }
 }
 
 /// Computes output rows `y0..y1` (`y0` a multiple of [`REFRESH_ROWS`]).
-pub(crate) fn run_band<T: Sample, F: Filter, IO: BandIo<T>>(
+pub(crate) fn run_band<T: Sample, F: MultiFilter, IO: BandIo<T>>(
     filter: &F,
-    builder: &RowBuilder,
+    layout: &Layout,
+    opts: &crate::Options,
     y0: usize,
     y1: usize,
     io: &mut IO,
 ) {
-    debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= builder.height);
+    debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= layout.builder.height);
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2,fma")]
-        fn avx2<T: Sample, F: Filter, IO: BandIo<T>>(
+        fn avx2<T: Sample, F: MultiFilter, IO: BandIo<T>>(
             filter: &F,
-            builder: &RowBuilder,
+            layout: &Layout,
+            opts: &crate::Options,
             y0: usize,
             y1: usize,
             io: &mut IO,
         ) {
-            band_loop(filter, builder, y0, y1, io)
+            band_loop(filter, layout, opts, y0, y1, io)
         }
         #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        fn avx512<T: Sample, F: Filter, IO: BandIo<T>>(
+        fn avx512<T: Sample, F: MultiFilter, IO: BandIo<T>>(
             filter: &F,
-            builder: &RowBuilder,
+            layout: &Layout,
+            opts: &crate::Options,
             y0: usize,
             y1: usize,
             io: &mut IO,
         ) {
-            band_loop(filter, builder, y0, y1, io)
+            band_loop(filter, layout, opts, y0, y1, io)
         }
         match super::dispatch::level() {
             // SAFETY: `level` checked that this CPU has these features.
             super::dispatch::Level::Avx512 => {
-                return unsafe { avx512(filter, builder, y0, y1, io) };
+                return unsafe { avx512(filter, layout, opts, y0, y1, io) };
             }
             // SAFETY: as above.
-            super::dispatch::Level::Avx2 => return unsafe { avx2(filter, builder, y0, y1, io) },
+            super::dispatch::Level::Avx2 => {
+                return unsafe { avx2(filter, layout, opts, y0, y1, io) };
+            }
             super::dispatch::Level::Baseline => {}
         }
     }
-    band_loop(filter, builder, y0, y1, io)
+    band_loop(filter, layout, opts, y0, y1, io)
+}
+
+/// One plane's ring, running sums and entering row.
+struct Plane {
+    ring: Ring,
+    sums: Sums,
+    entering: (Vec<f64>, Vec<f64>),
+    /// `entering.1` holds only ones (it last held a fully valid row).
+    entering_ones: bool,
+}
+
+/// With [`Validity::Joint`], makes a position invalid (value and mask 0) in every plane if it
+/// is in any; `rows[i]` is plane `i`'s (values, validity) of one padded row, `full[i]` whether
+/// it is entirely valid. Returns whether the combined row is entirely valid.
+#[inline(always)]
+fn join_validity(rows: &mut [(&mut [f64], &mut [f64])], full: &[bool]) -> bool {
+    if full.iter().all(|&f| f) {
+        return true;
+    }
+    let len = rows.first().map_or(0, |r| r.1.len());
+    let mut all = true;
+    for c in 0..len {
+        let ok = rows.iter().all(|r| r.1[c] == 1.0);
+        all &= ok;
+        if !ok {
+            for r in rows.iter_mut() {
+                r.0[c] = 0.0;
+                r.1[c] = 0.0;
+            }
+        }
+    }
+    all
+}
+
+/// Builds window row `p` of every plane into its ring slot (`into_ring`) or its entering row,
+/// and sets `fulls[i]`: whether plane `i`'s row is entirely valid (with `joint` validity, the
+/// combined row's).
+#[inline(always)]
+fn build_row<T: Sample, IO: BandIo<T>>(
+    builder: &RowBuilder,
+    planes: &mut [Plane],
+    joint: bool,
+    p: isize,
+    into_ring: bool,
+    fulls: &mut [bool],
+    io: &IO,
+) {
+    for (i, pl) in planes.iter_mut().enumerate() {
+        let s = pl.ring.slot(p);
+        let (vals, valid, ones) = if into_ring {
+            let ones = pl.ring.full[s];
+            (&mut pl.ring.vals[s], &mut pl.ring.valid[s], ones)
+        } else {
+            (&mut pl.entering.0, &mut pl.entering.1, pl.entering_ones)
+        };
+        fulls[i] = builder.build(p, vals, valid, ones, |m| Some(io.input_row(i, m)));
+    }
+    if joint {
+        let mut rows: Vec<(&mut [f64], &mut [f64])> = planes
+            .iter_mut()
+            .map(|pl| {
+                if into_ring {
+                    let s = pl.ring.slot(p);
+                    (&mut pl.ring.vals[s][..], &mut pl.ring.valid[s][..])
+                } else {
+                    (&mut pl.entering.0[..], &mut pl.entering.1[..])
+                }
+            })
+            .collect();
+        let all = join_validity(&mut rows, fulls);
+        fulls.fill(all);
+    }
 }
 
 /// The body of [`run_band`], inlined into each CPU-feature variant.
 #[inline(always)]
-fn band_loop<T: Sample, F: Filter, IO: BandIo<T>>(
+fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
     filter: &F,
-    builder: &RowBuilder,
+    layout: &Layout,
+    opts: &crate::Options,
     y0: usize,
     y1: usize,
     io: &mut IO,
 ) {
+    let builder = &layout.builder;
+    let joint = layout.validity == Validity::Joint && layout.planes > 1;
     let h = builder.radius;
     let size = 2 * h + 1;
     let (w, wp) = (builder.width, builder.padded_width());
-    let mut ring = Ring::new(size, wp);
-    let mut sums = Sums::new(w, wp);
-    let mut entering = (vec![0.0; wp], vec![0.0; wp]);
-    let mut out = vec![T::default(); w];
-    let mut order = vec![0usize; size];
-
-    for p in y0 as isize - h as isize..=(y0 + h) as isize {
-        let s = ring.slot(p);
-        ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], false, |m| {
-            Some(io.input_row(m))
-        });
-    }
-    // `entering.1` holds only ones (it last held a fully valid row)
-    let mut entering_ones = false;
-    for y in y0..y1 {
-        for (i, o) in order.iter_mut().enumerate() {
-            *o = ring.slot(y as isize - h as isize + i as isize);
-        }
-        if y == y0 || y % REFRESH_ROWS == 0 {
-            if y != y0 {
-                let p = (y + h) as isize;
-                let s = ring.slot(p);
-                let ones = ring.full[s];
-                ring.full[s] = builder.build(p, &mut ring.vals[s], &mut ring.valid[s], ones, |m| {
-                    Some(io.input_row(m))
-                });
-            }
-            sums.refresh_columns(&ring, &order);
-        } else {
-            let p = (y + h) as isize;
-            let s = ring.slot(p);
-            let entering_full =
-                builder.build(p, &mut entering.0, &mut entering.1, entering_ones, |m| {
-                    Some(io.input_row(m))
-                });
-            let both_full = entering_full && ring.full[s];
-            entering_ones = ring.full[s];
-            ring.full[s] = entering_full;
-            let drifted = sums.replace_row(
-                (&ring.vals[s], &ring.valid[s]),
-                (&entering.0, &entering.1),
-                both_full,
-            );
-            std::mem::swap(&mut ring.vals[s], &mut entering.0);
-            std::mem::swap(&mut ring.valid[s], &mut entering.1);
-            if drifted {
-                sums.fix_drifted(&ring, &order);
-            }
-        }
-        let all_valid = order.iter().all(|&s| ring.full[s]);
-        sums.horizontal(size, all_valid);
-
-        let values: Vec<&[f64]> = order.iter().map(|&s| ring.vals[s].as_slice()).collect();
-        let valid: Vec<&[f64]> = order.iter().map(|&s| ring.valid[s].as_slice()).collect();
-        let ctx = RowContext {
-            y,
-            all_valid,
-            count: &sums.count,
-            sum: &sums.sum,
-            sum_sq: &sums.sum_sq,
-            centre: &values[h][h..h + w],
-            window: Window {
-                values: &values,
-                valid: &valid,
+    let mut planes: Vec<Plane> = (0..layout.planes)
+        .map(|_| Plane {
+            ring: Ring::new(size, wp),
+            sums: if layout.uses_sums {
+                Sums::new(w, wp)
+            } else {
+                Sums::new(0, 0)
             },
-        };
-        filter.filter_row(&ctx, &mut out);
+            entering: (vec![0.0; wp], vec![0.0; wp]),
+            entering_ones: false,
+        })
+        .collect();
+    let mut out: Vec<Vec<T>> = vec![vec![T::default(); w]; layout.out_planes];
+    let mut order = vec![0usize; size];
+    let mut fulls = vec![false; layout.planes];
+    let mut state = filter.state(w, layout.planes, opts);
+    let start = layout.start(y0);
+    let write_back = layout.out_planes == layout.planes;
 
-        let centre_valid = &valid[h][h..h + w];
-        if !ring.full[order[h]] && centre_valid.contains(&0.0) {
-            let src = io.input_row(y);
-            for ((o, &s), &ok) in out.iter_mut().zip(src).zip(centre_valid) {
-                if ok == 0.0 {
-                    *o = s;
+    let into_ring = |planes: &mut [Plane], p: isize, fulls: &mut [bool], io: &IO| {
+        build_row(builder, planes, joint, p, true, fulls, io);
+        for (pl, &f) in planes.iter_mut().zip(fulls.iter()) {
+            let s = pl.ring.slot(p);
+            pl.ring.full[s] = f;
+        }
+    };
+    for p in start - h as isize..=start + h as isize {
+        into_ring(&mut planes, p, &mut fulls, io);
+    }
+    for y in start..y1 as isize {
+        for (i, o) in order.iter_mut().enumerate() {
+            *o = planes[0].ring.slot(y - h as isize + i as isize);
+        }
+        let p = y + h as isize;
+        if y == start || y.rem_euclid(REFRESH_ROWS as isize) == 0 {
+            if y != start {
+                into_ring(&mut planes, p, &mut fulls, io);
+            }
+            if layout.uses_sums {
+                for pl in &mut planes {
+                    pl.sums.refresh_columns(&pl.ring, &order);
+                }
+            }
+        } else {
+            build_row(builder, &mut planes, joint, p, false, &mut fulls, io);
+            for (pl, &entering_full) in planes.iter_mut().zip(fulls.iter()) {
+                let s = pl.ring.slot(p);
+                let both_full = entering_full && pl.ring.full[s];
+                pl.entering_ones = pl.ring.full[s];
+                pl.ring.full[s] = entering_full;
+                let drifted = layout.uses_sums
+                    && pl.sums.replace_row(
+                        (&pl.ring.vals[s], &pl.ring.valid[s]),
+                        (&pl.entering.0, &pl.entering.1),
+                        both_full,
+                    );
+                std::mem::swap(&mut pl.ring.vals[s], &mut pl.entering.0);
+                std::mem::swap(&mut pl.ring.valid[s], &mut pl.entering.1);
+                if drifted {
+                    pl.sums.fix_drifted(&pl.ring, &order);
                 }
             }
         }
-        io.output_row(y, &out);
+        for (pl, full) in planes.iter().zip(fulls.iter_mut()) {
+            *full = order.iter().all(|&s| pl.ring.full[s]);
+        }
+        if layout.uses_sums {
+            for (pl, &full) in planes.iter_mut().zip(fulls.iter()) {
+                pl.sums.horizontal(size, full);
+            }
+        }
+        let values: Vec<Vec<&[f64]>> = planes
+            .iter()
+            .map(|pl| order.iter().map(|&s| pl.ring.vals[s].as_slice()).collect())
+            .collect();
+        let valid: Vec<Vec<&[f64]>> = planes
+            .iter()
+            .map(|pl| order.iter().map(|&s| pl.ring.valid[s].as_slice()).collect())
+            .collect();
+        let ctxs: Vec<RowContext<'_>> = planes
+            .iter()
+            .zip(values.iter().zip(&valid))
+            .zip(fulls.iter())
+            .map(|((pl, (values, valid)), &all_valid)| RowContext {
+                y: y.max(0) as usize,
+                all_valid,
+                count: &pl.sums.count,
+                sum: &pl.sums.sum,
+                sum_sq: &pl.sums.sum_sq,
+                centre: &values[h][h..h + w],
+                window: Window::new(values, valid),
+            })
+            .collect();
+        let output = y >= y0 as isize;
+        let ctx = PlanesContext {
+            y,
+            output,
+            planes: &ctxs,
+        };
+        filter.filter_rows(&mut state, &ctx, &mut out);
+        if !output {
+            continue;
+        }
+        let y = y as usize;
+        for (i, row) in out.iter_mut().enumerate() {
+            if write_back {
+                let centre_valid = &valid[i][h][h..h + w];
+                if !planes[i].ring.full[order[h]] && centre_valid.contains(&0.0) {
+                    let src = io.input_row(i, y);
+                    for ((o, &s), &ok) in row.iter_mut().zip(src).zip(centre_valid) {
+                        if ok == 0.0 {
+                            *o = s;
+                        }
+                    }
+                }
+            }
+            io.output_row(i, y, row);
+        }
     }
 }

@@ -17,11 +17,13 @@
 
 mod band;
 pub mod dispatch;
+mod planes;
 pub(crate) mod ring;
 
 mod sums;
 
-pub(crate) use band::{BandIo, run_band};
+pub(crate) use band::{BandIo, Layout, run_band};
+pub use planes::{MultiFilter, PlanesContext, Validity};
 
 use crate::sample::Sample;
 
