@@ -43,20 +43,21 @@ pub struct Config {
     /// `PolarCase` (`monostatic` or `bistatic`; `monostatic` if absent).
     pub polar_case: String,
     /// `PolarType` (`full` for quad-pol; `pp1`, `pp2`, `pp3` for PolSARpro's dual-pol
-    /// modes: (HH, VH), (VV, HV), (HH, VV); `full` if absent).
+    /// modes (HH, VH), (VV, HV), (HH, VV), the first channel being C11; `full` if absent).
     pub polar_type: String,
 }
 
 impl Config {
     /// A monostatic configuration with PolarType `full` for 3 × 3 and 4 × 4 matrices and
-    /// `pp1` for C2 (what polsartools writes for dual-pol C2; set
-    /// [`Config::polar_type`] for another mode).
+    /// `pp2` for C2: PolSARpro's (VV, HV) mode, Sentinel-1's usual VV + VH (PolSARpro's
+    /// `S2_to_C2` builds pp1 from [S_hh, S_vh], pp2 from [S_vv, S_hv], pp3 from
+    /// [S_hh, S_vv]; set [`Config::polar_type`] for another mode).
     pub fn new(matrix: Matrix, rows: usize, cols: usize) -> Config {
         Config {
             rows,
             cols,
             polar_case: "monostatic".into(),
-            polar_type: if matrix == Matrix::C2 { "pp1" } else { "full" }.into(),
+            polar_type: if matrix == Matrix::C2 { "pp2" } else { "full" }.into(),
         }
     }
 

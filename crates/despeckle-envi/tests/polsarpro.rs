@@ -59,7 +59,7 @@ fn written_folders_read_back() {
             .collect();
         want.sort();
         assert_eq!(listing(&dir), want, "{matrix}");
-        let polar_type = if matrix == Matrix::C2 { "pp1" } else { "full" };
+        let polar_type = if matrix == Matrix::C2 { "pp2" } else { "full" };
         assert_eq!(
             fs::read_to_string(dir.join("config.txt")).unwrap(),
             format!(

@@ -15,7 +15,7 @@
 //! | C4, T4 | X11, X12_real, X12_imag, X13_…, X14_…, X22, X23_…, X24_…, X33, X34_…, X44 |
 //!
 //! Off-diagonal elements are `X_ij = ⟨k_i · conj(k_j)⟩` (i < j), the lower triangle the
-//! conjugate: SNAP's `PolOpUtils` and PolSARpro's programs use this convention.
+//! conjugate: SNAP's `PolOpUtils` and PolSARpro's `util_convert.c` use this convention.
 //!
 //! # From SLC: the scattering vectors
 //!
@@ -25,7 +25,9 @@
 //!
 //! * dual-pol C2: k = [S₁, S₂], two channels in the order given. ESA SNAP orders
 //!   Sentinel-1 VV + VH as [S_vv, S_vh], so `C11 = ⟨|VV|²⟩`, `C22 = ⟨|VH|²⟩`,
-//!   `C12 = ⟨S_vv · conj(S_vh)⟩`; HH + HV as [S_hh, S_hv].
+//!   `C12 = ⟨S_vv · conj(S_vh)⟩`; HH + HV as [S_hh, S_hv]. PolSARpro's dual-pol modes put
+//!   the co-polarised channel first too (pp1 = [S_hh, S_vh], pp2 = [S_vv, S_hv],
+//!   pp3 = [S_hh, S_vv]).
 //! * C3, lexicographic: k_L = [S_hh, √2 · S_x, S_vv].
 //! * T3, Pauli: k_P = 1/√2 · [S_hh + S_vv, S_hh − S_vv, 2 · S_x].
 //! * C4: k = [S_hh, S_hv, S_vh, S_vv]; T4: k = 1/√2 · [S_hh + S_vv, S_hh − S_vv,

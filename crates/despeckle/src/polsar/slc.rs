@@ -42,8 +42,10 @@ pub fn outer_product(k: &[Complex64]) -> [[Complex64; 4]; 4] {
 /// C = k kᴴ, so `C11 = |s1|²`, `C12 = s1 · conj(s2)`, `C22 = |s2|²`.
 ///
 /// The channel order sets the meaning: ESA SNAP orders Sentinel-1's VV + VH as
-/// k = [S_vv, S_vh] (C11 = |VV|², C22 = |VH|²) and HH + HV as k = [S_hh, S_hv]; pass the
-/// co-polarised channel first to match it. Returns `[C11, C12_real, C12_imag, C22]`.
+/// k = [S_vv, S_vh] (C11 = |VV|², C22 = |VH|²) and HH + HV as k = [S_hh, S_hv], and
+/// PolSARpro's dual-pol modes are pp1 = [S_hh, S_vh], pp2 = [S_vv, S_hv], pp3 = [S_hh, S_vv];
+/// pass the co-polarised channel first to match both. Returns
+/// `[C11, C12_real, C12_imag, C22]`.
 pub fn c2_from_dual(s1: Complex64, s2: Complex64) -> [f64; 4] {
     let mut out = [0.0; 4];
     outer(Matrix::C2, &[s1, s2], &mut out);
