@@ -38,6 +38,9 @@ mod private {
     impl Sealed for f64 {}
 }
 
+/// Values converted to bytes at a time (64 Ki values: 256 or 512 KiB).
+const PIECE_VALUES: usize = 1 << 16;
+
 /// One band being written into a [`FileSet`]: its data file, header file and progress.
 #[derive(Debug)]
 pub(crate) struct BandOut<T> {
@@ -99,9 +102,12 @@ impl<T: WriteValue> BandOut<T> {
                 ),
             });
         }
-        self.bytes.clear();
-        T::extend_le(rows, &mut self.bytes);
-        set.write(self.data, &self.bytes)?;
+        // in pieces: the copy stays small whatever the block of rows
+        for piece in rows.chunks(PIECE_VALUES) {
+            self.bytes.clear();
+            T::extend_le(piece, &mut self.bytes);
+            set.write(self.data, &self.bytes)?;
+        }
         self.rows += n;
         Ok(())
     }
