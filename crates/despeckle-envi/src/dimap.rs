@@ -62,9 +62,9 @@ impl DimapBand {
 #[derive(Debug, Clone)]
 pub struct DimapProduct {
     path: PathBuf,
-    /// `DATASET_NAME`, if given.
+    /// `Dataset_Id/DATASET_NAME`, if given.
     pub dataset_name: Option<String>,
-    /// `PRODUCT_TYPE`, if given.
+    /// `Production/PRODUCT_TYPE`, if given.
     pub product_type: Option<String>,
     /// Width (`NCOLS`).
     pub width: usize,
@@ -74,8 +74,9 @@ pub struct DimapProduct {
     pub bands: Vec<DimapBand>,
     /// The coordinate reference system (`Coordinate_Reference_System/WKT`), if any.
     pub crs_wkt: Option<String>,
-    /// `IMAGE_TO_MODEL_TRANSFORM`: the affine map from pixel to map coordinates as
-    /// [m00, m10, m01, m11, m02, m12] (Java's `AffineTransform` order), if any.
+    /// `Geoposition/IMAGE_TO_MODEL_TRANSFORM`: the affine map from pixel to map coordinates
+    /// as [m00, m10, m01, m11, m02, m12] (Java's `AffineTransform.getMatrix` order:
+    /// x_map = m00·col + m01·row + m02, y_map = m10·col + m11·row + m12), if any.
     pub image_to_model: Option<[f64; 6]>,
 }
 
@@ -101,13 +102,8 @@ impl DimapProduct {
                 root.tag_name().name()
             )));
         }
-        let descendant_text = |name: &str| {
-            root.descendants()
-                .find(|n| n.has_tag_name(name))
-                .and_then(|n| n.text())
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty())
-        };
+        // `parent/name` under the root
+        let nested = |parent: &str, name: &str| child(root, parent).and_then(|p| text_of(p, name));
         let dims =
             child(root, "Raster_Dimensions").ok_or_else(|| bad("no <Raster_Dimensions>".into()))?;
         let count = |name: &str| -> Result<usize> {
@@ -186,7 +182,8 @@ impl DimapProduct {
                 });
             }
         }
-        let image_to_model = match descendant_text("IMAGE_TO_MODEL_TRANSFORM") {
+        // the product's transform (bands of multi-size products have their own, not read)
+        let image_to_model = match nested("Geoposition", "IMAGE_TO_MODEL_TRANSFORM") {
             None => None,
             Some(v) => {
                 let nums: Vec<f64> = v
@@ -205,11 +202,11 @@ impl DimapProduct {
                 })?)
             }
         };
-        let crs_wkt = child(root, "Coordinate_Reference_System").and_then(|c| text_of(c, "WKT"));
+        let crs_wkt = nested("Coordinate_Reference_System", "WKT");
         Ok(DimapProduct {
             path: dim.to_path_buf(),
-            dataset_name: descendant_text("DATASET_NAME"),
-            product_type: descendant_text("PRODUCT_TYPE"),
+            dataset_name: nested("Dataset_Id", "DATASET_NAME"),
+            product_type: nested("Production", "PRODUCT_TYPE"),
             width,
             height,
             bands,

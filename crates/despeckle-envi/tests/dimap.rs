@@ -72,7 +72,8 @@ fn product(dir: &Path) -> PathBuf {
     infos += &spectral(
         4,
         "Span",
-        "<DATA_TYPE>float32</DATA_TYPE>\n<VIRTUAL_BAND>true</VIRTUAL_BAND>\n<EXPRESSION>C11 + C22</EXPRESSION>",
+        // a band's own transform (multi-size products) is not the product's
+        "<DATA_TYPE>float32</DATA_TYPE>\n<VIRTUAL_BAND>true</VIRTUAL_BAND>\n<EXPRESSION>C11 + C22</EXPRESSION>\n<IMAGE_TO_MODEL_TRANSFORM>9,9,9,9,9,9</IMAGE_TO_MODEL_TRANSFORM>",
     );
     band_file(&data, "amp", 2, (0..H * W).map(|i| i as f64 - 1.0));
     files += "<Data_File>\n<DATA_FILE_PATH href=\"S1_C2.data/amp.hdr\" />\n<BAND_INDEX>5</BAND_INDEX>\n</Data_File>\n";
@@ -88,10 +89,10 @@ fn product(dir: &Path) -> PathBuf {
 <Dataset_Use>\n<DATASET_COMMENTS>Sentinel-1 IW Level-1 SLC Product</DATASET_COMMENTS>\n</Dataset_Use>\n\
 <Production>\n<PRODUCT_TYPE>SLC</PRODUCT_TYPE>\n</Production>\n\
 <Coordinate_Reference_System>\n<WKT>\n{WKT}\n</WKT>\n</Coordinate_Reference_System>\n\
-<Geoposition>\n<IMAGE_TO_MODEL_TRANSFORM>0.001,0.0,0.0,-0.001,3.5,45.25</IMAGE_TO_MODEL_TRANSFORM>\n</Geoposition>\n\
 <Raster_Dimensions>\n<NCOLS>{W}</NCOLS>\n<NROWS>{H}</NROWS>\n<NBANDS>6</NBANDS>\n</Raster_Dimensions>\n\
 <Data_Access>\n<DATA_FILE_FORMAT>ENVI</DATA_FILE_FORMAT>\n<DATA_FILE_ORGANISATION>BAND_SEPARATE</DATA_FILE_ORGANISATION>\n{files}</Data_Access>\n\
 <Image_Interpretation>\n{infos}</Image_Interpretation>\n\
+<Geoposition>\n<IMAGE_TO_MODEL_TRANSFORM>0.001,0.0,0.0,-0.001,3.5,45.25</IMAGE_TO_MODEL_TRANSFORM>\n</Geoposition>\n\
 <Dataset_Sources>\n<MDElem name=\"metadata\"><MDATTR name=\"PRODUCT\" type=\"ascii\">x</MDATTR></MDElem>\n</Dataset_Sources>\n\
 </Dimap_Document>\n"
     );
