@@ -58,6 +58,19 @@ impl DimapBand {
     }
 }
 
+/// The real and imaginary bands of one complex channel of a BEAM-DIMAP product
+/// ([`DimapProduct::complex_pairs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplexPair {
+    /// What follows `i_` and `q_` in the band names: the polarisation, with a swath or date
+    /// where SNAP adds one (`VV`, `IW1_VH`, `VV_mst_22Sep2023`).
+    pub suffix: String,
+    /// Position of the real (`i_`) band in [`DimapProduct::bands`].
+    pub re: usize,
+    /// Position of the imaginary (`q_`) band in [`DimapProduct::bands`].
+    pub im: usize,
+}
+
 /// A BEAM-DIMAP product opened for reading.
 #[derive(Debug, Clone)]
 pub struct DimapProduct {
@@ -275,6 +288,34 @@ impl DimapProduct {
             .band(0)?
             .with_scaling(band.scaling_factor, band.scaling_offset);
         Ok(reader.with_no_data(band.no_data.or(raster.header().no_data)))
+    }
+
+    /// The complex bands of an SLC product: SNAP stores each as an `i_SUFFIX` (unit `real`)
+    /// and a `q_SUFFIX` (unit `imaginary`) band, e.g. `i_IW1_VV` and `q_IW1_VV`. Returns, per
+    /// suffix in document order, the suffix and the positions of its real and imaginary
+    /// bands; a suffix without both parts is left out.
+    pub fn complex_pairs(&self) -> Vec<ComplexPair> {
+        let mut pairs = Vec::new();
+        for (re, band) in self.bands.iter().enumerate() {
+            let Some(suffix) = band.name.strip_prefix("i_") else {
+                continue;
+            };
+            let im = self
+                .bands
+                .iter()
+                .position(|b| b.name.strip_prefix("q_") == Some(suffix));
+            if let Some(im) = im
+                && band.is_stored()
+                && self.bands[im].is_stored()
+            {
+                pairs.push(ComplexPair {
+                    suffix: suffix.to_string(),
+                    re,
+                    im,
+                });
+            }
+        }
+        pairs
     }
 
     /// The polarimetric matrix the stored bands make (band names C11, C12_real, ... in any

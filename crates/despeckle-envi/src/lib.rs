@@ -11,7 +11,8 @@
 //!   one float32 `.bin` + `.bin.hdr` per element of a C2, C3, T3, C4 or T4 matrix), the
 //!   matrix recognised from the files present ([`despeckle::polsar::Matrix`]), written
 //!   atomically as a set;
-//! * [`DimapProduct`]: ESA SNAP BEAM-DIMAP products (`.dim` + `.data/` of ENVI bands), read.
+//! * [`DimapProduct`]: ESA SNAP BEAM-DIMAP products (`.dim` + `.data/` of ENVI bands), read;
+//! * [`Format::of`]: which of these a path holds.
 //!
 //! Nothing here reads a whole image: readers hold at most [`READ_CHUNK_BYTES`] of file data
 //! besides the caller's rows, and every size a header declares is checked against the
@@ -41,6 +42,7 @@
 
 mod dimap;
 mod error;
+mod format;
 mod header;
 mod output;
 mod polsarpro;
@@ -48,8 +50,9 @@ mod raster;
 mod text;
 mod writer;
 
-pub use dimap::{DimapBand, DimapProduct, MAX_DIM_BYTES};
+pub use dimap::{ComplexPair, DimapBand, DimapProduct, MAX_DIM_BYTES};
 pub use error::{Error, Result};
+pub use format::Format;
 pub use header::{ByteOrder, DataType, Header, Interleave, MAX_HEADER_BYTES, find_header};
 pub use output::OutputOptions;
 pub use polsarpro::{

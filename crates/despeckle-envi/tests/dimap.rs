@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use despeckle::polsar::Matrix;
-use despeckle_envi::{DimapProduct, Error};
+use despeckle_envi::{ComplexPair, DimapProduct, Error, Format};
 
 const W: usize = 4;
 const H: usize = 3;
@@ -209,4 +209,104 @@ fn broken_products_are_refused() {
         e.ends_with("S1_C2.dim: C2 matrix incomplete: missing C12_imag"),
         "{e}"
     );
+}
+
+/// An SLC product as SNAP stores it: `i_` and `q_` bands per channel (int16 here), one
+/// channel without its imaginary part, one virtual intensity band.
+#[test]
+fn complex_channels_of_an_slc_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("slc.data");
+    fs::create_dir(&data).unwrap();
+    let names = [
+        "i_IW1_VH",
+        "q_IW1_VH",
+        "Intensity_IW1_VH",
+        "q_IW1_VV",
+        "i_IW1_VV",
+        "i_IW1_HH",
+    ];
+    let mut files = String::new();
+    let mut infos = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let unit = match &name[..2] {
+            "i_" => "real",
+            "q_" => "imaginary",
+            _ => "intensity",
+        };
+        if unit == "intensity" {
+            infos += &spectral(
+                i,
+                name,
+                "<VIRTUAL_BAND>true</VIRTUAL_BAND><EXPRESSION>i_IW1_VH * i_IW1_VH + q_IW1_VH * q_IW1_VH</EXPRESSION>",
+            );
+            continue;
+        }
+        band_file(
+            &data,
+            name,
+            2,
+            (0..H * W).map(|k| (k as f64) * if unit == "real" { 1.0 } else { -1.0 }),
+        );
+        files += &format!(
+            "<Data_File><DATA_FILE_PATH href=\"slc.data/{name}.hdr\" /><BAND_INDEX>{i}</BAND_INDEX></Data_File>"
+        );
+        infos += &spectral(
+            i,
+            name,
+            &format!("<DATA_TYPE>int16</DATA_TYPE><PHYSICAL_UNIT>{unit}</PHYSICAL_UNIT>"),
+        );
+    }
+    let dim = dir.path().join("slc.dim");
+    fs::write(
+        &dim,
+        format!("<Dimap_Document><Raster_Dimensions><NCOLS>{W}</NCOLS><NROWS>{H}</NROWS></Raster_Dimensions><Data_Access>{files}</Data_Access><Image_Interpretation>{infos}</Image_Interpretation></Dimap_Document>"),
+    )
+    .unwrap();
+    let p = DimapProduct::open(&dim).unwrap();
+    assert_eq!(
+        p.complex_pairs(),
+        [
+            ComplexPair {
+                suffix: "IW1_VH".into(),
+                re: 0,
+                im: 1
+            },
+            ComplexPair {
+                suffix: "IW1_VV".into(),
+                re: 4,
+                im: 3
+            },
+        ]
+    );
+    let mut re = vec![0f32; W];
+    let mut im = vec![0f32; W];
+    p.reader(4).unwrap().read(2, &mut re).unwrap();
+    p.reader(3).unwrap().read(2, &mut im).unwrap();
+    assert_eq!(re, [8.0, 9.0, 10.0, 11.0]);
+    assert_eq!(im, [-8.0, -9.0, -10.0, -11.0]);
+    assert_eq!(p.band("i_IW1_VV").unwrap().unit.as_deref(), Some("real"));
+    // no matrix here
+    let e = p.matrix().unwrap_err().to_string();
+    assert!(e.contains("no polarimetric matrix element"), "{e}");
+}
+
+#[test]
+fn formats_are_told_apart_by_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let dim = product(dir.path());
+    assert_eq!(Format::of(&dim), Some(Format::Dimap));
+    let img = dir.path().join("S1_C2.data/C11.img");
+    assert_eq!(Format::of(&img), Some(Format::Envi));
+    assert_eq!(Format::of(&img.with_extension("hdr")), None);
+    assert_eq!(Format::of(&dir.path().join("S1_C2.data")), None);
+    fs::write(dir.path().join("S1_C2.data/config.txt"), "Nrow\n3\n").unwrap();
+    assert_eq!(
+        Format::of(&dir.path().join("S1_C2.data")),
+        Some(Format::Polsarpro)
+    );
+    let tif = dir.path().join("scene.tif");
+    fs::write(&tif, b"II*\0").unwrap();
+    assert_eq!(Format::of(&tif), None);
+    assert_eq!(Format::of(&dir.path().join("missing.img")), None);
 }
