@@ -21,14 +21,22 @@ pub trait WriteValue: Copy + private::Sealed {
 impl WriteValue for f32 {
     const DATA_TYPE: DataType = DataType::F32;
     fn extend_le(rows: &[f32], out: &mut Vec<u8>) {
-        out.extend(rows.iter().flat_map(|v| v.to_le_bytes()));
+        let start = out.len();
+        out.resize(start + rows.len() * 4, 0);
+        for (o, v) in out[start..].chunks_exact_mut(4).zip(rows) {
+            o.copy_from_slice(&v.to_le_bytes());
+        }
     }
 }
 
 impl WriteValue for f64 {
     const DATA_TYPE: DataType = DataType::F64;
     fn extend_le(rows: &[f64], out: &mut Vec<u8>) {
-        out.extend(rows.iter().flat_map(|v| v.to_le_bytes()));
+        let start = out.len();
+        out.resize(start + rows.len() * 8, 0);
+        for (o, v) in out[start..].chunks_exact_mut(8).zip(rows) {
+            o.copy_from_slice(&v.to_le_bytes());
+        }
     }
 }
 
