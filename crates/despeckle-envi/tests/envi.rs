@@ -488,3 +488,39 @@ fn streams_through_the_engine() {
         .unwrap();
     assert_eq!(got, expect);
 }
+
+/// `header offset` bytes before the first sample, in every interleave.
+#[test]
+fn a_header_offset_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for interleave in ["bsq", "bil", "bip"] {
+        let name = format!("off{interleave}");
+        let data = make_raster(dir.path(), &name, (3, 2, 2), 2, interleave, true, |v| v);
+        let mut bytes = vec![0xAB; 16];
+        bytes.extend(std::fs::read(&data).unwrap());
+        std::fs::write(&data, bytes).unwrap();
+        let hdr = dir.path().join(format!("{name}.hdr"));
+        let text = std::fs::read_to_string(&hdr).unwrap();
+        std::fs::write(
+            &hdr,
+            text.replace("header offset = 0", "header offset = 16"),
+        )
+        .unwrap();
+        let raster = Raster::open(&data).unwrap();
+        for b in 0..2 {
+            let mut v = vec![0f64; 6];
+            raster.band(b).unwrap().read(0, &mut v).unwrap();
+            let want: Vec<f64> = (0..2)
+                .flat_map(|y| (0..3).map(move |x| (value(b, y, x) as i16) as f64))
+                .collect();
+            assert_eq!(v, want, "{interleave} band {b}");
+        }
+        // one byte short of offset + data
+        let bytes = std::fs::read(&data).unwrap();
+        std::fs::write(&data, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(matches!(
+            Raster::open(&data),
+            Err(Error::Truncated { expected: 40, .. })
+        ));
+    }
+}
