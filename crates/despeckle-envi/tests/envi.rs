@@ -1,11 +1,9 @@
 //! ENVI headers, band readers of every interleave, byte order and data type, the writer,
 //! and what hostile or broken files give.
 
-mod common;
-
 use std::path::Path;
 
-use common::{listing, make_raster, value};
+use crate::common::{listing, make_raster, value};
 use despeckle::{Mean, Options, RowSink, RowSource, filter, filter_stream};
 use despeckle_envi::{
     BandWriter, ByteOrder, ComplexPart, DataType, Error, Header, Interleave, OutputOptions, Raster,

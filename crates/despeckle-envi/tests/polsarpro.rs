@@ -1,12 +1,10 @@
 //! PolSARpro folders: written and read back, made by hand as the format says, and refused
 //! when incomplete or inconsistent; writes are all-or-nothing.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::listing;
+use crate::common::listing;
 use despeckle::RowSink;
 use despeckle::polsar::Matrix;
 use despeckle_envi::{

@@ -1,5 +1,4 @@
 //! Small files made by the tests, encoded here independently of the crate.
-#![allow(dead_code)]
 
 use std::path::Path;
 
