@@ -406,26 +406,14 @@ fn decode<T: Value>(
     Ok(())
 }
 
-impl RowSource<f32> for BandReader {
+impl<T: Value> RowSource<T> for BandReader {
     fn width(&self) -> usize {
         self.header.samples
     }
     fn height(&self) -> usize {
         self.header.lines
     }
-    fn read_rows(&mut self, y0: usize, buf: &mut [f32]) -> Result<(), BoxError> {
-        Ok(self.read(y0, buf)?)
-    }
-}
-
-impl RowSource<f64> for BandReader {
-    fn width(&self) -> usize {
-        self.header.samples
-    }
-    fn height(&self) -> usize {
-        self.header.lines
-    }
-    fn read_rows(&mut self, y0: usize, buf: &mut [f64]) -> Result<(), BoxError> {
+    fn read_rows(&mut self, y0: usize, buf: &mut [T]) -> Result<(), BoxError> {
         Ok(self.read(y0, buf)?)
     }
 }

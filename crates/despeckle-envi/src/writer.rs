@@ -18,27 +18,23 @@ pub trait WriteValue: Copy + private::Sealed {
     fn extend_le(rows: &[Self], out: &mut Vec<u8>);
 }
 
-impl WriteValue for f32 {
-    const DATA_TYPE: DataType = DataType::F32;
-    fn extend_le(rows: &[f32], out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + rows.len() * 4, 0);
-        for (o, v) in out[start..].chunks_exact_mut(4).zip(rows) {
-            o.copy_from_slice(&v.to_le_bytes());
+macro_rules! write_value {
+    ($t:ty, $dt:ident, $n:literal) => {
+        impl WriteValue for $t {
+            const DATA_TYPE: DataType = DataType::$dt;
+            fn extend_le(rows: &[$t], out: &mut Vec<u8>) {
+                let start = out.len();
+                out.resize(start + rows.len() * $n, 0);
+                for (o, v) in out[start..].chunks_exact_mut($n).zip(rows) {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            }
         }
-    }
+    };
 }
 
-impl WriteValue for f64 {
-    const DATA_TYPE: DataType = DataType::F64;
-    fn extend_le(rows: &[f64], out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + rows.len() * 8, 0);
-        for (o, v) in out[start..].chunks_exact_mut(8).zip(rows) {
-            o.copy_from_slice(&v.to_le_bytes());
-        }
-    }
-}
+write_value!(f32, F32, 4);
+write_value!(f64, F64, 8);
 
 mod private {
     pub trait Sealed {}
