@@ -58,6 +58,7 @@ mod filters;
 mod image;
 pub mod metrics;
 mod options;
+pub mod polsar;
 mod sample;
 pub mod synthetic;
 
