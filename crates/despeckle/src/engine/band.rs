@@ -46,36 +46,39 @@ impl Layout {
 }
 
 /// Computes output rows `y0..y1` (`y0` a multiple of [`REFRESH_ROWS`]).
-pub(crate) fn run_band<T: Sample, F: MultiFilter, IO: BandIo<T>>(
+///
+/// `io` is a trait object: it is called once per row, and one instantiation of the row loop
+/// per filter and sample type (times the instruction sets) serves every driver.
+pub(crate) fn run_band<T: Sample, F: MultiFilter>(
     filter: &F,
     layout: &Layout,
     opts: &crate::Options,
     y0: usize,
     y1: usize,
-    io: &mut IO,
+    io: &mut dyn BandIo<T>,
 ) {
     debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= layout.builder.height);
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2,fma")]
-        fn avx2<T: Sample, F: MultiFilter, IO: BandIo<T>>(
+        fn avx2<T: Sample, F: MultiFilter>(
             filter: &F,
             layout: &Layout,
             opts: &crate::Options,
             y0: usize,
             y1: usize,
-            io: &mut IO,
+            io: &mut dyn BandIo<T>,
         ) {
             band_loop(filter, layout, opts, y0, y1, io)
         }
         #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        fn avx512<T: Sample, F: MultiFilter, IO: BandIo<T>>(
+        fn avx512<T: Sample, F: MultiFilter>(
             filter: &F,
             layout: &Layout,
             opts: &crate::Options,
             y0: usize,
             y1: usize,
-            io: &mut IO,
+            io: &mut dyn BandIo<T>,
         ) {
             band_loop(filter, layout, opts, y0, y1, io)
         }
@@ -130,14 +133,14 @@ fn join_validity(rows: &mut [(&mut [f64], &mut [f64])], full: &[bool]) -> bool {
 /// and sets `fulls[i]`: whether plane `i`'s row is entirely valid (with `joint` validity, the
 /// combined row's).
 #[inline(always)]
-fn build_row<T: Sample, IO: BandIo<T>>(
+fn build_row<T: Sample>(
     builder: &RowBuilder,
     planes: &mut [Plane],
     joint: bool,
     p: isize,
     into_ring: bool,
     fulls: &mut [bool],
-    io: &IO,
+    io: &dyn BandIo<T>,
 ) {
     for (i, pl) in planes.iter_mut().enumerate() {
         let s = pl.ring.slot(p);
@@ -168,13 +171,13 @@ fn build_row<T: Sample, IO: BandIo<T>>(
 
 /// The body of [`run_band`], inlined into each CPU-feature variant.
 #[inline(always)]
-fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
+fn band_loop<T: Sample, F: MultiFilter>(
     filter: &F,
     layout: &Layout,
     opts: &crate::Options,
     y0: usize,
     y1: usize,
-    io: &mut IO,
+    io: &mut dyn BandIo<T>,
 ) {
     let builder = &layout.builder;
     let joint = layout.validity == Validity::Joint && layout.planes > 1;
@@ -200,7 +203,7 @@ fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
     let start = layout.start(y0);
     let write_back = layout.out_planes == layout.planes;
 
-    let into_ring = |planes: &mut [Plane], p: isize, fulls: &mut [bool], io: &IO| {
+    let into_ring = |planes: &mut [Plane], p: isize, fulls: &mut [bool], io: &dyn BandIo<T>| {
         build_row(builder, planes, joint, p, true, fulls, io);
         for (pl, &f) in planes.iter_mut().zip(fulls.iter()) {
             let s = pl.ring.slot(p);
@@ -208,7 +211,7 @@ fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
         }
     };
     for p in start - h as isize..=start + h as isize {
-        into_ring(&mut planes, p, &mut fulls, io);
+        into_ring(&mut planes, p, &mut fulls, &*io);
     }
     for y in start..y1 as isize {
         for (i, o) in order.iter_mut().enumerate() {
@@ -217,7 +220,7 @@ fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
         let p = y + h as isize;
         if y == start || y.rem_euclid(REFRESH_ROWS as isize) == 0 {
             if y != start {
-                into_ring(&mut planes, p, &mut fulls, io);
+                into_ring(&mut planes, p, &mut fulls, &*io);
             }
             if layout.uses_sums {
                 for pl in &mut planes {
@@ -225,7 +228,7 @@ fn band_loop<T: Sample, F: MultiFilter, IO: BandIo<T>>(
                 }
             }
         } else {
-            build_row(builder, &mut planes, joint, p, false, &mut fulls, io);
+            build_row(builder, &mut planes, joint, p, false, &mut fulls, &*io);
             for (pl, &entering_full) in planes.iter_mut().zip(fulls.iter()) {
                 let s = pl.ring.slot(p);
                 let both_full = entering_full && pl.ring.full[s];
