@@ -14,10 +14,24 @@ step() { printf '\n== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*";
 # not a second time in `release` (LTO).
 export DESPECKLE_BUILD_PROFILE=ci
 
-step "set-up"
-bash scripts/setup.sh
+step "set-up (the Rust build runs meanwhile)"
+# Compile every test and binary of the workspace (the benchmark's too) in the background while
+# the system packages and Python packages install, which mostly wait on the network and the
+# disk; the Python extension's build (scripts/setup.sh) then waits for cargo's lock and reuses
+# what was compiled.
+mkdir -p target
+build_log=target/ci-build.log
+(cargo test --workspace --profile ci --no-run --quiet \
+    && cargo build --profile ci -p despeckle-bench --quiet) >"$build_log" 2>&1 &
+build=$!
 bash scripts/setup-peers.sh
 bash scripts/setup-browser.sh
+bash scripts/setup.sh
+if ! wait "$build"; then
+    cat "$build_log" >&2
+    echo "the Rust build failed" >&2
+    exit 1
+fi
 
 step "format and lint"
 cargo fmt --all --check
