@@ -1,9 +1,10 @@
-"""Vectorised numpy implementation of the non-local filter family (fast enough for sweeps).
+"""Vectorised numpy version of the non-local filter of docs/nonlocal.md, and its variants.
 
-Loops over search offsets, vectorised over pixels; no no-data handling (the benchmark has none)
-and a reflect border only. The exact definition, with every rule, is
-python/tests/nonlocal_reference.py; this file must agree with it (checked by
-bench/nonlocal_prototype.py --check).
+Loops over search offsets, vectorised over pixels: fast enough for parameter sweeps on crops.
+No no-data handling (the benchmark has none) and the ``reflect`` border only. The definition,
+with every rule, is ``python/tests/nonlocal_reference.py``; ``nl2`` agrees with it to 1e-12
+(checked first by ``bench/nonlocal_prototype.py``). The options of ``nl_pass`` beyond the
+definition are the variants measured in docs/nonlocal.md §6–7.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import math
 import numpy as np
 from scipy import special
 
-
-#: weights of pairs with D/h above TAU are 0 (exp(-30) ≈ 9.4e-14: no f32 underflow)
+#: weights of pairs with D/h above TAU are 0 (exp(−30) ≈ 9.4e−14: no float32 underflow)
 TAU = 30.0
+#: the logarithm's floor, as the reference's
+EPS = 2.0 ** -126
 
 
 def m_glr(looks: float) -> float:
-    """E[log cosh(δ/2)] for δ = ln G1 − ln G2, G1, G2 ~ Gamma(L) i.i.d.: ψ(2L) − ψ(L) − ln 2."""
+    """``E[log cosh(δ/2)]``, ``δ = ln G₁ − ln G₂``, ``G₁, G₂ ~ Gamma(L)`` i.i.d.:
+    ``ψ(2L) − ψ(L) − ln 2`` (it is ``ln(G₁ + G₂) − ln 2 − ½ ln G₁ − ½ ln G₂``,
+    and ``G₁ + G₂ ~ Gamma(2L)``)."""
     return float(special.digamma(2 * looks) - special.digamma(looks) - math.log(2.0))
 
 
@@ -43,25 +47,39 @@ def box_direct(a: np.ndarray, r: int) -> np.ndarray:
     return sum(rows[:, j:rows.shape[1] - n + 1 + j] for j in range(n))
 
 
-def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr",
-            centre="max", blend=False, noisy_term=0.0, h_noisy=1.0, agg_patch=None, kernel="exp", inner=0, beta=0.0, flat=0.0):
-    """One pass. ``img``: intensities averaged; ``pilot``: the image compared (None = ``img``).
+def glr(d):
+    """``log cosh(δ/2)`` without overflow: ``|δ|/2 + log1p(e^{−|δ|}) − ln 2``."""
+    a = np.abs(d)
+    return 0.5 * a + np.log1p(np.exp(-a)) - math.log(2.0)
 
-    kind: 'glr'  -> f = log cosh(δ/2) on ln img (pass 1), D scaled by 1/h
-          'kl'   -> f = 4 sinh²(δ/2)·L on ln pilot (symmetric KL of L-look gammas), /h
-          'sq'   -> f = δ² on ln pilot, /h
-    noisy_term > 0 adds noisy_term · Σ log cosh(δ_noisy/2) / h_noisy (PPB refinement style).
-    agg: aggregation box size (odd); the pair weight is the box sum of the patch weights.
+
+def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr", centre="max",
+            blend=False, noisy_term=0.0, h_noisy=1.0, guide2=None, h_guide2=1.0,
+            kernel="exp", flat=0.0, inner=0, beta=0.0):
+    """One pass of docs/nonlocal.md §1: averages ``img`` with weights from the guide
+    ``ln pilot`` (``pilot=None``: ``ln img``).
+
+    kind: ``f`` per position — 'sq' ``δ²`` (the definition), 'glr' ``log cosh(δ/2)`` (PPB),
+    'kl' ``4L·sinh²(δ/2)`` (the symmetric KL divergence of two L-look gamma laws).
+    agg: aggregation box (odd). centre: 'max' (the definition), 'one' (the self-weight A²) or a
+    factor of the maximum. Variants: ``blend`` (Kuan-type MMSE blend with the pixel),
+    ``noisy_term`` (adds ``noisy_term·Σ glr(δ_img)/h_noisy``, PPB's refinement), ``guide2``
+    (adds ``Σ δ²/h_guide2`` on ``ln guide2``), ``kernel`` 'tri' ``(1 − t)₊`` or 'bisq'
+    ``(1 − t)₊²``, ``flat`` (``t → max(t − flat, 0)``), ``beta``/``inner`` (adds
+    ``beta·D_inner``, a centre-weighted patch).
     """
     rs, rp, ra = search // 2, patch // 2, agg // 2
     m = rs + rp + ra
     x = np.pad(np.asarray(img, np.float64), m, mode="symmetric")
-    lx = np.log(np.maximum(x, 1e-30))
+    lx = np.log(np.maximum(x, EPS))
     if pilot is None:
         lp = lx
     else:
         p = np.pad(np.asarray(pilot, np.float64), m, mode="symmetric")
-        lp = np.log(np.maximum(p, 1e-30))
+        lp = np.log(np.maximum(p, EPS))
+    if guide2 is not None:
+        g2 = np.pad(np.asarray(guide2, np.float64), m, mode="symmetric")
+        lg2 = np.log(np.maximum(g2, EPS))
     H, W = img.shape
     e = rp + ra  # extension of the region where per-pixel terms are needed
     he, we = H + 2 * e, W + 2 * e
@@ -79,7 +97,7 @@ def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr",
             sh_p = lp[o + dy:o + dy + he, o + dx:o + dx + we]
             d = base_p - sh_p
             if kind == "glr":
-                f = np.log(np.cosh(0.5 * d))
+                f = glr(d)
             elif kind == "kl":
                 f = 4.0 * looks * np.sinh(0.5 * d) ** 2
             elif kind == "sq":
@@ -87,6 +105,9 @@ def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr",
             else:
                 raise ValueError(kind)
             D = box_valid(f, rp) / h
+            if guide2 is not None:
+                d2 = lg2[o:o + he, o:o + we] - lg2[o + dy:o + dy + he, o + dx:o + dx + we]
+                D = D + box_valid(d2 * d2, rp) / h_guide2
             if beta:
                 c = rp - inner // 2
                 D = D + beta * box_valid(f[c:f.shape[0] - c, c:f.shape[1] - c], inner // 2) / h
@@ -94,13 +115,15 @@ def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr",
                 D = np.maximum(D - flat, 0.0)
             if noisy_term:
                 dn = base_x - lx[o + dy:o + dy + he, o + dx:o + dx + we]
-                D = D + noisy_term * box_valid(np.log(np.cosh(0.5 * dn)), rp) / h_noisy
+                D = D + noisy_term * box_valid(glr(dn), rp) / h_noisy
             if kernel == "exp":
                 w = np.where(D <= TAU, np.exp(-np.minimum(D, TAU)), 0.0)
             elif kernel == "bisq":
                 w = np.maximum(1.0 - D, 0.0) ** 2
             elif kernel == "tri":
                 w = np.maximum(1.0 - D, 0.0)
+            else:
+                raise ValueError(kernel)
             if ra:
                 w = box_direct(w, ra)
             v = x[m + dy:m + dy + H, m + dx:m + dx + W]
@@ -122,7 +145,7 @@ def nl_pass(img, pilot, *, looks, search=21, patch=7, agg=1, h=1.0, kind="glr",
     mu = np.where(zero, z, num / np.where(zero, 1.0, den))
     if not blend:
         return mu
-    var = np.maximum(num2 / den - mu * mu, 0.0)
+    var = np.maximum(num2 / np.where(zero, 1.0, den) - mu * mu, 0.0)
     ci2 = var / np.maximum(mu * mu, 1e-300)
     cu2 = 1.0 / looks
     b = np.clip((ci2 - cu2) / (ci2 * (1.0 + cu2) + 1e-300), 0.0, 1.0)
@@ -140,7 +163,7 @@ def nl_pass_multi(img, pilot, *, looks, search=21, patches=(3, 5, 7), agg=3, hs=
     rpm = max(patches) // 2
     m = rs + rpm + ra
     x = np.pad(np.asarray(img, np.float64), m, mode="symmetric")
-    lp = np.log(np.maximum(np.pad(np.asarray(pilot, np.float64), m, mode="symmetric"), 1e-30))
+    lp = np.log(np.maximum(np.pad(np.asarray(pilot, np.float64), m, mode="symmetric"), EPS))
     H, W = img.shape
     e = rpm + ra
     he, we = H + 2 * e, W + 2 * e

@@ -18,7 +18,7 @@ the run to about 15 minutes on a shared 2-core machine. Pass ``--crop 0`` for fu
 Examples::
 
     python3 bench/nonlocal_prototype.py --looks 1,4
-    python3 bench/nonlocal_prototype.py --looks 1 --crop 128 --only 'nl2|bm3d'
+    python3 bench/nonlocal_prototype.py --looks 1 --crop 128 --only '^nl2'
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ sys.path.insert(0, str(REPO / "python" / "tests"))
 import nl_fast as nf  # noqa: E402
 import quality as q  # noqa: E402
 
-from nonlocal_reference import default_constants, m_glr, psi1  # noqa: E402
+from nonlocal_reference import default_constants, psi1  # noqa: E402
+
+m_glr = nf.m_glr
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,7 +144,9 @@ def main(argv=None) -> int:
     ap.add_argument("--looks", default="1,4")
     ap.add_argument("--images", default=",".join(q.DEFAULT_IMAGES))
     ap.add_argument("--crop", type=int, default=256, help="centre crop N × N (0 = full images)")
-    ap.add_argument("--only", default="", help="regular expression on candidate/anchor names")
+    ap.add_argument("--only", default="",
+                    help="regular expression on the non-local candidates' names "
+                    "(the anchors and classic filters always run)")
     ap.add_argument("--classic", type=int, default=2, help="best classic filters shown (default 2)")
     ap.add_argument("--no-check", action="store_true")
     ap.add_argument("--out", default=str(REPO / "target" / "nonlocal" / "nonlocal.md"))
@@ -157,7 +161,8 @@ def main(argv=None) -> int:
     lines = ["# Non-local filter prototype (bench/nonlocal_prototype.py)", "",
              "Command: `python3 bench/nonlocal_prototype.py "
              + " ".join(argv if argv is not None else sys.argv[1:]) + "`", "",
-             f"Images: {', '.join(images)}" + (f" (centre {args.crop}²)" if args.crop else " (full)")
+             f"Images: {', '.join(images)}"
+             + (f" (centre {args.crop}²)" if args.crop else " (full)")
              + "; seed 0; PSNR on amplitude (peak 255) / SSIM 7 × 7; `FILTER*` = best of "
              "quality.py's sweep; µs/px = numpy prototype time (not the Rust speed).", ""]
     if not args.no_check:
@@ -193,10 +198,12 @@ def main(argv=None) -> int:
             log(f"L={looks:g} {name:<12} PSNR {s.mean_psnr():6.2f}  SSIM {s.mean_ssim():.3f}  "
                 f"{s.us_per_pixel():.1f} us/px")
             rows.append(s)
-            notes.append(f"- `{name}`: {desc}" + (f" (chosen c = {s.params['c']})" if s.params else ""))
+            chosen = f" (chosen c = {s.params['c']})" if s.params else ""
+            notes.append(f"- `{name}`: {desc}{chosen}")
         c1, k2 = default_constants(looks)
         lines += q.table(looks, anchors + best + rows, images)
-        lines += ["", f"Defaults at L = {looks:g}: c₁ = {c1:g}, k₂ = 0.09/√L = {k2:.4g}."] + notes + [""]
+        lines += ["", f"Defaults at L = {looks:g}: c₁ = {c1:g}, k₂ = 0.09/√L = {k2:.4g}."]
+        lines += notes + [""]
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(lines) + "\n")

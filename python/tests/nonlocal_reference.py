@@ -9,15 +9,15 @@ modes"); an invalid position (NaN, ±∞, the no-data value, outside the image u
 
 The filter, for L-look intensities ``I`` (section numbers refer to docs/nonlocal.md):
 
-* pass 1 (pilot, §2): averages ``I`` with weights from the GLR dissimilarity of the noisy
-  log-intensities, ``f₁(a, b) = log cosh((a − b)/2)``, patches ``P₁ × P₁``,
-  ``h₁ = c₁ · P₁² · m_L``, ``m_L = ψ(2L) − ψ(L) − ln 2 = E[f₁]`` on pure speckle;
-* pass 2 (§3): averages ``I`` again with weights from the squared difference of the pilot's
-  log-intensities, ``f₂(a, b) = (a − b)²``, patches ``P₂ × P₂``, ``h₂ = c₂ · P₂² · ψ₁(L)``;
-* in both passes (§1): a pair weight is ``exp(−D/h)`` (0 when ``D/h > τ``), box-summed over the
-  ``A × A`` patch pairs that hold the two pixels at the same place (aggregation), the centre
-  pixel weighs as much as its most similar other pixel, and a pixel with no positive weight
-  keeps its value.
+* one pass (§1) averages ``I`` over a ``W × W`` search window; the weight of the pixel pair
+  ``(s, s + d)`` is ``Σ_{j ∈ A×A} ω(s − j, d)``, ``ω(u, d) = exp(−D(u, d)/h)`` (0 when
+  ``D/h > τ``), ``D(u, d) = Σ_{k ∈ P×P} (g(u+k) − g(u+k+d))²`` over the valid pairs,
+  scaled to ``P²`` pairs; the centre pixel weighs as much as its most similar other pixel;
+  a pixel with no positive weight keeps its value;
+* pass 1 (§2, the pilot ``R₁``): guide ``g = ln max(B, ε)``, ``B`` the 3 × 3 mean of ``I``,
+  ``P₁ = 7``, ``A₁ = 3``, ``h₁ = c₁ · P₁² · 2ψ₁(9L)``, ``c₁ = 0.4``;
+* pass 2 (§3): guide ``g = ln max(R₁, ε)`` (the pilot extended by the border mode),
+  ``P₂ = 5``, ``A₂ = 3``, ``h₂ = k₂ · P₂²``, ``k₂ = 0.09/√L``.
 """
 
 from __future__ import annotations
@@ -38,41 +38,19 @@ TAU = 30.0
 EPS = 2.0 ** -126
 
 
-def m_glr(looks: float) -> float:
-    """``E[log cosh(δ/2)]``, ``δ = ln G₁ − ln G₂``, ``G₁, G₂`` i.i.d. ``Gamma(L, 1/L)``.
-
-    ``log cosh(δ/2) = ln(G₁ + G₂) − ln 2 − ½ ln G₁ − ½ ln G₂`` and ``G₁ + G₂ ~ Gamma(2L)`` (same
-    scale), ``E[ln Gamma(k, θ)] = ψ(k) + ln θ``: the mean is ``ψ(2L) − ψ(L) − ln 2``
-    (0.3069 for L = 1, 0.0622 for L = 4, → 1/(8L) for large L).
-    """
-    return float(special.digamma(2.0 * looks) - special.digamma(looks) - math.log(2.0))
-
-
 def psi1(looks: float) -> float:
     """``ψ₁(L) = Var[ln G]``, the variance of L-look log-speckle (1.645 for L = 1)."""
     return float(special.polygamma(1, looks))
 
 
 def default_constants(looks: float) -> tuple[float, float]:
-    """``(c₁, k₂)`` recommended for ``L`` looks (docs/nonlocal.md, "Parameters"):
+    """``(c₁, k₂)`` recommended for ``L`` looks (docs/nonlocal.md §6):
     ``c₁ = 0.4``, ``k₂ = 0.09/√L``."""
     return 0.4, 0.09 / math.sqrt(float(looks))
 
 
-def f_glr(a, b):
-    """Pass-1 per-pixel dissimilarity of two log-intensities: ``log cosh((a − b)/2)``.
-
-    Up to the factor ``2L`` and an additive constant this is minus the log generalised
-    likelihood ratio of "same reflectivity" for two L-look gamma intensities
-    (Deledalle, Denis & Tupin, IJCV 2012): ``2L·ln((I₁ + I₂)/(2√(I₁I₂)))``. Written as
-    ``|δ|/2 + log1p(e^{−|δ|}) − ln 2`` so that it never overflows.
-    """
-    d = np.abs(a - b)
-    return 0.5 * d + np.log1p(np.exp(-d)) - math.log(2.0)
-
-
 def f_sq(a, b):
-    """Pass-2 per-pixel dissimilarity of two pilot log-intensities: ``(a − b)²``."""
+    """The per-position dissimilarity of two guide values (logs), both passes: ``(a − b)²``."""
     return (a - b) ** 2
 
 
@@ -148,8 +126,9 @@ def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, pat
     """The filter of docs/nonlocal.md on a 2-D intensity image; float64 result.
 
     ``h1``/``h2`` given override ``c1``/``k2``, which default to ``default_constants(looks)``:
-    ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` = ``presmooth``), ``h₂ = k₂ · P₂²``. ``passes=1``
-    returns the pilot. Invalid pixels (non-finite, the no-data value) are copied unchanged.
+    ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` = ``presmooth``), ``h₂ = k₂ · P₂²``.
+    ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
+    unchanged.
     """
     img = np.asarray(img)
     if img.ndim != 2:
