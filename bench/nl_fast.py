@@ -199,13 +199,60 @@ def nl_pass_multi(img, pilot, *, looks, search=21, patches=(3, 5, 7), agg=3, hs=
     return (enl * mu).sum(0) / enl.sum(0)
 
 
+def nl_pass_hsel(img, pilot, *, search=21, patch=5, agg=3, hs=(1.0,), enl_min=30.0):
+    """Pass 2 with several ``h`` at once (one patch sum, one ``exp`` per ``h``) and a choice
+    per pixel: the estimate of the smallest ``h`` whose weights reach an equivalent number of
+    looks ``(Σw)²/Σw² ≥ enl_min`` (centre weight included), else that of the largest ``h``.
+    """
+    rs, rp, ra = search // 2, patch // 2, agg // 2
+    m = rs + rp + ra
+    x = np.pad(np.asarray(img, np.float64), m, mode="symmetric")
+    lp = np.log(np.maximum(np.pad(np.asarray(pilot, np.float64), m, mode="symmetric"), EPS))
+    H, W = img.shape
+    e = rp + ra
+    he, we = H + 2 * e, W + 2 * e
+    o = m - e
+    K = len(hs)
+    num, den, den2, wmax = (np.zeros((K, H, W)) for _ in range(4))
+    base = lp[o:o + he, o:o + we]
+    for dy in range(-rs, rs + 1):
+        for dx in range(-rs, rs + 1):
+            if dy == 0 and dx == 0:
+                continue
+            d = base - lp[o + dy:o + dy + he, o + dx:o + dx + we]
+            dsum = box_valid(d * d, rp)
+            v = x[m + dy:m + dy + H, m + dx:m + dx + W]
+            for k, h in enumerate(hs):
+                t = dsum / h
+                w = box_direct(np.where(t <= TAU, np.exp(-np.minimum(t, TAU)), 0.0), ra)
+                num[k] += w * v
+                den[k] += w
+                den2[k] += w * w
+                np.maximum(wmax[k], w, out=wmax[k])
+    z = x[m:m + H, m:m + W]
+    num += wmax * z
+    den += wmax
+    den2 += wmax * wmax
+    zero = den <= 0
+    mu = np.where(zero, z, num / np.where(zero, 1.0, den))
+    enl = np.where(zero, 1.0, den * den / np.where(zero, 1.0, den2))
+    out = mu[-1].copy()
+    done = np.zeros((H, W), bool)
+    for k in range(K):
+        pick = (enl[k] >= enl_min) & ~done
+        out[pick] = mu[k][pick]
+        done |= pick
+    return out
+
+
 def nl2(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3, h1, h2,
-        multi=False, blend=False):
+        multi=False, blend=False, hsel=None):
     """The two-pass filter of docs/nonlocal.md (reflect border, no no-data).
 
     Pass 1 compares ln of the ``presmooth``² box means of ``img`` (squared differences), pass 2
     the pilot's logs; both average ``img``. ``multi``: pass 2 averaged over P ∈ {3, 5, 7}
-    (weights ENL, ``h2`` scaled by P²/patch2²); ``blend``: Lee-type MMSE blend in pass 2.
+    (weights ENL, ``h2`` scaled by P²/patch2²); ``blend``: Kuan-type MMSE blend in pass 2;
+    ``hsel = (factors, enl_min)``: pass 2 by ``nl_pass_hsel`` with ``h = factor · h2``.
     """
     from scipy import ndimage
 
@@ -213,6 +260,10 @@ def nl2(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=
     guide = ndimage.uniform_filter(x, presmooth, mode="reflect") if presmooth > 1 else x
     pilot = nl_pass(x, guide, looks=looks, search=search, patch=patch1, agg=agg1, h=h1,
                     kind="sq")
+    if hsel is not None:
+        factors, enl_min = hsel
+        return nl_pass_hsel(x, pilot, search=search, patch=patch2, agg=agg2,
+                            hs=tuple(f * h2 for f in factors), enl_min=enl_min)
     if multi:
         return nl_pass_multi(x, pilot, looks=looks, search=search, patches=(3, 5, 7), agg=agg2,
                              hs=tuple(h2 * p * p / (patch2 * patch2) for p in (3, 5, 7)),

@@ -81,11 +81,11 @@ def pre_pass(c=None, agg=3, search=21):
     return run
 
 
-def recommended(search=21, agg1=3, agg2=3, multi=False, blend=False, k2_factor=1.0):
+def recommended(search=21, agg1=3, agg2=3, multi=False, blend=False, k2_factor=1.0, hsel=None):
     def run(noisy, looks):
         c1, k2 = default_constants(looks)
         return nf.nl2(noisy, looks, search=search, agg1=agg1, agg2=agg2, h1=h1_of(looks, c1),
-                      h2=k2 * k2_factor * 25, multi=multi, blend=blend)
+                      h2=k2 * k2_factor * 25, multi=multi, blend=blend, hsel=hsel)
     return run
 
 
@@ -120,6 +120,9 @@ CANDIDATES = [
     ("nl2-w15", "nl2 with W=15 (112 offset pairs instead of 220)", recommended(search=15)),
     ("nl2+multi", "nl2, pass 2 averaged over P ∈ {3,5,7} with weights ENL (3× pass-2 cost)",
      recommended(multi=True)),
+    ("nl2+hsel", "nl2, pass 2 with h ∈ {0.7, 1, 1.4}·h₂: per pixel the smallest h whose "
+     "weights reach ENL ≥ 30 (3 exp per offset in pass 2)",
+     recommended(hsel=((0.7, 1.0, 1.4), 30.0))),
     ("nl2+blend", "nl2 + Lee-type MMSE blend with the pixel in pass 2 (weighted variance)",
      recommended(blend=True)),
 ]
