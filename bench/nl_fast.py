@@ -4,7 +4,7 @@ Loops over search offsets, vectorised over pixels: fast enough for parameter swe
 No no-data handling (the benchmark has none) and the ``reflect`` border only. The definition,
 with every rule, is ``python/tests/nonlocal_reference.py``; ``nl2`` agrees with it to 1e-12
 (checked first by ``bench/nonlocal_prototype.py``). The options of ``nl_pass`` beyond the
-definition are the variants measured in docs/nonlocal.md §6–7.
+definition are the variants measured in docs/nonlocal.md §6–8.
 """
 
 from __future__ import annotations
