@@ -1,0 +1,173 @@
+"""Plain float64 reference of the two-pass non-local filter of docs/nonlocal.md.
+
+Written for clarity, not speed (small images only): every search offset is a Python loop,
+every patch and aggregation sum an explicit ``sliding_window_view`` sum (no running sums), and
+every rule of the definition is one visible line. Borders and no-data come from
+``reference.padded`` (the same conventions as every other filter: docs/filters.md, "Border
+modes"); an invalid position (NaN, ±∞, the no-data value, outside the image under ``shrink`` or
+``constant:nan``) is NaN in the padded arrays.
+
+The filter, for L-look intensities ``I`` (section numbers refer to docs/nonlocal.md):
+
+* one pass (§1) averages ``I`` over a ``W × W`` search window; the weight of the pixel pair
+  ``(s, s + d)`` is ``Σ_{j ∈ A×A} ω(s − j, d)``, ``ω(u, d) = exp(−D(u, d)/h)`` (0 when
+  ``D/h > τ``), ``D(u, d) = Σ_{k ∈ P×P} (g(u+k) − g(u+k+d))²`` over the valid pairs,
+  scaled to ``P²`` pairs; the centre pixel weighs as much as its most similar other pixel;
+  a pixel with no positive weight keeps its value;
+* pass 1 (§2, the pilot ``R₁``): guide ``g = ln max(B, ε)``, ``B`` the 3 × 3 mean of ``I``,
+  ``P₁ = 7``, ``A₁ = 3``, ``h₁ = c₁ · P₁² · 2ψ₁(9L)``, ``c₁ = 0.4``;
+* pass 2 (§3): guide ``g = ln max(R₁, ε)`` (the pilot extended by the border mode),
+  ``P₂ = 5``, ``A₂ = 3``, ``h₂ = k₂ · P₂²``, ``k₂ = 0.09/√L``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import special
+
+import reference as ref
+
+#: Pair weights with D/h above TAU are exactly 0: exp(−30) ≈ 9.4e−14, so no weight underflows
+#: in float32, and a patch unlike every other one (a point target) keeps its value.
+TAU = 30.0
+#: The logarithm's floor: ln max(x, EPS). The smallest normal float32, so that float32 and
+#: float64 implementations clamp the same values (zeros and negative values).
+EPS = 2.0 ** -126
+
+
+def psi1(looks: float) -> float:
+    """``ψ₁(L) = Var[ln G]``, the variance of L-look log-speckle (1.645 for L = 1)."""
+    return float(special.polygamma(1, looks))
+
+
+def default_constants(looks: float) -> tuple[float, float]:
+    """``(c₁, k₂)`` recommended for ``L`` looks (docs/nonlocal.md §6):
+    ``c₁ = 0.4``, ``k₂ = 0.09/√L``."""
+    return 0.4, 0.09 / math.sqrt(float(looks))
+
+
+def f_sq(a, b):
+    """The per-position dissimilarity of two guide values (logs), both passes: ``(a − b)²``."""
+    return (a - b) ** 2
+
+
+def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim):
+    """One pass over an image of ``shape`` (rows, cols); returns the float64 estimate.
+
+    ``x_pad``: the values averaged, ``g_pad``: the log-domain guide compared, both extended
+    by ``margin`` ≥ search//2 + patch//2 + agg//2 on each side, NaN where not valid.
+    """
+    rs, rp, ra = search // 2, patch // 2, agg // 2
+    assert margin >= rs + rp + ra
+    ny, nx = shape
+    valid = ~np.isnan(x_pad) & ~np.isnan(g_pad)          # v(u): both values valid
+    g0 = np.where(valid, g_pad, 0.0)
+    x0 = np.where(valid, x_pad, 0.0)
+    # positions u whose pair weight ω(u, d) is needed: the image grown by ra (aggregation)
+    e = ra
+    uy = np.arange(-e, ny + e) + margin                   # padded row index of u
+    ux = np.arange(-e, nx + e) + margin
+    num = np.zeros(shape)
+    den = np.zeros(shape)
+    wmax = np.zeros(shape)
+    for dy in range(-rs, rs + 1):
+        for dx in range(-rs, rs + 1):
+            if dy == 0 and dx == 0:
+                continue
+            # per position q (the image grown by ra + rp): f(g(q), g(q + d)), and whether both
+            # q and q + d are valid
+            qy = np.arange(-e - rp, ny + e + rp) + margin
+            qx = np.arange(-e - rp, nx + e + rp) + margin
+            a = g0[np.ix_(qy, qx)]
+            b = g0[np.ix_(qy + dy, qx + dx)]
+            both = valid[np.ix_(qy, qx)] & valid[np.ix_(qy + dy, qx + dx)]
+            fq = np.where(both, dissim(a, b), 0.0)
+            # D(u, d) = Σ_k f over the P × P patch pair, over the valid pairs k only, scaled
+            # to a full patch: D · P² / n(u, d); ω = 0 when n = 0
+            s = sliding_window_view(fq, (patch, patch)).sum(axis=(-2, -1))
+            n = sliding_window_view(both.astype(np.float64), (patch, patch)).sum(axis=(-2, -1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dh = np.where(n > 0, s * (patch * patch) / n, np.inf) / h
+            omega = np.where(dh <= TAU, np.exp(-np.minimum(dh, TAU)), 0.0)
+            assert omega.shape == (len(uy), len(ux))
+            # w(s, d) = Σ_{j ∈ A × A} ω(s − j, d): every patch pair that holds s and s + d at
+            # the same place
+            w = sliding_window_view(omega, (agg, agg)).sum(axis=(-2, -1))
+            # the pair needs a valid neighbour value x(s + d)
+            tgt = valid[margin + dy:margin + dy + ny, margin + dx:margin + dx + nx]
+            w = np.where(tgt, w, 0.0)
+            num += w * x0[margin + dy:margin + dy + ny, margin + dx:margin + dx + nx]
+            den += w
+            wmax = np.maximum(wmax, w)
+    z = x0[margin:margin + ny, margin:margin + nx]
+    # centre weight = the largest weight of another pixel; no positive weight -> keep z
+    num += wmax * z
+    den += wmax
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, z)
+
+
+def box_mean(x_pad, size):
+    """Mean of the valid (non-NaN) values of each ``size × size`` window: the result is smaller
+    by ``size − 1`` on each axis; NaN where the window holds no valid value."""
+    ok = ~np.isnan(x_pad)
+    s = sliding_window_view(np.where(ok, x_pad, 0.0), (size, size)).sum(axis=(-2, -1))
+    n = sliding_window_view(ok.astype(np.float64), (size, size)).sum(axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
+
+
+def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3,
+                    c1=None, k2=None, h1=None, h2=None, passes=2, border="reflect", cval=None,
+                    nodata=None):
+    """The filter of docs/nonlocal.md on a 2-D intensity image; float64 result.
+
+    ``h1``/``h2`` given override ``c1``/``k2``, which default to ``default_constants(looks)``:
+    ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` = ``presmooth``), ``h₂ = k₂ · P₂²``.
+    ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
+    unchanged.
+    """
+    img = np.asarray(img)
+    if img.ndim != 2:
+        raise ValueError("nonlocal_filter: a 2-D image")
+    for name, v in (("search", search), ("patch1", patch1), ("agg1", agg1),
+                    ("presmooth", presmooth), ("patch2", patch2), ("agg2", agg2)):
+        if v < 1 or v % 2 == 0:
+            raise ValueError(f"nonlocal_filter: {name} must be odd and ≥ 1")
+    if not looks > 0:
+        raise ValueError("nonlocal_filter: looks must be > 0")
+    dc1, dk2 = default_constants(looks)
+    if h1 is None:
+        h1 = (dc1 if c1 is None else c1) * patch1 * patch1 * 2.0 * psi1(presmooth ** 2 * looks)
+    if h2 is None:
+        h2 = (dk2 if k2 is None else k2) * patch2 * patch2
+    shape = img.shape
+    x_in, bad = ref.valid_values(img, nodata)
+
+    def log_guide(v):  # ln max(v, EPS); NaN stays NaN
+        with np.errstate(invalid="ignore"):
+            return np.log(np.maximum(v, EPS))
+
+    # pass 1 (pilot): x = I; guide = ln B, B = the b × b mean of the valid values of the
+    # padded input (computed from the padded input, also at positions outside the image);
+    # a position is valid where I is
+    rb = presmooth // 2
+    m1 = search // 2 + patch1 // 2 + agg1 // 2
+    xb = ref.padded(img, m1 + rb, border, cval, nodata)
+    x1 = xb[rb:xb.shape[0] - rb, rb:xb.shape[1] - rb]
+    g1 = np.where(np.isnan(x1), np.nan, log_guide(box_mean(xb, presmooth)))
+    r1 = nl_pass(x1, g1, m1, shape, search=search, patch=patch1, agg=agg1, h=h1, dissim=f_sq)
+    r1 = np.where(bad, np.nan, r1)                          # invalid pixels stay invalid
+    if passes == 1:
+        return ref.keep_nodata(np.where(bad, 0.0, r1), img, nodata)
+    # pass 2: x = I; guide = ln R₁, the pilot (float64, not rounded) extended by the same
+    # border mode (outside positions of shrink / constant:nan stay invalid); valid where I is
+    m2 = search // 2 + patch2 // 2 + agg2 // 2
+    x2 = ref.padded(img, m2, border, cval, nodata)
+    p2 = ref.padded(r1, m2, border, cval, None)
+    g2 = np.where(np.isnan(x2), np.nan, log_guide(p2))
+    r2 = nl_pass(x2, g2, m2, shape, search=search, patch=patch2, agg=agg2, h=h2, dissim=f_sq)
+    return ref.keep_nodata(np.where(bad, 0.0, r2), img, nodata)
