@@ -10,6 +10,12 @@
 //! * Border modes ([`Border`]) with `scipy.ndimage`'s meaning plus `shrink`; no-data (NaN, ±∞
 //!   and an optional value) left out of every statistic and kept in the output.
 //! * `f32` and `f64` images, any row stride; no I/O in this crate.
+//! * Images of several planes (polarimetric matrix elements, dates of a time series, bands):
+//!   [`filter_planes`], [`filter_planes_in_place`], [`filter_stream_planes`] run a
+//!   [`MultiFilter`] — one ring and one set of window sums per plane, per-plane or joint
+//!   no-data ([`Validity`]), state carried from row to row with warm-up rows for multi-pass
+//!   filters — with the same bit-identical guarantees. Every [`Filter`] is a `MultiFilter`
+//!   filtering each plane on its own.
 //!
 //! Filters, each a [`Filter`] (the interface new filters plug into), defined in
 //! `docs/filters.md` and on each type:
