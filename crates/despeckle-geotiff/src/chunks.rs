@@ -63,10 +63,18 @@ impl ChunkTable {
     }
 
     /// The bytes of chunk `index` the file really holds: its byte count, cut at the end of the
-    /// file (0 for a chunk that does not exist).
+    /// file (0 for a chunk that does not exist). Uncompressed chunks are read whatever their
+    /// byte count says (as libtiff does for a bogus count, and the `tiff` crate always): for
+    /// them, every byte from the chunk's offset to the end of the file.
     pub(crate) fn stored(&self, index: usize) -> u64 {
-        self.get(index)
-            .map_or(0, |(at, n)| n.min(self.file_len.saturating_sub(at)))
+        self.get(index).map_or(0, |(at, n)| {
+            let to_end = self.file_len.saturating_sub(at);
+            if self.compression == Compression::None {
+                to_end
+            } else {
+                n.min(to_end)
+            }
+        })
     }
 
     /// Whether chunk `index` can decode to `decoded` bytes (see [`ChunkTable::check`]).
@@ -76,9 +84,9 @@ impl ChunkTable {
             >= decoded
     }
 
-    /// Checks that chunk `index` can decode to `decoded` bytes: its stored bytes, times the
-    /// compression's [largest expansion](Compression::max_expansion) (exactly its size without
-    /// compression), are at least that. Called for every chunk of a block before the block is
+    /// Checks that chunk `index` can decode to `decoded` bytes: its [stored](ChunkTable::stored)
+    /// bytes, times the compression's [largest expansion](Compression::max_expansion) (exactly
+    /// its size without compression), are at least that. Called for every chunk of a block before the block is
     /// allocated, so that a file's declared sizes alone cannot make the reader allocate.
     pub(crate) fn check(&self, path: &Path, index: usize, decoded: u64) -> Result<()> {
         if self.can_hold(index, decoded) {
@@ -88,7 +96,17 @@ impl ChunkTable {
         let ratio = self.compression.max_expansion();
         let what = if self.tiled { "tile" } else { "strip" };
         let (at, declared) = self.get(index).unwrap_or((0, 0));
-        let held = if declared > stored {
+        let held = if self.compression == Compression::None && at >= self.file_len {
+            format!(
+                "starts at offset {at}, past the end of the file ({} bytes)",
+                self.file_len
+            )
+        } else if self.compression == Compression::None {
+            format!(
+                "starts at offset {at}, {stored} bytes before the end of the file ({} bytes)",
+                self.file_len
+            )
+        } else if declared > stored {
             format!(
                 "declares {declared} bytes at offset {at}, of which the file ({} bytes) holds \
                  {stored}",
@@ -128,7 +146,7 @@ mod tests {
 
     #[test]
     fn stored_bytes_stop_at_the_end_of_the_file() {
-        let t = table(&[100, 900, 5000], &[50, 500, 10], Compression::None);
+        let t = table(&[100, 900, 5000], &[50, 500, 10], Compression::Lzw);
         assert_eq!(t.stored(0), 50);
         assert_eq!(t.stored(1), 100);
         assert_eq!(t.stored(2), 0);
@@ -136,25 +154,43 @@ mod tests {
     }
 
     #[test]
-    fn uncompressed_chunks_must_hold_their_size_exactly() {
+    fn uncompressed_chunks_need_their_size_before_the_end_of_the_file() {
         let path = Path::new("x.tif");
-        let t = table(&[100, 900], &[50, 500], Compression::None);
-        assert!(t.check(path, 0, 50).is_ok());
-        assert!(t.check(path, 0, 49).is_ok());
-        let e = t.check(path, 0, 51).unwrap_err().to_string();
+        // Byte counts are not what is read without compression: the bytes up to the end are.
+        let t = table(&[100, 900, 5000], &[50, 500, 10], Compression::None);
+        assert_eq!((t.stored(0), t.stored(1), t.stored(2)), (900, 100, 0));
+        assert!(t.check(path, 0, 900).is_ok());
+        assert!(t.check(path, 1, 100).is_ok());
+        let e = t.check(path, 1, 101).unwrap_err().to_string();
         assert!(
-            e.contains("strip 0 holds 50 bytes: too few for the 51 bytes it must hold"),
+            e.contains(
+                "strip 1 starts at offset 900, 100 bytes before the end of the file (1000 \
+                 bytes): too few for the 101 bytes it must hold"
+            ),
             "{e}"
         );
-        let e = t.check(path, 1, 101).unwrap_err().to_string();
+        assert!(t.check(path, 2, 1).is_err());
+        assert!(t.check(path, 7, 1).is_err());
+        assert!(t.check(path, 7, 0).is_ok());
+    }
+
+    #[test]
+    fn compressed_chunks_hold_their_byte_count_cut_at_the_end_of_the_file() {
+        let path = Path::new("x.tif");
+        let t = table(&[100, 900], &[50, 500], Compression::PackBits);
+        assert!(t.check(path, 0, 50 * 64).is_ok());
+        let e = t.check(path, 0, 50 * 64 + 1).unwrap_err().to_string();
+        assert!(
+            e.contains("strip 0 holds 50 bytes: too few for the 3201 bytes it decodes to"),
+            "{e}"
+        );
+        let e = t.check(path, 1, 100 * 64 + 1).unwrap_err().to_string();
         assert!(
             e.contains(
                 "declares 500 bytes at offset 900, of which the file (1000 bytes) holds 100"
             ),
             "{e}"
         );
-        assert!(t.check(path, 7, 1).is_err());
-        assert!(t.check(path, 7, 0).is_ok());
     }
 
     #[test]

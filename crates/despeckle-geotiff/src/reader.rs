@@ -270,8 +270,8 @@ impl Reader {
     /// values past the end of the file, or that gives one tag two different values, is refused
     /// as [`Error::Corrupt`] before anything is allocated for them. Likewise, reading a strip or
     /// tile whose bytes in the file cannot decode to its size, even at its compression's
-    /// [largest expansion](Compression::max_expansion), fails with [`Error::Corrupt`] before
-    /// its block is allocated.
+    /// [largest expansion](Compression::max_expansion) (uncompressed: whose size runs past the
+    /// end of the file), fails with [`Error::Corrupt`] before its block is allocated.
     pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
         Reader::open_with(path, ReaderOptions::default())
     }
@@ -633,16 +633,17 @@ impl Reader {
                 .map_err(|_| Error::corrupt(path, "too many strips or tiles"))
         };
         let tile_row = g.chunk_w * px;
-        // Before allocating: every chunk of the block must hold enough bytes to decode to its
-        // part of it (a strip: its rows; a tile: its rows inside the image, whole tile rows).
-        let chunk_bytes = if g.tiled { tile_row } else { row_bytes };
+        // Before allocating: every chunk of the block must hold enough bytes to decode to what
+        // is decoded of it: a strip, its rows; a tile, its rows inside the image, whole tile
+        // rows (all of them in the second and later planes: see the bottom tiles below).
+        let chunk_bytes = match (g.tiled, plane) {
+            (false, _) => rows * row_bytes,
+            (true, 0) => rows * tile_row,
+            (true, _) => g.tile_bytes,
+        };
         for c in 0..g.across {
             let index = chunk_index(c)? as usize;
-            self.chunks.check(
-                path,
-                index,
-                (rows as u64).saturating_mul(chunk_bytes as u64),
-            )?;
+            self.chunks.check(path, index, chunk_bytes as u64)?;
         }
         let (sb, spp) = (g.sample_bytes, g.spp);
         let chunks = &self.chunks;

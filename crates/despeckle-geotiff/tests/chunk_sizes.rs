@@ -66,16 +66,21 @@ fn layouts() -> Vec<RawTiff> {
     v
 }
 
-/// Uncompressed strips and tiles holding exactly their size read back; one byte fewer in any
-/// one of them is refused, naming it.
+/// Uncompressed strips and tiles are read from their offset whatever their byte count says
+/// (as libtiff and GDAL do): one whose data would run one byte past the end of the file is
+/// refused, naming it; one ending exactly there reads.
 #[test]
-fn uncompressed_chunks_need_exactly_their_size() {
+fn uncompressed_chunks_need_their_size_inside_the_file() {
     let _serial = serial();
     let dir = tempdir();
     let path = at(&dir, "exact.tif");
+    let sample = |b, x, y| vec![value(b, x, y)];
     for mut t in layouts() {
         let what = format!("{} {}", t.tile.map_or("strips", |_| "tiles"), t.planar);
-        t.write(&path, &|b, x, y| vec![value(b, x, y)]);
+        // A byte count one short changes nothing.
+        t.declare = Some(Arc::new(|i, o, n| (o, n - u64::from(i == 1))));
+        t.write(&path, &sample);
+        let len = std::fs::metadata(&path).unwrap().len();
         let (got, _) = read_all(&path);
         let got = got.unwrap_or_else(|e| panic!("{what}: {e}"));
         for (b, band) in got.iter().enumerate() {
@@ -88,25 +93,36 @@ fn uncompressed_chunks_need_exactly_their_size() {
                 );
             }
         }
-        // Chunk 1 (the second strip, or the top right tile, whole tiles inside the image)
-        // holds a byte too few.
-        t.declare = Some(Arc::new(|i, o, n| (o, n - u64::from(i == 1))));
-        t.write(&path, &|b, x, y| vec![value(b, x, y)]);
-        let (got, _) = read_all(&path);
-        let e = got.unwrap_err();
-        let msg = e.to_string();
-        let chunk = if t.tile.is_some() {
-            "tile 1"
-        } else {
-            "strip 1"
-        };
-        assert!(
-            matches!(e, Error::Corrupt { .. })
-                && msg.contains(&format!("{chunk} holds"))
-                && msg.contains("too few for the")
-                && msg.contains("bytes it must hold"),
-            "{what}: {msg}"
-        );
+        // Chunk 1 (the second strip, or the top right tile: whole tiles inside the image)
+        // placed so that its data end one byte past the end of the file, then exactly there.
+        for past in [1, 0] {
+            t.declare = Some(Arc::new(
+                move |i, o, n| {
+                    if i == 1 { (len - n + past, n) } else { (o, n) }
+                },
+            ));
+            t.write(&path, &sample);
+            assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+            let (got, _) = read_all(&path);
+            if past == 0 {
+                got.unwrap_or_else(|e| panic!("{what}: {e}"));
+                continue;
+            }
+            let e = got.unwrap_err();
+            let msg = e.to_string();
+            let chunk = if t.tile.is_some() {
+                "tile 1"
+            } else {
+                "strip 1"
+            };
+            assert!(
+                matches!(e, Error::Corrupt { .. })
+                    && msg.contains(&format!("{chunk} starts at offset"))
+                    && msg.contains("too few for the")
+                    && msg.contains("bytes it must hold"),
+                "{what}: {msg}"
+            );
+        }
     }
 }
 
@@ -158,7 +174,12 @@ fn declared_sizes_alone_allocate_nothing() {
                     matches!(e, Error::Corrupt { .. }) && msg.contains("too few"),
                     "{what}: {msg}"
                 );
-                if past_end {
+                if past_end && compression == 1 {
+                    assert!(
+                        msg.contains("starts at offset 1073741824, past the end of the file"),
+                        "{what}: {msg}"
+                    );
+                } else if past_end {
                     assert!(
                         msg.contains("declares 1073741824 bytes at offset 1073741824")
                             && msg.contains("holds 0"),
@@ -193,4 +214,44 @@ fn a_row_of_tiles_is_allocated_once_its_first_tile_decodes() {
             "{compression}: {peak} bytes allocated at once"
         );
     }
+}
+
+/// The bottom tiles of the second and later planes of a band-interleaved file are decoded
+/// whole: one whose rows inside the image (1 of 512) end the file, but not the rest of the
+/// tile, is refused before its 512 KiB are allocated, while the first plane reads.
+#[test]
+fn later_planes_need_whole_bottom_tiles() {
+    let _serial = serial();
+    let dir = tempdir();
+    let path = at(&dir, "planes.tif");
+    let mut t = RawTiff::new(600, 1, 2, 16, 1);
+    t.planar = true;
+    t.tile = Some((512, 512));
+    let sample = |b, x, y| vec![value(b, x, y)];
+    t.write(&path, &sample);
+    let len = std::fs::metadata(&path).unwrap().len();
+    // Tiles 2 and 3 (the second plane) start 1024 bytes (one row) before the end of the file.
+    t.declare = Some(Arc::new(
+        move |i, o, n| if i >= 2 { (len - 1024, n) } else { (o, n) },
+    ));
+    t.write(&path, &sample);
+    let mut r = Reader::open(&path).unwrap();
+    let mut row = vec![0f32; 600];
+    r.read_rows(0, 0, &mut row).unwrap();
+    assert!(
+        row.iter()
+            .enumerate()
+            .all(|(x, &v)| f64::from(v) == value(0, x, 0) as f64)
+    );
+    PeakAlloc::start();
+    let e = r.read_rows(1, 0, &mut row).unwrap_err();
+    let peak = PeakAlloc::peak();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("tile 2 starts at offset")
+            && msg.contains("1024 bytes before the end of the file")
+            && msg.contains("too few for the 524288 bytes it must hold"),
+        "{msg}"
+    );
+    assert!(peak < 256 << 10, "{peak} bytes allocated at once");
 }
