@@ -30,7 +30,10 @@ if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then
     export TMPDIR=/dev/shm
 fi
 
-LIMITS=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=16384)
+LIMITS=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048)
+# Longest input the fuzzer makes (not for tmin: libFuzzer's crash minimisation asserts that no
+# -max_len was given).
+MAX_LEN=(-max_len=16384)
 
 install() {
     if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -71,7 +74,7 @@ case "$cmd" in
         # The seeds and the regressions are read-only inputs; new inputs go to corpus/TARGET.
         exec nice -n "${NICE:-5}" cargo fuzz run "$target" \
             "corpus/$target" seeds regressions -- \
-            "${LIMITS[@]}" -max_total_time="$seconds" "${parallel[@]}" \
+            "${LIMITS[@]}" "${MAX_LEN[@]}" -max_total_time="$seconds" "${parallel[@]}" \
             -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@"
         ;;
     tmin)
@@ -85,7 +88,7 @@ case "$cmd" in
         check_target "${1:-}"
         install
         cd "$FUZZ"
-        exec cargo fuzz cmin "$1" "corpus/$1" -- "${LIMITS[@]}"
+        exec cargo fuzz cmin "$1" "corpus/$1" -- "${LIMITS[@]}" "${MAX_LEN[@]}"
         ;;
     replay)
         cd "$ROOT"

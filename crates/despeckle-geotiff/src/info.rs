@@ -161,6 +161,24 @@ impl Compression {
             Compression::Other(c) => c,
         }
     }
+
+    /// The most bytes one stored byte can decode to with this compression (rounded up): what
+    /// lets a reader refuse a strip or tile whose stored bytes cannot hold its decoded size
+    /// before allocating for it.
+    ///
+    /// 1 for none (exact), 64 for PackBits (a two-byte run stands for at most 128 bytes), 1032
+    /// for Deflate (a 258-byte match takes at least two bits), 3641 for LZW (a code of at least
+    /// 9 bits stands for at most 4096 bytes) and 32768 for ZSTD (an RLE block: 4 bytes stand for
+    /// up to 128 KiB). 1 for compressions this crate does not decode.
+    pub fn max_expansion(self) -> u64 {
+        match self {
+            Compression::None | Compression::Other(_) => 1,
+            Compression::PackBits => 64,
+            Compression::Deflate => 1032,
+            Compression::Lzw => 3641,
+            Compression::Zstd => 32768,
+        }
+    }
 }
 
 impl fmt::Display for Compression {

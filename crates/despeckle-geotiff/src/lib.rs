@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod band_metadata;
+mod chunks;
 mod cog;
 mod convert;
 mod encode;

@@ -11,6 +11,7 @@
 //! two parts according to the file's byte order. Only the bytes of that one tag value are
 //! replaced, in memory, nothing is written.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// TIFF tag number of `SampleFormat`.
@@ -30,7 +31,8 @@ pub(crate) struct Scan {
     /// Bytes to present differently: (file offset, byte).
     pub patches: Vec<(u64, u8)>,
     /// Why the first IFD cannot be trusted, if it cannot: more entries than any real file has,
-    /// or a tag whose value runs past the end of the file. Checked before the `tiff` crate reads
+    /// a tag given twice with different values, or a tag whose value runs past the end of the
+    /// file. Checked before the `tiff` crate reads
     /// the directory, which would otherwise allocate what the counts declare, not what the
     /// file holds.
     pub damage: Option<String>,
@@ -182,6 +184,19 @@ pub(crate) fn scan(r: &mut (impl Read + Seek)) -> io::Result<Option<Scan>> {
             scan.damage = Some(format!(
                 "tag {}: its value of {bytes} bytes at offset {at} runs past the end of the \
                  file ({file_len} bytes)",
+                b.u16(&e[0..2])
+            ));
+            return Ok(Some(scan));
+        }
+    }
+    // libtiff (and so GDAL) keeps the first of two entries of one tag, `tiff` the last: a
+    // directory that gives one tag two different values is refused rather than read otherwise
+    // than GDAL reads it.
+    let mut first: HashMap<&[u8], &[u8]> = HashMap::new();
+    for e in entries.chunks_exact(entry_len as usize) {
+        if *first.entry(&e[..2]).or_insert(e) != e {
+            scan.damage = Some(format!(
+                "tag {} appears twice in the first image directory, with different values",
                 b.u16(&e[0..2])
             ));
             return Ok(Some(scan));
@@ -390,6 +405,29 @@ mod tests {
             scan(&mut Cursor::new(&unknown)).unwrap().unwrap().damage,
             None
         );
+    }
+
+    #[test]
+    fn one_tag_with_two_values_is_refused() {
+        // Two SamplesPerPixel entries (1 and 65281), as in a fuzzed file that GDAL reads with one
+        // band and `tiff` with 65281.
+        let mut f = b"II".to_vec();
+        f.extend_from_slice(&42u16.to_le_bytes());
+        f.extend_from_slice(&8u32.to_le_bytes());
+        f.extend_from_slice(&3u16.to_le_bytes());
+        for (tag, value) in [(277u16, 1u32), (256, 4), (277, 65281)] {
+            f.extend_from_slice(&tag.to_le_bytes());
+            f.extend_from_slice(&3u16.to_le_bytes());
+            f.extend_from_slice(&1u32.to_le_bytes());
+            f.extend_from_slice(&value.to_le_bytes());
+        }
+        f.extend_from_slice(&0u32.to_le_bytes());
+        let damage = scan(&mut Cursor::new(&f)).unwrap().unwrap().damage.unwrap();
+        assert!(damage.contains("tag 277 appears twice"), "{damage}");
+        // The same entry twice reads the same whichever is kept.
+        let at = 10 + 2 * 12;
+        f[at + 8..at + 12].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(scan(&mut Cursor::new(&f)).unwrap().unwrap().damage, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
 
+use crate::chunks::ChunkTable;
 use crate::convert::{self, ComplexMode, Sample, Source};
 use crate::error::{Error, Result};
 use crate::geo::{self, GeoTags};
@@ -96,6 +97,8 @@ pub struct Reader {
     block_buf: Vec<u8>,
     /// The (plane, chunk row) held in `block_buf`.
     cached: Option<(usize, usize)>,
+    /// Where every strip or tile is, and how many bytes it holds.
+    chunks: ChunkTable,
     /// Direct Deflate decoding with libdeflate, for the files it applies to.
     inflate: Option<Inflate>,
 }
@@ -105,8 +108,6 @@ pub struct Reader {
 /// it cannot decode exactly is left to `tiff`.
 struct Inflate {
     file: File,
-    offsets: Vec<u64>,
-    counts: Vec<u64>,
     float_predictor: bool,
     decompressor: libdeflater::Decompressor,
     compressed: Vec<u8>,
@@ -114,12 +115,7 @@ struct Inflate {
 }
 
 impl Inflate {
-    fn new(
-        path: &Path,
-        decoder: &mut Decoder<Overlay<BufReader<File>>>,
-        info: &RasterInfo,
-        tiled: bool,
-    ) -> Option<Inflate> {
+    fn new(path: &Path, info: &RasterInfo) -> Option<Inflate> {
         if info.compression != Compression::Deflate || info.big_endian {
             return None;
         }
@@ -128,20 +124,8 @@ impl Inflate {
             Predictor::FloatingPoint => true,
             Predictor::Horizontal => return None,
         };
-        let (o, c) = if tiled {
-            (Tag::TileOffsets, Tag::TileByteCounts)
-        } else {
-            (Tag::StripOffsets, Tag::StripByteCounts)
-        };
-        let offsets = decoder.get_tag_u64_vec(o).ok()?;
-        let counts = decoder.get_tag_u64_vec(c).ok()?;
-        if offsets.len() != counts.len() {
-            return None;
-        }
         Some(Inflate {
             file: File::open(path).ok()?,
-            offsets,
-            counts,
             float_predictor,
             decompressor: libdeflater::Decompressor::new(),
             compressed: Vec::new(),
@@ -149,10 +133,12 @@ impl Inflate {
         })
     }
 
-    /// Decodes chunk `index` into `out` (exactly its decoded size), rows of `row_bytes` and
-    /// samples of `sample_bytes`, `spp` per pixel; `false` if it cannot (left to `tiff`).
+    /// Decodes chunk `index` of `chunks` into `out` (exactly its decoded size), rows of
+    /// `row_bytes` and samples of `sample_bytes`, `spp` per pixel; `false` if it cannot (left
+    /// to `tiff`).
     fn decode(
         &mut self,
+        chunks: &ChunkTable,
         index: usize,
         out: &mut [u8],
         row_bytes: usize,
@@ -160,7 +146,7 @@ impl Inflate {
         spp: usize,
     ) -> bool {
         use std::io::Read;
-        let (Some(&at), Some(&n)) = (self.offsets.get(index), self.counts.get(index)) else {
+        let Some((at, n)) = chunks.get(index) else {
             return false;
         };
         let Ok(n) = usize::try_from(n) else {
@@ -281,8 +267,11 @@ impl Reader {
     /// Opens a GeoTIFF and reads its header, tags and georeferencing (no pixels yet).
     ///
     /// Memory follows what the file holds, not what it declares: a directory whose tags claim
-    /// values past the end of the file is refused as [`Error::Corrupt`] before anything is
-    /// allocated for them.
+    /// values past the end of the file, or that gives one tag two different values, is refused
+    /// as [`Error::Corrupt`] before anything is allocated for them. Likewise, reading a strip or
+    /// tile whose bytes in the file cannot decode to its size, even at its compression's
+    /// [largest expansion](Compression::max_expansion) (uncompressed: whose size runs past the
+    /// end of the file), fails with [`Error::Corrupt`] before its block is allocated.
     pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
         Reader::open_with(path, ReaderOptions::default())
     }
@@ -292,6 +281,7 @@ impl Reader {
         let path = path.as_ref();
         let rd = |e| Error::from_read_io(path, e);
         let file = crate::temp::open_input(path)?;
+        let file_len = file.metadata().map_err(rd)?.len();
         let mut buffered = BufReader::with_capacity(1 << 16, file);
         let scan = overlay::scan(&mut buffered)
             .map_err(rd)?
@@ -428,6 +418,7 @@ impl Reader {
             sample_bytes: sample_type.bytes(),
         };
 
+        let chunks = ChunkTable::read(&mut decoder, path, tiled, file_len, compression)?;
         let geo = read_geo_tags(&mut decoder, path)?;
         let info = RasterInfo {
             width,
@@ -444,11 +435,12 @@ impl Reader {
             geo,
         };
         let inflate = if cfg!(target_endian = "little") {
-            Inflate::new(path, &mut decoder, &info, tiled)
+            Inflate::new(path, &info)
         } else {
             None
         };
         Ok(Reader {
+            chunks,
             inflate,
             path: path.to_path_buf(),
             info,
@@ -636,25 +628,44 @@ impl Reader {
         let per_plane = g.across * g.down;
         let path = &self.path;
         let tf = |e| Error::from_tiff(path, e);
-        fit(&mut self.block_buf, rows * row_bytes);
         let chunk_index = |c: usize| -> Result<u32> {
             u32::try_from(plane * per_plane + r * g.across + c)
                 .map_err(|_| Error::corrupt(path, "too many strips or tiles"))
         };
+        let tile_row = g.chunk_w * px;
+        // Before allocating: every chunk of the block must hold enough bytes to decode to what
+        // is decoded of it: a strip, its rows; a tile, its rows inside the image, whole tile
+        // rows (all of them in the second and later planes: see the bottom tiles below).
+        let chunk_bytes = match (g.tiled, plane) {
+            (false, _) => rows * row_bytes,
+            (true, 0) => rows * tile_row,
+            (true, _) => g.tile_bytes,
+        };
+        for c in 0..g.across {
+            let index = chunk_index(c)? as usize;
+            self.chunks.check(path, index, chunk_bytes as u64)?;
+        }
         let (sb, spp) = (g.sample_bytes, g.spp);
+        let chunks = &self.chunks;
         if !g.tiled {
+            fit(&mut self.block_buf, rows * row_bytes);
             let index = chunk_index(0)?;
-            let done = self
-                .inflate
-                .as_mut()
-                .is_some_and(|z| z.decode(index as usize, &mut self.block_buf, row_bytes, sb, spp));
+            let done = self.inflate.as_mut().is_some_and(|z| {
+                z.decode(
+                    chunks,
+                    index as usize,
+                    &mut self.block_buf,
+                    row_bytes,
+                    sb,
+                    spp,
+                )
+            });
             if !done {
                 self.decoder
                     .read_chunk_bytes(index, &mut self.block_buf)
                     .map_err(tf)?;
             }
         } else {
-            let tile_row = g.chunk_w * px;
             for c in 0..g.across {
                 let index = chunk_index(c)?;
                 let x0 = c * g.chunk_w;
@@ -663,10 +674,13 @@ impl Reader {
                 // the tile in one go even at the right edge: its row-by-row path for edge tiles
                 // fails on some valid LZW tiles ("no lzw end code found", tiff 0.11.3).
                 let mut done = false;
-                if let Some(z) = self.inflate.as_mut() {
+                // libdeflate decodes whole tiles: only those whose bytes can hold one (not a
+                // bottom tile whose rows inside the image are all its bytes can hold).
+                let whole = chunks.can_hold(index as usize, g.tile_bytes as u64);
+                if let Some(z) = self.inflate.as_mut().filter(|_| whole) {
                     if let DecodingResult::U8(buf) = &mut self.tile_buf {
                         fit(buf, g.tile_bytes);
-                        done = z.decode(index as usize, buf, tile_row, sb, spp);
+                        done = z.decode(chunks, index as usize, buf, tile_row, sb, spp);
                     } else {
                         self.tile_buf = DecodingResult::U8(Vec::new());
                     }
@@ -687,6 +701,11 @@ impl Reader {
                         path,
                         format!("tile {index} has an unexpected size"),
                     ));
+                }
+                // The block is allocated once its first tile has decoded: tiles that share
+                // one damaged chunk cannot make it allocate the whole row of them.
+                if c == 0 {
+                    fit(&mut self.block_buf, rows * row_bytes);
                 }
                 for y in 0..rows {
                     let at = y * row_bytes + x0 * px;

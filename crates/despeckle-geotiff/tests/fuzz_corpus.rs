@@ -3,11 +3,20 @@
 //! may panic, hang or allocate more than its size justifies.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use despeckle_geotiff::fuzzing::{self, PeakAlloc, Target};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
+
+/// The allocation counter is global: the tests of this file run one at a time, or one test's
+/// frees would hide another's allocations.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn files(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,6 +35,7 @@ fn files(dir: &str) -> Vec<PathBuf> {
 /// memory bound.
 #[test]
 fn seeds_read_completely() {
+    let _serial = serial();
     let seeds = files("seeds");
     assert!(seeds.len() >= 40, "only {} seed files", seeds.len());
     for path in &seeds {
@@ -45,6 +55,7 @@ fn seeds_read_completely() {
 /// `fuzz/artifacts/TARGET`).
 #[test]
 fn regressions_do_not_panic() {
+    let _serial = serial();
     let dir = std::env::var("FUZZ_REPLAY").unwrap_or_else(|_| "regressions".into());
     let mut failures = Vec::new();
     for path in files(&dir) {

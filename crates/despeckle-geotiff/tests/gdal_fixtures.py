@@ -100,6 +100,17 @@ def fixtures():
                         opts, None))
             out.append((f"float32_2b_{interleave}_{'tiled' if tiled else 'strip'}", "float32", 2,
                         dict(opts, compress="zstd", predictor=3), None))
+    # Many bands: a pixel-interleaved strip or tile holds all of them (its byte count is checked
+    # against that decoded size before reading).
+    for interleave, tiled, comp in [("pixel", False, "deflate"), ("pixel", True, "zstd"),
+                                    ("band", True, "lzw")]:
+        opts = dict(interleave=interleave, compress=comp)
+        if tiled:
+            opts.update(tiled=True, blockxsize=32, blockysize=16)
+        else:
+            opts.update(blockysize=9)
+        out.append((f"uint16_40b_{interleave}_{'tiled' if tiled else 'strip'}_{comp}", "uint16",
+                    40, opts, None))
     # BigTIFF, big-endian, no-data.
     out.append(("float32_bigtiff_tiled", "float32", 1,
                 dict(bigtiff="YES", tiled=True, blockxsize=16, blockysize=16, compress="deflate"),

@@ -49,6 +49,12 @@ pub struct RawTiff {
     pub predictor: u16,
     /// Extra tags: (tag, TIFF type, values as little-endian bytes).
     pub extra: Vec<(u16, u16, Vec<u8>)>,
+    /// Bytes stored for every strip or tile instead of its samples (data that need not decode,
+    /// with any `compression` code).
+    pub chunk_data: Option<Vec<u8>>,
+    /// The offset and byte count declared for chunk `i`, from those of the data written.
+    #[allow(clippy::type_complexity)]
+    pub declare: Option<std::sync::Arc<dyn Fn(usize, u64, u64) -> (u64, u64)>>,
 }
 
 impl RawTiff {
@@ -67,6 +73,8 @@ impl RawTiff {
             compression: 1,
             predictor: 1,
             extra: Vec::new(),
+            chunk_data: None,
+            declare: None,
         }
     }
 
@@ -104,6 +112,12 @@ impl RawTiff {
         for p in 0..planes {
             for r in 0..down {
                 for c in 0..across {
+                    if let Some(data) = &self.chunk_data {
+                        offsets.push(file.len() as u64);
+                        counts.push(data.len() as u64);
+                        file.extend(data);
+                        continue;
+                    }
                     let rows = if self.tile.is_some() {
                         ch
                     } else {
@@ -166,6 +180,11 @@ impl RawTiff {
         }
         if file.len() % 2 == 1 {
             file.push(0);
+        }
+        if let Some(declare) = &self.declare {
+            for (i, (o, n)) in offsets.iter_mut().zip(&mut counts).enumerate() {
+                (*o, *n) = declare(i, *o, *n);
+            }
         }
 
         // Directory entries: (tag, type, count, value bytes in file order).
