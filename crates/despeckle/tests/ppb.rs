@@ -390,22 +390,14 @@ fn flat_areas_edges_and_point_targets() {
     let col = |x: usize| (10..86).map(|y| got[y * w + x]).sum::<f64>() / 76.0;
     assert!((col(45) - 1.0).abs() < 0.25, "dark side {}", col(45));
     assert!((col(50) - 8.0).abs() < 2.0, "bright side {}", col(50));
-    // the point target keeps most of its value when the patches compare pixels (b = 1); the
-    // 3 × 3 means of the default guide spread it over its neighbours, which it is averaged with
-    let pixels = run_f64(
-        &Ppb::new(1.0).unwrap().with_presmooth(1).unwrap(),
-        &img,
-        &opts,
-    );
+    // the point target (50 × its background) stays the brightest pixel, at several times the
+    // background; one pass does not keep its value: its patch differs from the others in one
+    // position of P², within the 1-look noise of the patch sums (docs/filters.md)
+    let t = got[30 * w + 70];
+    let brightest = got.iter().cloned().fold(0.0, f64::max);
     assert!(
-        pixels[30 * w + 70] > 0.9 * 400.0,
-        "point target {}",
-        pixels[30 * w + 70]
-    );
-    assert!(
-        got[30 * w + 70] > 2.0 * 8.0,
-        "point target, default {}",
-        got[30 * w + 70]
+        t == brightest && t > 2.5 * 8.0,
+        "point target {t}, brightest {brightest}"
     );
 }
 
