@@ -35,7 +35,8 @@ pub(crate) fn log_floor(b: f32) -> f32 {
 }
 
 /// `e[q] = va[q]·vb[q+dx]·min((ga[q] − gb[q+dx])², cap)` for `q` in `lo..hi` (0 elsewhere):
-/// the dissimilarity of the positions `q` (row a) and `q + d` (row b).
+/// the dissimilarity of the positions `q` (row a) and `q + d` (row b); `masks` `(va, vb)`,
+/// `None` when every position is valid.
 ///
 /// `cap` (above `τ·h`) changes no weight — a patch pair holding one such position has
 /// `D ≥ cap > τ·h`, weight 0 either way — and bounds the running sums' magnitudes.
@@ -43,9 +44,8 @@ pub(crate) fn log_floor(b: f32) -> f32 {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn dissimilarity(
     ga: &[f32],
-    va: &[f32],
     gb: &[f32],
-    vb: &[f32],
+    masks: Option<(&[f32], &[f32])>,
     dx: isize,
     lo: usize,
     hi: usize,
@@ -56,10 +56,22 @@ pub(crate) fn dissimilarity(
     e[hi..].fill(0.0);
     let sb = (lo as isize + dx) as usize;
     let n = hi - lo;
-    let (ga, va, gb, vb) = (&ga[lo..hi], &va[lo..hi], &gb[sb..sb + n], &vb[sb..sb + n]);
-    for (i, o) in e[lo..hi].iter_mut().enumerate() {
-        let d = ga[i] - gb[i];
-        *o = (d * d).min(cap) * (va[i] * vb[i]);
+    let (ga, gb) = (&ga[lo..hi], &gb[sb..sb + n]);
+    match masks {
+        // every position valid: the same values as with masks of ones, without the products
+        None => {
+            for (i, o) in e[lo..hi].iter_mut().enumerate() {
+                let d = ga[i] - gb[i];
+                *o = (d * d).min(cap);
+            }
+        }
+        Some((va, vb)) => {
+            let (va, vb) = (&va[lo..hi], &vb[sb..sb + n]);
+            for (i, o) in e[lo..hi].iter_mut().enumerate() {
+                let d = ga[i] - gb[i];
+                *o = (d * d).min(cap) * (va[i] * vb[i]);
+            }
+        }
     }
 }
 

@@ -138,12 +138,14 @@ impl PassState {
         }
     }
 
+    #[inline(always)]
     fn slot(&self, r: isize) -> usize {
         r.rem_euclid(self.rows.len() as isize) as usize
     }
 
     /// Makes sure absolute row `r` is in the row ring, computed from the engine's window of
     /// row `y`.
+    #[inline(always)]
     fn load(&mut self, ctx: &RowContext<'_>, y: isize, r: isize) {
         let s = self.slot(r);
         if self.rows[s].y == r {
@@ -190,7 +192,16 @@ impl PassState {
     }
 
     /// `e` (or the validity of the pairs, `valid_only`) of row `r` for offset `(dy, dx)`.
-    fn pair_row(&self, r: isize, dy: usize, dx: isize, valid_only: bool, out: &mut [f32]) {
+    #[inline(always)]
+    fn pair_row(
+        &self,
+        r: isize,
+        dy: usize,
+        dx: isize,
+        valid_only: bool,
+        full: bool,
+        out: &mut [f32],
+    ) {
         let (a, b) = (
             &self.rows[self.slot(r)],
             &self.rows[self.slot(r + dy as isize)],
@@ -204,11 +215,13 @@ impl PassState {
             maths::pair_valid(&a.v, &b.v, dx, lo, hi, out);
         } else {
             let cap = (2.0 * maths::TAU as f64 * self.geo.h) as f32;
-            maths::dissimilarity(&a.g, &a.v, &b.g, &b.v, dx, lo, hi, cap, out);
+            let masks = (!full).then_some((&a.v[..], &b.v[..]));
+            maths::dissimilarity(&a.g, &b.g, masks, dx, lo, hi, cap, out);
         }
     }
 
     /// Handles row `y` (the engine's window `ctx`) and writes its estimates to `out`.
+    #[inline(always)]
     pub fn row(&mut self, ctx: &RowContext<'_>, y: isize, out: &mut [f64]) {
         let Geometry { rw, rp, ra, rb, h } = self.geo;
         let radius = self.geo.radius();
@@ -241,7 +254,7 @@ impl PassState {
             let mut colsum = std::mem::take(&mut self.colsum[o]);
             if refresh {
                 for k in -rp_i..=rp_i {
-                    self.pair_row(u + k, dy, dx, false, &mut e_new);
+                    self.pair_row(u + k, dy, dx, false, full, &mut e_new);
                     if k == -rp_i {
                         colsum.copy_from_slice(&e_new);
                     } else {
@@ -249,8 +262,8 @@ impl PassState {
                     }
                 }
             } else {
-                self.pair_row(u + rp_i, dy, dx, false, &mut e_new);
-                self.pair_row(u - rp_i - 1, dy, dx, false, &mut e_old);
+                self.pair_row(u + rp_i, dy, dx, false, full, &mut e_new);
+                self.pair_row(u - rp_i - 1, dy, dx, false, full, &mut e_old);
                 maths::add_sub(&mut colsum, &e_new, &e_old);
             }
             // D, the patch sums, and the weights of the patch pairs centred on row u
@@ -260,7 +273,7 @@ impl PassState {
                 None
             } else {
                 for k in -rp_i..=rp_i {
-                    self.pair_row(u + k, dy, dx, true, &mut e_old);
+                    self.pair_row(u + k, dy, dx, true, full, &mut e_old);
                     if k == -rp_i {
                         ncol.copy_from_slice(&e_old);
                     } else {
@@ -292,9 +305,11 @@ impl PassState {
             }
             // both pixels valid: the pair's weight
             let (rs, rt) = (self.slot(y), self.slot(y + dy as isize));
-            maths::pair_valid(&self.rows[rs].v, &self.rows[rt].v, dx, lo, hi, &mut e_old);
-            for (wv, &m) in wrow.iter_mut().zip(&e_old) {
-                *wv *= m;
+            if !full {
+                maths::pair_valid(&self.rows[rs].v, &self.rows[rt].v, dx, lo, hi, &mut e_old);
+                for (wv, &m) in wrow.iter_mut().zip(&e_old) {
+                    *wv *= m;
+                }
             }
             // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the opposite
             let mut delta = std::mem::take(&mut self.delta);
