@@ -2,24 +2,6 @@
 //! from the similarity of the patches around the two pixels (Buades et al. 2005; for SAR,
 //! Deledalle, Denis & Tupin's PPB 2009 and NL-SAR 2015).
 //!
-//! Definition (docs/filters.md, "Non-local (PPB-type)"; docs/nonlocal.md), for an `L`-look
-//! intensity image `I` extended by the border mode, search window `W × W`, patch `P × P`,
-//! aggregation `A × A`, guide pre-smoothing `b × b`, `τ = 30`, `ε = 2⁻¹²⁶`:
-//!
-//! * guide `g(u) = ln max(B(u), ε)`, `B` the mean of the valid values of the `b × b` window
-//!   (`b = 1`: the pixel itself);
-//! * per position and search offset `d`: `e(q, d) = (g(q) − g(q + d))²` over valid pairs;
-//! * patch dissimilarity `D(u, d) = P² · Σ_k e(u + k, d) / Σ_k n(u + k, d)` over the
-//!   `P × P` patch (`n` = 1 where both positions are valid);
-//! * patch-pair weight `ω(u, d) = exp(−D/h)` when `D/h ≤ τ` (and some pair is valid), else 0;
-//! * pixel-pair weight `w(s, d) = Σ_{j ∈ A × A} ω(s − j, d)` (every patch pair that holds `s`
-//!   and `s + d` at the same place), 0 unless both pixels are valid;
-//! * estimate `R̂(s) = (M·I(s) + Σ_d w·I(s + d)) / (M + Σ_d w)`, `M = max_d w(s, d)` (the
-//!   centre weighs as much as its most similar other pixel), `R̂(s) = I(s)` when no weight is
-//!   positive;
-//! * `h = c · P² · 2ψ₁(b²L)` (`c` the strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on
-//!   pure `L`-look speckle), or given directly.
-//!
 //! Cost per pixel: one pass over the `(W² − 1)/2` offsets of the positive half-window (each pair
 //! computed once, added to both pixels), `O(1)` in `P` for the vertical patch sums (running
 //! column sums) and `P + A` additions for the horizontal ones; all maths in `f32` lanes.
@@ -37,8 +19,25 @@ use stream::{Geometry, PassState};
 ///
 /// Built with [`Ppb::new`] and the `with_*` setters; the engine's window size
 /// ([`Options::size`]) is not used: the filter reads `W/2 + P/2 + A/2 + b/2` pixels around
-/// each pixel ([`Ppb::reach`]). The formulas are in the [module documentation](self) and
-/// docs/filters.md.
+/// each pixel ([`Ppb::reach`]).
+///
+/// Definition (docs/filters.md, "Non-local, PPB-type"; docs/nonlocal.md), for an `L`-look
+/// intensity image `I` extended by the border mode, search window `W × W`, patch `P × P`,
+/// aggregation `A × A`, guide pre-smoothing `b × b`, `τ = 30`, `ε = 2⁻¹²⁶`:
+///
+/// * guide `g(u) = ln max(B(u), ε)`, `B` the mean of the valid values of the `b × b` window
+///   (`b = 1`: the pixel itself);
+/// * per position and search offset `d`: `e(q, d) = (g(q) − g(q + d))²` over valid pairs;
+/// * patch dissimilarity `D(u, d) = P² · Σ_k e(u + k, d) / Σ_k n(u + k, d)` over the
+///   `P × P` patch (`n` = 1 where both positions are valid);
+/// * patch-pair weight `ω(u, d) = exp(−D/h)` when `D/h ≤ τ` (and some pair is valid), else 0;
+/// * pixel-pair weight `w(s, d) = Σ_{j ∈ A × A} ω(s − j, d)` (every patch pair that holds `s`
+///   and `s + d` at the same place), 0 unless both pixels are valid;
+/// * estimate `R̂(s) = (M·I(s) + Σ_d w·I(s + d)) / (M + Σ_d w)`, `M = max_d w(s, d)` (the
+///   centre weighs as much as its most similar other pixel), `R̂(s) = I(s)` when no weight is
+///   positive;
+/// * `h = c · P² · 2ψ₁(b²L)` (`c` the strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on
+///   pure `L`-look speckle), or given directly.
 ///
 /// ```
 /// use despeckle::{ImageMut, ImageRef, Options, Ppb};
