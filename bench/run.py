@@ -89,6 +89,7 @@ FILTER_CASES = (
     "idan",
     "z98",
     "enl-auto",
+    "ppb",
 )
 #: JSON keys every case must print.
 REQUIRED_KEYS = ("case", "size", "n", "seconds", "peak_rss_bytes", "rss_before_bytes",

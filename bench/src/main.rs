@@ -22,8 +22,8 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use despeckle::{
     Distance, Domain, EnhancedFrost, EnhancedLee, Filter, Frost, GammaMap, Idan, ImageMut,
-    ImageRef, Kuan, Lee, LeeSigma, Mean, Median, Options, RefinedLee, RowContext, Sample, estimate,
-    filter, filter_in_place, synthetic,
+    ImageRef, Kuan, Lee, LeeSigma, Mean, Median, Options, Ppb, RefinedLee, RowContext, Sample,
+    estimate, filter, filter_in_place, synthetic,
 };
 
 #[derive(Parser)]
@@ -172,6 +172,16 @@ fn main() -> Result<()> {
             )?,
             "lee-sigma" => in_place(&LeeSigma::new(a.looks, z98)?, &mut img, n, &opts)?,
             "idan" => in_place(&Idan::new(a.looks)?, &mut img, n, &opts)?,
+            // the non-local filter in place (W = 21, P = 7, A = 3, b = 3; `--size` unused)
+            "ppb" => {
+                let f = Ppb::new(a.looks)?;
+                despeckle::filter_planes_in_place(
+                    &f,
+                    &mut [ImageMut::new(&mut img, n, n)?],
+                    &opts,
+                )?;
+                Vec::new()
+            }
             "z98" => {
                 let q = estimate::quantile(&mut ImageRef::new(&img, n, n)?, 0.98, None)?;
                 std::hint::black_box(q);

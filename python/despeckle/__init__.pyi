@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 __all__ = [
     "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
-    "lee_sigma", "idan", "median", "mean", "local_stats", "estimate_enl", "quantile",
+    "lee_sigma", "idan", "ppb", "median", "mean", "local_stats", "estimate_enl", "quantile",
     "filter_file", "FILTERS", "STATISTICS", "BORDERS", "__version__",
 ]
 
@@ -155,6 +155,24 @@ def idan(
     out: npt.NDArray[_F] | None = None,
     threads: int | None = None,
     ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+    max_memory: int | str | None = None,
+) -> npt.NDArray[_F]: ...
+def ppb(
+    img: npt.NDArray[_F],
+    size: int = 7,
+    looks: _Looks = 4.0,
+    search: int = 21,
+    patch: int = 7,
+    aggregation: int = 3,
+    presmooth: int = 3,
+    strength: float = 0.4,
+    h: float | None = None,
+    border: str = "reflect",
+    nodata: float | None = None,
+    out: npt.NDArray[_F] | None = None,
+    threads: int | None = None,
     *,
     cval: float | None = None,
     max_memory: int | str | None = None,

@@ -302,8 +302,23 @@ def _run(name, darr, params):
             func(block[idx], out=out[idx], **kw)
         return out
 
-    return _chunked(darr, params.get("size", 7), params.get("border", "reflect"),
+    return _chunked(darr, _halo_size(name, params), params.get("border", "reflect"),
                     params.get("cval"), plane_filter)
+
+
+def _halo_size(name, params):
+    """The window side whose halo (``size // 2``) covers what an output chunk depends on.
+
+    The window filters: ``size``. ``ppb`` reads ``reach = W/2 + P/2 + A/2 + b/2`` pixels
+    around a pixel and its state runs ``warmup = W/2 + 2·(A/2)`` rows from a multiple of 16
+    before the first output row (``Ppb::reach``, ``Ppb``'s warm-up in the core): the halo is
+    ``reach + warmup + 16`` so that a chunk's rows see the same refreshes as the whole image.
+    """
+    if name == "ppb":
+        w, p, a, b = (int(params[k]) // 2 for k in ("search", "patch", "aggregation",
+                                                      "presmooth"))
+        return 2 * ((w + p + a + b) + (w + 2 * a) + 16) + 1
+    return params.get("size", 7)
 
 
 def _make(name):

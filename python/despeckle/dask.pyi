@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 __all__ = [
     "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
-    "lee_sigma", "idan", "median", "mean", "local_stats", "estimate_enl", "quantile",
+    "lee_sigma", "idan", "ppb", "median", "mean", "local_stats", "estimate_enl", "quantile",
 ]
 
 _Domain = Literal["intensity", "amplitude", "power", "magnitude"]
@@ -138,6 +138,23 @@ def idan(
     nodata: float | None = None,
     threads: int | None = None,
     ddof: Literal[0, 1] = 0,
+    *,
+    cval: float | None = None,
+    max_memory: int | str | None = None,
+) -> da.Array: ...
+def ppb(
+    darr: _In,
+    size: int = 7,
+    looks: _Looks = 4.0,
+    search: int = 21,
+    patch: int = 7,
+    aggregation: int = 3,
+    presmooth: int = 3,
+    strength: float = 0.4,
+    h: float | None = None,
+    border: str = "reflect",
+    nodata: float | None = None,
+    threads: int | None = None,
     *,
     cval: float | None = None,
     max_memory: int | str | None = None,

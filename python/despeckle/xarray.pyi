@@ -150,6 +150,24 @@ class DespeckleAccessor:
         max_memory: int | str | None = None,
         dims: tuple[Hashable, Hashable] | None = None,
     ) -> xr.DataArray: ...
+    def ppb(
+        self,
+        size: int = 7,
+        looks: _Looks = 4.0,
+        search: int = 21,
+        patch: int = 7,
+        aggregation: int = 3,
+        presmooth: int = 3,
+        strength: float = 0.4,
+        h: float | None = None,
+        border: str = "reflect",
+        nodata: _NoData = "auto",
+        threads: int | None = None,
+        *,
+        cval: float | None = None,
+        max_memory: int | str | None = None,
+        dims: tuple[Hashable, Hashable] | None = None,
+    ) -> xr.DataArray: ...
     def median(
         self,
         size: int = 7,

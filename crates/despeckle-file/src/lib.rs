@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod one_plane;
 pub mod outputs;
 mod plan;
 pub mod quality;

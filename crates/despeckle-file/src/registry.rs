@@ -23,8 +23,8 @@ use std::str::FromStr;
 
 use despeckle::{
     Distance, Domain, EnhancedFrost, EnhancedLee, Error, Filter, Frost, GammaMap, Idan, ImageMut,
-    ImageRef, Kuan, Lee, LeeSigma, LocalStats, Mean, Median, Options, RefinedLee, Result, RowSink,
-    RowSource, Sample, Statistic,
+    ImageRef, Kuan, Lee, LeeSigma, LocalStats, Mean, Median, Options, Ppb, RefinedLee, Result,
+    RowSink, RowSource, Sample, Statistic,
 };
 
 use crate::stream::FileFilter;
@@ -331,6 +331,51 @@ pub const STAT: ParamDef = ParamDef {
     help: "the local statistic to output (cv = σ/μ, 0 where μ ≤ 0)",
 };
 
+/// The non-local filter's search window `W`.
+pub const SEARCH: ParamDef = ParamDef {
+    name: "search",
+    kind: ParamKind::Int,
+    default: Some("21"),
+    help: "search window side W (odd, 3 … 101): the pixels averaged",
+};
+/// The non-local filter's patch `P`.
+pub const PATCH: ParamDef = ParamDef {
+    name: "patch",
+    kind: ParamKind::Int,
+    default: Some("7"),
+    help: "patch side P (odd, 1 … 51): the neighbourhoods compared",
+};
+/// The non-local filter's aggregation `A`.
+pub const AGGREGATION: ParamDef = ParamDef {
+    name: "aggregation",
+    kind: ParamKind::Int,
+    default: Some("3"),
+    help: "aggregation side A (odd, 1 … 9): a pair's weight sums the A × A patch pairs \
+           holding it",
+};
+/// The non-local filter's guide smoothing `b`.
+pub const PRESMOOTH: ParamDef = ParamDef {
+    name: "presmooth",
+    kind: ParamKind::Int,
+    default: Some("3"),
+    help: "side b of the local mean the patches compare (odd, 1 … 9; 1: the pixels, which \
+           keeps point targets)",
+};
+/// The non-local filter's strength `c` of `h`.
+pub const STRENGTH: ParamDef = ParamDef {
+    name: "strength",
+    kind: ParamKind::Float,
+    default: Some("0.4"),
+    help: "strength c of h = c·P²·2ψ₁(b²L) (> 0; larger smooths more)",
+};
+/// The non-local filter's `h`, given directly.
+pub const H: ParamDef = ParamDef {
+    name: "h",
+    kind: ParamKind::Float,
+    default: None,
+    help: "the filtering parameter h (> 0; default from the strength)",
+};
+
 /// The window options common to every filter (handled by the file pipeline, not by the
 /// filters' `build`), for help texts and listings.
 pub const COMMON: &[ParamDef] = &[
@@ -575,6 +620,22 @@ pub static FILTERS: &[FilterDef] = &[
         build: |p| {
             let f = LocalStats::new(p.parse::<Statistic>("stat")?).with_ddof(p.ddof("ddof")?)?;
             Ok(Box::new(f))
+        },
+    },
+    FilterDef {
+        name: "ppb",
+        summary: "Non-local (PPB-type; Deledalle, Denis & Tupin 2009): weighted mean over the \
+                  search window, weights exp(−D/h) from log-patch dissimilarities",
+        params: &[LOOKS, SEARCH, PATCH, AGGREGATION, PRESMOOTH, STRENGTH, H],
+        build: |p| {
+            let f = Ppb::new(p.float("looks")?)?
+                .with_search(p.count("search")?)?
+                .with_patch(p.count("patch")?)?
+                .with_aggregation(p.count("aggregation")?)?
+                .with_presmooth(p.count("presmooth")?)?
+                .with_strength(p.float("strength")?)?
+                .with_h(p.opt_float("h")?)?;
+            Ok(Box::new(crate::one_plane::OnePlane(f)))
         },
     },
 ];

@@ -59,8 +59,8 @@ impl std::fmt::Debug for dyn FileFilter + '_ {
     }
 }
 
-struct DynSource<'a, T>(&'a mut dyn RowSource<T>);
-struct DynSink<'a, T>(&'a mut dyn RowSink<T>);
+pub(crate) struct DynSource<'a, T>(pub &'a mut dyn RowSource<T>);
+pub(crate) struct DynSink<'a, T>(pub &'a mut dyn RowSink<T>);
 
 impl<T> RowSource<T> for DynSource<'_, T> {
     fn width(&self) -> usize {

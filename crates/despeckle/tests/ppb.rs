@@ -1,0 +1,418 @@
+//! The non-local filter (`Ppb`) against a plain float64 reference of its definition (loops over
+//! every pixel, offset, aggregation shift and patch position; no running sums, no symmetry),
+//! bit-identical across drivers, threads and blocks, and its behaviour on flat areas, edges
+//! and point targets.
+
+mod common;
+
+use common::{BORDERS, Img, Rng, bounce, scene};
+use despeckle::{
+    Border, EnhancedLee, ImageMut, ImageRef, Options, Planes, Ppb, filter, filter_planes,
+    filter_planes_in_place, filter_stream_planes,
+};
+
+/// The parameters of one reference run.
+#[derive(Clone, Copy)]
+struct Def {
+    looks: f64,
+    search: usize,
+    patch: usize,
+    agg: usize,
+    pre: usize,
+    strength: f64,
+}
+
+impl Def {
+    fn filter(&self) -> Ppb {
+        Ppb::new(self.looks)
+            .unwrap()
+            .with_search(self.search)
+            .unwrap()
+            .with_patch(self.patch)
+            .unwrap()
+            .with_aggregation(self.agg)
+            .unwrap()
+            .with_presmooth(self.pre)
+            .unwrap()
+            .with_strength(self.strength)
+            .unwrap()
+    }
+}
+
+/// ψ₁(x) by the series Σ_{k≥0} 1/(x + k)², summed to 10⁶ terms plus the tail 1/(x + 10⁶).
+fn trigamma(x: f64) -> f64 {
+    let n = 1_000_000;
+    (0..n).map(|k| 1.0 / (x + k as f64).powi(2)).sum::<f64>() + 1.0 / (x + n as f64)
+}
+
+/// The definition of docs/filters.md, pixel by pixel, in float64.
+fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64> {
+    let (w, h) = (img.w as isize, img.h as isize);
+    let (rw, rp, ra, rb) = (
+        (d.search / 2) as isize,
+        (d.patch / 2) as isize,
+        (d.agg / 2) as isize,
+        (d.pre / 2) as isize,
+    );
+    let p2 = (d.patch * d.patch) as f64;
+    let hh = d.strength * p2 * 2.0 * trigamma((d.pre * d.pre) as f64 * d.looks);
+    // the value at (y, x) of the image extended by the border mode, None if not valid
+    let value = |y: isize, x: isize| -> Option<f64> {
+        let v = match (bounce(border, y, img.h), bounce(border, x, img.w), border) {
+            (Some(sy), Some(sx), _) => img.at(sx as usize, sy as usize),
+            (_, _, Border::Constant(c)) => c,
+            _ => return None,
+        };
+        (v.is_finite() && Some(v) != nodata).then_some(v)
+    };
+    // the guide: ln max(mean of the valid values of the b × b window, 2^-126)
+    let guide = |y: isize, x: isize| -> Option<f64> {
+        value(y, x)?;
+        let (mut s, mut n) = (0.0, 0.0);
+        for i in -rb..=rb {
+            for j in -rb..=rb {
+                if let Some(v) = value(y + i, x + j) {
+                    s += v;
+                    n += 1.0;
+                }
+            }
+        }
+        Some((s / n).max(2f64.powi(-126)).ln())
+    };
+    let m = rw + rp + ra;
+    let (gw, gh) = (w + 2 * m, h + 2 * m);
+    let mut g = vec![None; (gw * gh) as usize];
+    for y in -m..h + m {
+        for x in -m..w + m {
+            g[((y + m) * gw + x + m) as usize] = guide(y, x);
+        }
+    }
+    let gat = |y: isize, x: isize| g[((y + m) * gw + x + m) as usize];
+    // ω(u, d): the patch-pair weight
+    let omega = |uy: isize, ux: isize, dy: isize, dx: isize| -> f64 {
+        let (mut s, mut n) = (0.0, 0.0);
+        for ky in -rp..=rp {
+            for kx in -rp..=rp {
+                let (qy, qx) = (uy + ky, ux + kx);
+                if let (Some(a), Some(b)) = (gat(qy, qx), gat(qy + dy, qx + dx)) {
+                    s += (a - b) * (a - b);
+                    n += 1.0;
+                }
+            }
+        }
+        if n == 0.0 {
+            return 0.0;
+        }
+        let t = p2 * s / n / hh;
+        if t <= 30.0 { (-t).exp() } else { 0.0 }
+    };
+    let mut out = vec![0.0; img.v.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) as usize;
+            let Some(c) = value(y, x) else {
+                out[i] = img.v[i];
+                continue;
+            };
+            let (mut num, mut den, mut max) = (0.0, 0.0, 0.0f64);
+            for dy in -rw..=rw {
+                for dx in -rw..=rw {
+                    if dy == 0 && dx == 0 {
+                        continue;
+                    }
+                    let Some(t) = value(y + dy, x + dx) else {
+                        continue;
+                    };
+                    let mut wt = 0.0;
+                    for jy in -ra..=ra {
+                        for jx in -ra..=ra {
+                            wt += omega(y - jy, x - jx, dy, dx);
+                        }
+                    }
+                    num += wt * t;
+                    den += wt;
+                    max = max.max(wt);
+                }
+            }
+            out[i] = if max + den > 0.0 {
+                (max * c + num) / (max + den)
+            } else {
+                c
+            };
+        }
+    }
+    out
+}
+
+fn run_f64(f: &Ppb, img: &Img, opts: &Options) -> Vec<f64> {
+    let mut out = vec![0.0; img.v.len()];
+    filter_planes(
+        f,
+        &[ImageRef::new(&img.v, img.w, img.h).unwrap()],
+        &mut [ImageMut::new(&mut out, img.w, img.h).unwrap()],
+        opts,
+    )
+    .unwrap();
+    out
+}
+
+/// Compares to the reference: 1e-4 relative (the filter computes in f32: guides rounded to
+/// 2⁻²⁴ relative, f32 running sums of at most P rows, sums of ≤ W² weights in f32).
+fn check(img: &Img, d: &Def, border: Border, nodata: Option<f64>, what: &str) {
+    let opts = Options::new(3)
+        .unwrap()
+        .with_border(border)
+        .with_nodata(nodata);
+    let got = run_f64(&d.filter(), img, &opts);
+    let want = reference(img, d, border, nodata);
+    for (i, (&g, &r)) in got.iter().zip(&want).enumerate() {
+        let same_bits = g.to_bits() == r.to_bits();
+        assert!(
+            same_bits || (g - r).abs() <= 1e-4 * r.abs(),
+            "{what} {border:?}: pixel ({}, {}): got {g}, want {r}",
+            i % img.w,
+            i / img.w
+        );
+    }
+}
+
+const SMALL: Def = Def {
+    looks: 1.0,
+    search: 7,
+    patch: 3,
+    agg: 3,
+    pre: 3,
+    strength: 0.4,
+};
+
+#[test]
+fn matches_the_reference_with_every_border_no_data_and_zeros() {
+    let img = scene(23, 19, 1, 5, -1.0);
+    for border in BORDERS.into_iter().chain([Border::Constant(f64::NAN)]) {
+        check(&img, &SMALL, border, Some(-1.0), "scene");
+    }
+}
+
+#[test]
+fn matches_the_reference_for_other_parameters() {
+    let img = scene(20, 22, 2, 9, -1.0);
+    for (i, d) in [
+        Def {
+            looks: 4.0,
+            search: 5,
+            patch: 5,
+            agg: 1,
+            pre: 1,
+            strength: 0.3,
+        },
+        Def {
+            looks: 2.5,
+            search: 9,
+            patch: 1,
+            agg: 5,
+            pre: 3,
+            strength: 1.0,
+        },
+        Def {
+            looks: 1.0,
+            search: 3,
+            patch: 7,
+            agg: 3,
+            pre: 5,
+            strength: 0.2,
+        },
+    ]
+    .iter()
+    .enumerate()
+    {
+        check(&img, d, Border::Reflect, Some(-1.0), &format!("params {i}"));
+        check(&img, d, Border::Shrink, None, &format!("params {i}"));
+    }
+}
+
+#[test]
+fn images_smaller_than_the_search_window() {
+    let mut rng = Rng::new(4);
+    for (w, h) in [(1, 1), (3, 2), (6, 5), (12, 9)] {
+        let img = Img {
+            w,
+            h,
+            v: (0..w * h).map(|_| 1.0 + 3.0 * rng.speckle(1)).collect(),
+        };
+        let d = Def {
+            looks: 1.0,
+            search: 21,
+            patch: 7,
+            agg: 3,
+            pre: 3,
+            strength: 0.4,
+        };
+        for border in [
+            Border::Reflect,
+            Border::Wrap,
+            Border::Nearest,
+            Border::Shrink,
+        ] {
+            check(&img, &d, border, None, &format!("{w} × {h}"));
+        }
+    }
+}
+
+#[test]
+fn a_constant_image_is_returned_unchanged() {
+    for c in [0.0, 1.0, 7.25, 1e30] {
+        let img = Img {
+            w: 30,
+            h: 40,
+            v: vec![c; 1200],
+        };
+        let got = run_f64(&Ppb::new(1.0).unwrap(), &img, &Options::new(3).unwrap());
+        for &g in &got {
+            // every difference to the centre is 0: exactly c
+            assert!(g == c, "constant {c}: got {g}");
+        }
+    }
+}
+
+/// Runs with every driver, 1–3 threads and several block heights; asserts equal bits.
+fn all_drivers(f: &Ppb, img: &[f32], w: usize, h: usize, opts: Options) -> Vec<f32> {
+    let mut reference: Option<Vec<f32>> = None;
+    let mut check = |got: Vec<f32>, what: &str| match &reference {
+        None => reference = Some(got),
+        Some(r) => {
+            let diff = r
+                .iter()
+                .zip(&got)
+                .position(|(a, b)| a.to_bits() != b.to_bits());
+            assert!(diff.is_none(), "{what}: pixel {diff:?} differs");
+        }
+    };
+    for threads in [1, 2, 3] {
+        let o = opts.with_threads(Some(threads));
+        let mut out = vec![0.0f32; w * h];
+        filter_planes(
+            f,
+            &[ImageRef::new(img, w, h).unwrap()],
+            &mut [ImageMut::new(&mut out, w, h).unwrap()],
+            &o,
+        )
+        .unwrap();
+        check(out, &format!("out of place, {threads} threads"));
+        let mut inplace = img.to_vec();
+        filter_planes_in_place(f, &mut [ImageMut::new(&mut inplace, w, h).unwrap()], &o).unwrap();
+        check(inplace, &format!("in place, {threads} threads"));
+        for block in [16, 48, 1000] {
+            let mut out = vec![0.0f32; w * h];
+            filter_stream_planes(
+                f,
+                &mut Planes(vec![ImageRef::new(img, w, h).unwrap()]),
+                &mut Planes(vec![ImageMut::new(&mut out, w, h).unwrap()]),
+                &o,
+                Some(block),
+            )
+            .unwrap();
+            check(
+                out,
+                &format!("stream, blocks of {block}, {threads} threads"),
+            );
+        }
+    }
+    reference.unwrap()
+}
+
+#[test]
+fn drivers_threads_and_blocks_agree_bit_for_bit() {
+    let img = scene(41, 120, 1, 3, -1.0);
+    let data = img.to_f32();
+    for border in [Border::Reflect, Border::Shrink] {
+        let opts = Options::new(3)
+            .unwrap()
+            .with_border(border)
+            .with_nodata(Some(-1.0));
+        let f = SMALL.filter();
+        all_drivers(&f, &data, img.w, img.h, opts);
+        // and with the defaults (W = 21, P = 7): a warm-up longer than a block
+        all_drivers(&Ppb::new(1.0).unwrap(), &data, img.w, img.h, opts);
+    }
+}
+
+/// Equivalent number of looks `mean² / variance` of a set of values.
+fn enl(v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    m * m / var
+}
+
+#[test]
+fn flat_areas_edges_and_point_targets() {
+    let (w, h) = (96, 96);
+    let mut rng = Rng::new(17);
+    let truth = |x: usize, y: usize| {
+        if x == 70 && y == 30 {
+            400.0
+        } else if x < 48 {
+            1.0
+        } else {
+            8.0
+        }
+    };
+    let v: Vec<f64> = (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let t = truth(x, y);
+            if t > 100.0 { t } else { t * rng.speckle(1) }
+        })
+        .collect();
+    let img = Img { w, h, v };
+    let opts = Options::new(7).unwrap();
+    let got = run_f64(&Ppb::new(1.0).unwrap(), &img, &opts);
+    let mut lee = vec![0.0; w * h];
+    filter(
+        &EnhancedLee::new(1.0).unwrap(),
+        ImageRef::new(&img.v, w, h).unwrap(),
+        &mut ImageMut::new(&mut lee, w, h).unwrap(),
+        &opts,
+    )
+    .unwrap();
+    let flat = |out: &[f64]| -> Vec<f64> {
+        (20..76)
+            .flat_map(|y| (8..40).map(move |x| (x, y)))
+            .map(|(x, y)| out[y * w + x])
+            .collect()
+    };
+    let (e_nl, e_lee) = (enl(&flat(&got)), enl(&flat(&lee)));
+    assert!(
+        e_nl > 3.0 * e_lee && e_nl > 60.0,
+        "ENL {e_nl} vs Enhanced Lee {e_lee}"
+    );
+    // the edge: columns two away on each side keep their levels (mean over the rows)
+    let col = |x: usize| (10..86).map(|y| got[y * w + x]).sum::<f64>() / 76.0;
+    assert!((col(45) - 1.0).abs() < 0.25, "dark side {}", col(45));
+    assert!((col(50) - 8.0).abs() < 2.0, "bright side {}", col(50));
+    // the point target (50 × its background) stays the brightest pixel, at several times the
+    // background; one pass does not keep its value: its patch differs from the others in one
+    // position of P², within the 1-look noise of the patch sums (docs/filters.md)
+    let t = got[30 * w + 70];
+    let brightest = got.iter().cloned().fold(0.0, f64::max);
+    assert!(
+        t == brightest && t > 2.5 * 8.0,
+        "point target {t}, brightest {brightest}"
+    );
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    assert!(Ppb::new(0.0).is_err());
+    assert!(Ppb::new(f64::NAN).is_err());
+    let f = Ppb::new(1.0).unwrap();
+    assert!(f.with_search(4).is_err());
+    assert!(f.with_search(1).is_err());
+    assert!(f.with_patch(0).is_err());
+    assert!(f.with_aggregation(2).is_err());
+    assert!(f.with_strength(0.0).is_err());
+    assert!(f.with_h(Some(-1.0)).is_err());
+    let e = f.with_patch(8).unwrap_err().to_string();
+    assert!(e.contains("patch must be odd"), "{e}");
+    assert_eq!(f.reach(), 10 + 3 + 1 + 1);
+}

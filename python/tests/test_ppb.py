@@ -1,0 +1,59 @@
+"""despeckle.ppb (the non-local filter): the float64 reference of docs/nonlocal.md (its first
+pass), dask bit for bit, in place, and its parameters from the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import despeckle
+from conftest import NODATA, scene
+
+SMALL = dict(search=7, patch=3, aggregation=3, presmooth=3)
+
+
+@pytest.mark.parametrize("border", ["reflect", "nearest", "wrap", "constant:0.5", "shrink"])
+def test_matches_the_nonlocal_reference(border):
+    """The first pass of python/tests/nonlocal_reference.py, to 1e-4 relative (float32 maths)."""
+    nlr = pytest.importorskip("nonlocal_reference")
+    img = scene((21, 26), dtype=np.float64, looks=1.0, seed=3, nodata=NODATA)
+    got = despeckle.ppb(img, looks=1.0, border=border, nodata=NODATA, **SMALL)
+    want = nlr.nonlocal_filter(img, 1.0, search=7, patch1=3, agg1=3, presmooth=3, passes=1,
+                               border=border, nodata=NODATA)
+    ok = np.isfinite(img) & (img != NODATA)
+    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=0.0)
+    assert np.array_equal(got[~ok], img[~ok], equal_nan=True)
+
+
+def test_dask_is_bit_identical_and_in_place_too():
+    da = pytest.importorskip("dask.array")
+    import despeckle.dask as dd
+
+    img = scene((90, 150), looks=1.0, seed=5, nodata=NODATA)
+    for params in (SMALL, {}):
+        want = despeckle.ppb(img, looks=1.0, nodata=NODATA, **params)
+        for chunks in ((37, 53), (32, 128), (90, 150)):
+            got = dd.ppb(da.from_array(img, chunks=chunks), looks=1.0, nodata=NODATA,
+                         **params).compute(scheduler="threads")
+            assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), (params, chunks)
+        inplace = img.copy()
+        despeckle.ppb(inplace, looks=1.0, nodata=NODATA, out=inplace, **params)
+        assert np.array_equal(inplace.view(np.uint32), want.view(np.uint32))
+
+
+def test_flat_area_is_smoothed_far_more_than_by_enhanced_lee():
+    rng = np.random.default_rng(1)
+    img = rng.gamma(1.0, 1.0, (64, 64)).astype(np.float32)
+    nl = despeckle.ppb(img, looks=1.0)[8:-8, 8:-8]
+    el = despeckle.enhanced_lee(img, looks=1.0)[8:-8, 8:-8]
+    enl = lambda a: a.mean() ** 2 / a.var()  # noqa: E731
+    assert enl(nl) > 3 * enl(el), (enl(nl), enl(el))
+
+
+def test_bad_parameters_are_refused_with_the_parameter_named():
+    img = np.ones((8, 8), np.float32)
+    with pytest.raises(ValueError, match="patch"):
+        despeckle.ppb(img, looks=1.0, patch=4)
+    with pytest.raises(ValueError, match="search"):
+        despeckle.ppb(img, looks=1.0, search=1)
+    assert "ppb" in despeckle.FILTERS
