@@ -579,40 +579,12 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
             }
             assert!(same_bits(&inplace, &want), "in place, {threads} threads");
             for block in [16, 48, 1000] {
-                let mut outs = vec![vec![0.0; w * h]; 9];
-                {
-                    let mut src = Planes(
-                        planes
-                            .iter()
-                            .map(|p| ImageRef::new(p, w, h).unwrap())
-                            .collect(),
-                    );
-                    let mut sink = Planes(
-                        outs.iter_mut()
-                            .map(|p| ImageMut::new(p, w, h).unwrap())
-                            .collect(),
-                    );
-                    filter_stream_planes(&f, &mut src, &mut sink, &ot, Some(block)).unwrap();
-                }
+                let outs = stream(&f, &planes, w, h, &ot, block);
                 assert!(
                     same_bits(&outs, &want),
                     "stream, blocks of {block}, {threads} threads"
                 );
-                let mut outs = vec![vec![0.0; w * h]; 9];
-                {
-                    let mut src = Planes(
-                        planes
-                            .iter()
-                            .map(|p| ImageRef::new(p, w, h).unwrap())
-                            .collect(),
-                    );
-                    let mut sink = Planes(
-                        outs.iter_mut()
-                            .map(|p| ImageMut::new(p, w, h).unwrap())
-                            .collect(),
-                    );
-                    filter_stream_planes(&b, &mut src, &mut sink, &ot, Some(block)).unwrap();
-                }
+                let outs = stream(&b, &planes, w, h, &ot, block);
                 assert!(
                     same_bits(&outs, &want_b),
                     "boxcar stream, blocks of {block}"
@@ -643,6 +615,33 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
         assert!(a.iter().flatten().all(|v| v.is_finite()));
         assert_eq!(a, run32(3));
     }
+}
+
+/// Runs a filter with `filter_stream_planes` in blocks of `block` rows.
+fn stream<F: MultiFilter>(
+    f: &F,
+    planes: &[Vec<f64>],
+    w: usize,
+    h: usize,
+    o: &Options,
+    block: usize,
+) -> Vec<Vec<f64>> {
+    let mut outs = vec![vec![0.0; w * h]; planes.len()];
+    {
+        let mut src = Planes(
+            planes
+                .iter()
+                .map(|p| ImageRef::new(p, w, h).unwrap())
+                .collect(),
+        );
+        let mut sink = Planes(
+            outs.iter_mut()
+                .map(|p| ImageMut::new(p, w, h).unwrap())
+                .collect(),
+        );
+        filter_stream_planes(f, &mut src, &mut sink, o, Some(block)).unwrap();
+    }
+    outs
 }
 
 fn same_bits(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {

@@ -31,6 +31,21 @@ pub(crate) fn block_geometry(size: usize) -> Option<(usize, usize)> {
     }
 }
 
+/// Checks that a window size has edge-aligned windows ([`block_geometry`]).
+pub(crate) fn check_size(opts: &crate::Options) -> crate::Result<()> {
+    if block_geometry(opts.size()).is_none() {
+        return Err(crate::Error::param(
+            "size",
+            format!(
+                "Refined Lee's edge-aligned windows exist for sizes 5, 7, 9, 11, 13, 15 and 17 \
+                 (7 is the classic one), got {}",
+                opts.size()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// How the half window is chosen from the nine sub-window sums `m[3j + i]` (row `j`,
 /// column `i`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -2,8 +2,8 @@
 
 use super::check_planes;
 use crate::engine::{MultiFilter, PlanesContext, Validity, mean_variance};
-use crate::error::{Error, Result};
-use crate::filters::edge_windows::{ColumnSums, EdgeRule, block_geometry};
+use crate::error::Result;
+use crate::filters::edge_windows::{ColumnSums, EdgeRule, block_geometry, check_size};
 use crate::filters::speckle::{check_ddof, check_looks, mmse_weight};
 use crate::options::Options;
 use crate::polsar::Matrix;
@@ -114,17 +114,7 @@ impl MultiFilter for PolRefinedLee {
     }
 
     fn check_options(&self, opts: &Options) -> Result<()> {
-        if block_geometry(opts.size()).is_none() {
-            return Err(Error::param(
-                "size",
-                format!(
-                    "Refined Lee's edge-aligned windows exist for sizes 5, 7, 9, 11, 13, 15 and \
-                     17 (7 is the classic one), got {}",
-                    opts.size()
-                ),
-            ));
-        }
-        Ok(())
+        check_size(opts)
     }
 
     fn state(&self, width: usize, _planes: usize, opts: &Options) -> Scratch {
