@@ -227,7 +227,7 @@ pub struct Sink {
 
 enum Out {
     Folder(PolsarproWriter),
-    Tiff(Writer),
+    Tiff(Box<Writer>),
 }
 
 impl Sink {
@@ -256,7 +256,7 @@ impl Sink {
             opts.geo.gdal_metadata = Some(descriptions_xml(matrix));
             opts.overwrite = overwrite;
             opts.inputs = checked.inputs().to_vec();
-            Out::Tiff(Writer::create(path, opts)?)
+            Out::Tiff(Box::new(Writer::create(path, opts)?))
         } else {
             if let Ok(a) = path.canonicalize()
                 && files

@@ -1,4 +1,5 @@
 //! `despeckle polsar` on PolSARpro folders made by hand as the format says (config.txt and
+#![allow(clippy::needless_range_loop)] // pixel indices read best as indices
 //! headerless little-endian float32 `.bin` files): the boxcar against the window means
 //! computed here, Refined Lee keeping the matrix positive semi-definite on C2, and one-line
 //! errors that leave no output.

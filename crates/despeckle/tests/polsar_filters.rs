@@ -1,4 +1,5 @@
 //! Polarimetric filters against plain float64 references: boxcar and Refined Lee on
+#![allow(clippy::needless_range_loop)] // matrix and window indices read best as indices
 //! Wishart-distributed scenes (regions of different covariance split by edges, point targets),
 //! positive semi-definite output, SLC → C2 / T3 then boxcar against outer products averaged
 //! directly, joint no-data, and bit-identical drivers, threads and blocks.

@@ -260,9 +260,9 @@ fn whole_windows(f: &PolRefinedLee, ctx: &PlanesContext<'_>, w: usize, weight: &
     let valid = ctx.planes[0].window.valid();
     for (x, wt) in weight[..w].iter_mut().enumerate() {
         let (mut c, mut s1, mut s2) = (0.0f64, 0.0, 0.0);
-        for r in 0..n {
-            for i in x..x + n {
-                if valid[r][i] != 0.0 {
+        for (r, vrow) in valid.iter().enumerate().take(n) {
+            for (i, &ok) in vrow.iter().enumerate().skip(x).take(n) {
+                if ok != 0.0 {
                     let v: f64 = diag
                         .iter()
                         .map(|&d| ctx.planes[d].window.values()[r][i])
