@@ -1,7 +1,7 @@
 //! The edge-aligned windows of Refined Lee: the 3 × 3 grid of sub-windows, the eight half
 //! windows, and the column sums both are read from. Shared by the single-band
 //! ([`RefinedLee`](super::RefinedLee)) and the polarimetric
-//! ([`PolRefinedLee`](super::PolRefinedLee)) filters.
+//! ([`PolRefinedLee`](crate::polsar::PolRefinedLee)) filters.
 //!
 //! A half window is numbered `2·dir + side` (`dir` 0 to 3, `side` 0 or 1), `(x, y)` in
 //! `0..n` within the window, `h = n / 2`:
