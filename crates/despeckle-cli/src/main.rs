@@ -4,6 +4,8 @@ mod demo;
 mod files;
 mod memory;
 mod output;
+mod polsar;
+mod polsar_io;
 mod quality;
 mod quicklook;
 mod report;
@@ -41,6 +43,9 @@ enum Command {
     /// one self-contained HTML report: quick-looks, a full-resolution crop, ratio images and
     /// a sortable table of measures.
     Compare(quality::CompareArgs),
+    /// Polarimetric speckle filters on C2, C3, T3, C4 and T4 matrices (PolSARpro folders or
+    /// GeoTIFFs): `despeckle polsar refined-lee IN_T3 OUT_T3 --size 7 --looks 1`.
+    Polsar(polsar::PolsarArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
                 Command::Filters => files::list_filters(),
                 Command::Assess(args) => quality::assess(&args),
                 Command::Compare(args) => quality::compare(&args),
+                Command::Polsar(args) => polsar::run(&args),
             },
             Err(e) => return usage_error(e),
         },

@@ -80,9 +80,9 @@ pub use engine::{
 };
 pub use error::{Compact, Error, Result};
 pub use filters::{
-    Distance, Domain, EnhancedFrost, EnhancedLee, Frost, GammaMap, Idan, Kuan, Lee, LeeSigma,
-    LocalStats, Mean, Median, Ppb, PpbState, RefinedLee, SigmaRange, Statistic, check_ddof,
-    check_looks,
+    Distance, Domain, EdgeRule, EnhancedFrost, EnhancedLee, Frost, GammaMap, Idan, Kuan, Lee,
+    LeeSigma, LocalStats, Mean, Median, Ppb, PpbState, RefinedLee, SigmaRange, Statistic,
+    check_ddof, check_looks,
 };
 pub use image::{ImageMut, ImageRef};
 pub use options::Options;

@@ -1,6 +1,7 @@
 //! The filters. Each is a small type implementing [`Filter`](crate::Filter); the window,
 //! border, no-data, threading and streaming machinery lives once in the engine.
 
+mod edge_windows;
 mod enhanced_frost;
 mod enhanced_lee;
 mod frost;
@@ -13,10 +14,12 @@ mod local_stats;
 mod mean;
 mod median;
 mod nonlocal;
+pub mod polsar;
 mod range;
 mod refined_lee;
 mod speckle;
 
+pub use edge_windows::EdgeRule;
 pub use enhanced_frost::EnhancedFrost;
 pub use enhanced_lee::EnhancedLee;
 pub use frost::Frost;

@@ -1,26 +1,12 @@
 //! Refined Lee (Lee 1981) with edge-aligned windows, as in ESA SNAP.
 
+use super::edge_windows::{ColumnSums, EdgeRule, block_geometry, check_size};
 use super::range::{Degree, Maths, rescue};
 use super::speckle::{Domain, check_ddof, check_looks, mmse_weight};
 use crate::engine::{Filter, RowContext, mean_variance};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::options::Options;
 use crate::sample::Sample;
-
-/// `(block side, block stride)` of the 3 × 3 grid of sub-windows for a window size (ESA SNAP:
-/// 7 × 7 uses 3 × 3 blocks at stride 2; the other sizes are SNAP's polarimetric Refined Lee's).
-pub(crate) fn block_geometry(size: usize) -> Option<(usize, usize)> {
-    match size {
-        5 => Some((3, 1)),
-        7 => Some((3, 2)),
-        9 => Some((5, 2)),
-        11 => Some((5, 3)),
-        13 => Some((5, 4)),
-        15 => Some((7, 4)),
-        17 => Some((7, 5)),
-        _ => None,
-    }
-}
 
 /// The Refined Lee filter (Lee 1981), single-band form of ESA SNAP, window 7 × 7 (also 5, 9,
 /// 11, 13, 15, 17 with SNAP's scaled sub-windows).
@@ -132,58 +118,13 @@ fn mean_of_smallest_five(v: &mut [f64]) -> f64 {
     v[..k].iter().sum::<f64>() / k as f64
 }
 
-/// For each of the 8 half windows (`2·dir + second_side`), the row of the column-sum table
-/// each window column `x'` takes: `top[r]` = rows `0..=r` is row `r`, `bottom[r]` = rows `r..n`
-/// is row `n + r`, and row `2n` is all zeros (a column outside the half window).
-fn half_window_columns(n: usize) -> [Vec<usize>; 8] {
-    let h = n / 2;
-    let (top, bottom, none) = (|r: usize| r, |r: usize| n + r, 2 * n);
-    std::array::from_fn(|k| {
-        let (dir, first_side) = (k / 2, k % 2 == 0);
-        (0..n)
-            .map(|xp| match (dir, first_side) {
-                (0, true) => {
-                    if xp <= h {
-                        top(n - 1)
-                    } else {
-                        none
-                    }
-                }
-                (0, false) => {
-                    if xp >= h {
-                        top(n - 1)
-                    } else {
-                        none
-                    }
-                }
-                (1, true) => top(xp),
-                (1, false) => bottom(xp),
-                (2, true) => top(h),
-                (2, false) => bottom(h),
-                (_, true) => top(n - 1 - xp),
-                (_, false) => bottom(n - 1 - xp),
-            })
-            .collect()
-    })
-}
-
 impl Filter for RefinedLee {
     fn name(&self) -> &'static str {
         "refined-lee"
     }
 
     fn check_options(&self, opts: &Options) -> Result<()> {
-        if block_geometry(opts.size()).is_none() {
-            return Err(Error::param(
-                "size",
-                format!(
-                    "Refined Lee's edge-aligned windows exist for sizes 5, 7, 9, 11, 13, 15 and \
-                     17 (7 is the classic one), got {}",
-                    opts.size()
-                ),
-            ));
-        }
-        Ok(())
+        check_size(opts)
     }
 
     #[inline(always)]
@@ -216,138 +157,29 @@ impl RefinedLee {
             return;
         };
 
-        // Column sums over the window rows, of the values (`t1`) and their squares (`t2`),
-        // `2n + 1` rows of `cp` columns: row r < n sums window rows 0..=r (top down), row
-        // n + r sums rows r..n (bottom up), row 2n is zero. Additions only: a bright pixel
-        // elsewhere in a column leaves no cancellation error in a half column. Built for
-        // chunks of CHUNK output pixels (`cp = CHUNK + n − 1` columns), so they stay in cache.
+        // Column sums over the window rows of chunks of CHUNK output pixels
+        // (`cp = CHUNK + n − 1` columns), so they stay in cache.
         const CHUNK: usize = 256;
         let full = (n * n) as f64;
         let half_count = (n * (h + 1)) as f64;
         let bb = (b * b) as f64;
-        let cmax = CHUNK.min(w) + n - 1;
-        let mut t1 = vec![0.0f64; (2 * n + 1) * cmax];
-        let mut t2 = vec![0.0f64; (2 * n + 1) * cmax];
-        let mut mid = vec![0.0f64; cmax];
-        let mut mid2 = vec![0.0f64; cmax];
+        let mut tables = ColumnSums::new(n, (b, s), CHUNK.min(w) + n - 1, true);
+        let mut rows: Vec<&[f64]> = Vec::with_capacity(n);
         for x0 in (0..w).step_by(CHUNK) {
             let cw = CHUNK.min(w - x0);
             let cp = cw + n - 1;
-            let (t1, t2) = (&mut t1[..(2 * n + 1) * cp], &mut t2[..(2 * n + 1) * cp]);
-            t1[2 * n * cp..].fill(0.0);
-            t2[2 * n * cp..].fill(0.0);
-            for r in 0..n {
-                let row = &vals[r][x0..x0 + cp];
-                let (done, rest) = t1.split_at_mut(r * cp);
-                let (done2, rest2) = t2.split_at_mut(r * cp);
-                let (cur, cur2) = (&mut rest[..cp], &mut rest2[..cp]);
-                if r == 0 {
-                    for c in 0..cp {
-                        cur[c] = row[c];
-                        cur2[c] = row[c] * row[c];
-                    }
-                } else {
-                    let (prev, prev2) = (&done[(r - 1) * cp..], &done2[(r - 1) * cp..]);
-                    for c in 0..cp {
-                        cur[c] = prev[c] + row[c];
-                        cur2[c] = prev2[c] + row[c] * row[c];
-                    }
-                }
-            }
-            for r in (0..n).rev() {
-                let row = &vals[r][x0..x0 + cp];
-                let at = (n + r) * cp;
-                let (done, rest) = t1.split_at_mut(at + cp);
-                let (done2, rest2) = t2.split_at_mut(at + cp);
-                let (cur, cur2) = (&mut done[at..], &mut done2[at..]);
-                if r + 1 == n {
-                    for c in 0..cp {
-                        cur[c] = row[c];
-                        cur2[c] = row[c] * row[c];
-                    }
-                } else {
-                    let (next, next2) = (&rest[..cp], &rest2[..cp]);
-                    for c in 0..cp {
-                        cur[c] = next[c] + row[c];
-                        cur2[c] = next2[c] + row[c] * row[c];
-                    }
-                }
-            }
-            // Sub-window rows: 0..b (top row b − 1), s..s + b (summed here), 2s..n (bottom
-            // row 2s).
-            let (mid, mid2) = (&mut mid[..cp], &mut mid2[..cp]);
-            mid.fill(0.0);
-            mid2.fill(0.0);
-            for row in &vals[s..s + b] {
-                let row = &row[x0..x0 + cp];
-                for c in 0..cp {
-                    mid[c] += row[c];
-                    mid2[c] += row[c] * row[c];
-                }
-            }
-            let (t1, t2, mid, mid2) = (&*t1, &*t2, &*mid, &*mid2);
-            let block_rows: [(&[f64], &[f64]); 3] = [
-                (&t1[(b - 1) * cp..b * cp], &t2[(b - 1) * cp..b * cp]),
-                (mid, mid2),
-                (
-                    &t1[(n + 2 * s) * cp..(n + 2 * s + 1) * cp],
-                    &t2[(n + 2 * s) * cp..(n + 2 * s + 1) * cp],
-                ),
-            ];
-            let columns: Vec<Vec<usize>> = half_window_columns(n)
-                .iter()
-                .map(|c| c.iter().enumerate().map(|(xp, &r)| r * cp + xp).collect())
-                .collect();
+            rows.clear();
+            rows.extend(vals.iter().map(|r| &r[x0..x0 + cp]));
+            tables.fill(&rows, cp);
 
             for (xl, o) in out[x0..x0 + cw].iter_mut().enumerate() {
                 let x = x0 + xl;
                 let z = ctx.centre[x];
                 if ctx.count[x] == full {
-                    // sub-window sums and means
-                    let mut s1 = [0.0f64; 9];
-                    let mut s2 = [0.0f64; 9];
-                    for (j, (r1, r2)) in block_rows.iter().enumerate() {
-                        for i in 0..3 {
-                            let c0 = xl + i * s;
-                            let (mut a1, mut a2) = (0.0, 0.0);
-                            for c in c0..c0 + b {
-                                a1 += r1[c];
-                                a2 += r2[c];
-                            }
-                            s1[3 * j + i] = a1;
-                            s2[3 * j + i] = a2;
-                        }
-                    }
                     // Directions and sides compare sub-window sums (the means times b²): exact
                     // for f32 data, so exact ties (e.g. rows duplicated by `reflect`) stay exact.
-                    let m = |j: usize, i: usize| s1[3 * j + i];
-                    let g = [
-                        (m(1, 0) - m(1, 2)).abs(),
-                        (m(0, 2) - m(2, 0)).abs(),
-                        (m(0, 1) - m(2, 1)).abs(),
-                        (m(0, 0) - m(2, 2)).abs(),
-                    ];
-                    let mut dir = 0;
-                    for k in 1..4 {
-                        if g[k] > g[dir] {
-                            dir = k;
-                        }
-                    }
-                    let c = m(1, 1);
-                    // the outer sub-windows on the first and the second side
-                    let (first, second) = match dir {
-                        0 => (m(1, 0), m(1, 2)),
-                        1 => (m(0, 2), m(2, 0)),
-                        2 => (m(0, 1), m(2, 1)),
-                        _ => (m(0, 0), m(2, 2)),
-                    };
-                    let second_side = (first - c).abs() >= (c - second).abs();
-                    let cols = &columns[2 * dir + second_side as usize];
-                    let (mut a1, mut a2) = (0.0, 0.0);
-                    for &o in cols {
-                        a1 += t1[o + xl];
-                        a2 += t2[o + xl];
-                    }
+                    let (s1, s2) = tables.blocks(xl);
+                    let (a1, a2) = tables.half(EdgeRule::Closer.half_window(&s1), xl);
                     let (mu, var) = mean_variance(half_count, a1, a2, ddof as f64);
                     let eta2 = given.unwrap_or_else(|| {
                         // σ²/μ² = n·max(0, n·Σx² − (Σx)²) / ((n − ddof)·(Σx)²): one division
@@ -404,11 +236,6 @@ mod tests {
 
     #[test]
     fn geometry_and_parameters() {
-        for n in [5, 7, 9, 11, 13, 15, 17] {
-            let (b, s) = block_geometry(n).unwrap();
-            assert_eq!(2 * s + b, n);
-        }
-        assert!(block_geometry(3).is_none());
         let f = RefinedLee::new();
         assert!(f.check_options(&Options::new(3).unwrap()).is_err());
         assert!(f.check_options(&Options::new(7).unwrap()).is_ok());

@@ -1,0 +1,277 @@
+//! `despeckle polsar` on PolSARpro folders made by hand as the format says (config.txt and
+#![allow(clippy::needless_range_loop)] // pixel indices read best as indices
+//! headerless little-endian float32 `.bin` files): the boxcar against the window means
+//! computed here, Refined Lee keeping the matrix positive semi-definite on C2, and one-line
+//! errors that leave no output.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_despeckle")
+}
+
+const C2: [&str; 4] = ["C11", "C12_real", "C12_imag", "C22"];
+
+/// A C2 folder of `w` × `h` pixels: C11, C22 > 0 and |C12|² ≤ C11·C22 (a valid matrix).
+fn write_c2(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("config.txt"),
+        format!("Nrow\n{h}\n---------\nNcol\n{w}\n---------\nPolarCase\nmonostatic\n---------\nPolarType\npp2\n"),
+    )
+    .unwrap();
+    let mut s = 12345u64;
+    let mut rnd = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 33) as f64 / (1u64 << 31) as f64) as f32
+    };
+    let mut planes = vec![vec![0f32; w * h]; 4];
+    for i in 0..w * h {
+        let edge = if i % w < w / 2 { 1.0 } else { 5.0 };
+        let (a, b) = (edge * (0.1 + rnd()), 0.1 + rnd());
+        let (r, t) = (rnd() * (a * b).sqrt(), rnd() * 6.0);
+        planes[0][i] = a;
+        planes[1][i] = r * t.cos();
+        planes[2][i] = r * t.sin();
+        planes[3][i] = b;
+    }
+    for (name, p) in C2.iter().zip(&planes) {
+        let bytes: Vec<u8> = p.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
+    }
+    planes
+}
+
+fn read_plane(dir: &Path, name: &str) -> Vec<f32> {
+    std::fs::read(dir.join(format!("{name}.bin")))
+        .unwrap()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+#[test]
+fn boxcar_and_refined_lee_on_a_polsarpro_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (31, 23);
+    let input = tmp.path().join("C2");
+    let planes = write_c2(&input, w, h);
+    let out = tmp.path().join("boxcar");
+    let st = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&input)
+        .arg(&out)
+        .args(["--size", "3", "--border", "nearest"])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let config = std::fs::read_to_string(out.join("config.txt")).unwrap();
+    assert!(
+        config.contains("Nrow\n23\n") && config.contains("pp2"),
+        "{config}"
+    );
+    for (p, name) in C2.iter().enumerate() {
+        assert!(out.join(format!("{name}.bin.hdr")).exists());
+        let got = read_plane(&out, name);
+        for y in 0..h {
+            for x in 0..w {
+                let mut s = 0f64;
+                for dy in -1isize..=1 {
+                    for dx in -1isize..=1 {
+                        let yy = (y as isize + dy).clamp(0, h as isize - 1) as usize;
+                        let xx = (x as isize + dx).clamp(0, w as isize - 1) as usize;
+                        s += planes[p][yy * w + xx] as f64;
+                    }
+                }
+                let want = (s / 9.0) as f32;
+                let g = got[y * w + x];
+                assert!(
+                    (g - want).abs() <= 1e-6 * want.abs().max(1.0),
+                    "{name} ({x}, {y}): {g} vs {want}"
+                );
+            }
+        }
+    }
+    let rl = tmp.path().join("refined");
+    let st = Command::new(bin())
+        .args(["polsar", "refined-lee"])
+        .arg(&input)
+        .arg(&rl)
+        .args([
+            "--size",
+            "5",
+            "--looks",
+            "2",
+            "--ddof",
+            "1",
+            "--threads",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let o: Vec<Vec<f32>> = C2.iter().map(|n| read_plane(&rl, n)).collect();
+    let mut changed = 0;
+    for i in 0..w * h {
+        let (a, re, im, b) = (
+            o[0][i] as f64,
+            o[1][i] as f64,
+            o[2][i] as f64,
+            o[3][i] as f64,
+        );
+        assert!(
+            a >= 0.0 && b >= 0.0 && re * re + im * im <= a * b * (1.0 + 1e-5),
+            "pixel {i}"
+        );
+        changed += (o[0][i] != planes[0][i]) as usize;
+    }
+    assert!(changed > w * h / 2, "filtered");
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors_that_leave_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("C2");
+    write_c2(&input, 9, 8);
+    let run = |args: &[&str], out: &Path| {
+        let o = Command::new(bin())
+            .arg("polsar")
+            .args(&args[..1])
+            .arg(&input)
+            .arg(out)
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+        e
+    };
+    let out = tmp.path().join("out");
+    let e = run(&["refined-lee", "--size", "3"], &out);
+    assert!(e.contains("size"), "{e}");
+    assert!(!out.exists(), "no output folder left");
+    let e = run(&["refined-lee", "--looks", "0"], &out);
+    assert!(e.contains("looks"), "{e}");
+    let e = run(&["boxcar"], &input);
+    assert!(e.contains("input folder"), "{e}");
+    // the output folder spelled differently is still the input
+    let e = run(&["boxcar"], &tmp.path().join("C2/../C2"));
+    assert!(e.contains("input folder"), "{e}");
+    // an incomplete matrix
+    std::fs::remove_file(input.join("C12_imag.bin")).unwrap();
+    let e = run(&["boxcar"], &out);
+    assert!(e.contains("C12_imag"), "{e}");
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(&input).unwrap().count(),
+        4,
+        "input untouched"
+    );
+}
+
+/// A GeoTIFF whose band descriptions name the elements in another order is recognised;
+/// the output GeoTIFF has the canonical order with descriptions set; plain bands need
+/// `--matrix`.
+#[test]
+fn geotiff_bands_named_by_their_descriptions() {
+    use despeckle_geotiff::{Reader, Writer, WriterOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (12, 9);
+    let planes = write_c2(&tmp.path().join("C2"), w, h);
+    // bands in the file: C22, C11, C12_imag, C12_real
+    let file_order = [3usize, 0, 2, 1];
+    let write = |path: &Path, described: bool| {
+        let mut o = WriterOptions::new(w, h, 4);
+        if described {
+            let mut xml = String::from("<GDALMetadata>\n");
+            for (b, &p) in file_order.iter().enumerate() {
+                xml.push_str(&format!(
+                    "  <Item name=\"DESCRIPTION\" sample=\"{b}\" role=\"description\">{}</Item>\n",
+                    C2[p]
+                ));
+            }
+            xml.push_str("</GDALMetadata>\n");
+            o.geo.gdal_metadata = Some(xml);
+        }
+        let mut wr = Writer::create(path, o).unwrap();
+        for &p in &file_order {
+            wr.write_rows(file_order.iter().position(|&q| q == p).unwrap(), &planes[p])
+                .unwrap();
+        }
+        wr.finish().unwrap();
+    };
+    let named = tmp.path().join("named.tif");
+    write(&named, true);
+    let out = tmp.path().join("out.tif");
+    let st = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&named)
+        .arg(&out)
+        .args(["--size", "3", "--border", "nearest"])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let mut r = Reader::open(&out).unwrap();
+    let xml = r.info().geo.gdal_metadata.clone().unwrap();
+    for (b, name) in C2.iter().enumerate() {
+        assert!(
+            xml.contains(&format!("sample=\"{b}\" role=\"description\">{name}<")),
+            "{xml}"
+        );
+        let mut got = vec![0f32; w * h];
+        r.read_rows(b, 0, &mut got).unwrap();
+        // the centre pixel's 3 × 3 mean
+        let (x, y) = (5, 4);
+        let mut s = 0f64;
+        for dy in 0..3 {
+            for dx in 0..3 {
+                s += planes[b][(y + dy - 1) * w + x + dx - 1] as f64;
+            }
+        }
+        let want = (s / 9.0) as f32;
+        assert!(
+            (got[y * w + x] - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{name}"
+        );
+    }
+    // plain bands: refused without --matrix, read in element order with it
+    let plain = tmp.path().join("plain.tif");
+    write(&plain, false);
+    let o = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&plain)
+        .arg(tmp.path().join("p.tif"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--matrix"));
+    let st = Command::new(bin())
+        .args(["polsar", "refined-lee"])
+        .arg(&plain)
+        .arg(tmp.path().join("folder"))
+        .args(["--matrix", "c2"])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(tmp.path().join("folder/C12_imag.bin").exists());
+}
