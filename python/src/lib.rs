@@ -15,6 +15,7 @@ mod metrics;
 mod params;
 mod plane;
 mod spec;
+mod temporal;
 
 use params::Arg;
 use pyo3::prelude::*;
@@ -37,6 +38,7 @@ fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate::estimate, m)?)?;
     m.add_function(wrap_pyfunction!(estimate::estimate_rows, m)?)?;
     m.add_function(wrap_pyfunction!(border_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(temporal::quegan, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::assess, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::reference, m)?)?;
     // The engine recomputes its running sums at these absolute row / column positions; the

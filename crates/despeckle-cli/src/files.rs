@@ -271,7 +271,7 @@ fn parse_strips(text: &str) -> Result<OutputLayout> {
     }
 }
 
-fn parse_compression(name: &str, level: Option<i32>) -> Result<OutputCompression> {
+pub(crate) fn parse_compression(name: &str, level: Option<i32>) -> Result<OutputCompression> {
     Ok(match name {
         "none" => OutputCompression::None,
         "lzw" => OutputCompression::Lzw,

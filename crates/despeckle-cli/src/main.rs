@@ -10,6 +10,7 @@ mod quality;
 mod quicklook;
 mod report;
 mod sample;
+mod temporal;
 
 use std::process::ExitCode;
 
@@ -50,7 +51,9 @@ enum Command {
 
 fn main() -> ExitCode {
     // One subcommand per filter of the registry, next to the fixed ones.
-    let cmd = Cli::command().subcommands(files::filter_subcommands());
+    let cmd = Cli::command()
+        .subcommands(files::filter_subcommands())
+        .subcommand(temporal::command());
     let matches = match cmd.try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(e),
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Some((name, m)) if despeckle_file::registry::find(name).is_some() => {
             files::run_filter(name, m)
         }
+        Some(("temporal", m)) => temporal::run(m),
         _ => match Cli::from_arg_matches(&matches) {
             Ok(cli) => match cli.command {
                 Command::Demo(args) => demo::run(&args),

@@ -42,10 +42,12 @@ mod error;
 mod one_plane;
 pub mod outputs;
 mod plan;
+pub mod planes;
 pub mod quality;
 pub mod quicklook;
 pub mod registry;
 mod stream;
+pub mod temporal;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -273,7 +275,7 @@ pub fn filter_type(input: SampleType, dtype: OutputType) -> OutputType {
 }
 
 /// The output layout "like the input".
-fn layout_like(info: &RasterInfo) -> OutputLayout {
+pub(crate) fn layout_like(info: &RasterInfo) -> OutputLayout {
     match info.layout {
         Layout::Tiles { width, height }
             if width % 16 == 0 && height % 16 == 0 && width * height <= 1 << 22 =>
@@ -288,7 +290,7 @@ fn layout_like(info: &RasterInfo) -> OutputLayout {
 }
 
 /// The output compression "like the input".
-fn compression_like(info: &RasterInfo) -> OutputCompression {
+pub(crate) fn compression_like(info: &RasterInfo) -> OutputCompression {
     match info.compression {
         Compression::Lzw => OutputCompression::Lzw,
         Compression::Deflate => OutputCompression::Deflate { level: 6 },

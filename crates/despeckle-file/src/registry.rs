@@ -27,6 +27,9 @@ use despeckle::{
     RowSink, RowSource, Sample, Statistic,
 };
 
+use despeckle::temporal::{Quegan, SuperImage};
+
+use crate::planes::AnyPlanes;
 use crate::stream::FileFilter;
 
 /// The in-memory drivers of [`AnyFilter`] for one pixel type: their declarations (`decl`)
@@ -67,11 +70,17 @@ macro_rules! in_memory {
 pub trait AnyFilter: FileFilter + Send {
     in_memory!(decl f32, filter_f32, filter_in_place_f32);
     in_memory!(decl f64, filter_f64, filter_in_place_f64);
+    /// The multi-temporal filter of Quegan & Yu with this filter as its local mean
+    /// ([`despeckle::temporal::Quegan`]).
+    fn quegan(&self, super_image: Option<SuperImage>) -> Box<dyn AnyPlanes>;
 }
 
-impl<F: Filter + Send> AnyFilter for F {
+impl<F: Filter + Send + Clone + 'static> AnyFilter for F {
     in_memory!(f32, filter_f32, filter_in_place_f32);
     in_memory!(f64, filter_f64, filter_in_place_f64);
+    fn quegan(&self, super_image: Option<SuperImage>) -> Box<dyn AnyPlanes> {
+        Box::new(Quegan::new(self.clone()).with_super_image(super_image))
+    }
 }
 
 impl std::fmt::Debug for dyn AnyFilter + '_ {

@@ -52,7 +52,7 @@ pub use geo::GeoTags;
 pub use info::{Compression, Layout, Predictor, RasterInfo, SampleType};
 pub use reader::{Blocks, DEFAULT_MAX_BLOCK_BYTES, Reader, ReaderOptions, RowBlock};
 pub use temp::{FileId, remove_unfinished_outputs};
-pub use writer::{BigTiff, Interleave, OutputLayout, OutputType, Writer, WriterOptions};
+pub use writer::{BigTiff, Completed, Interleave, OutputLayout, OutputType, Writer, WriterOptions};
 
 #[cfg(test)]
 mod tests {

@@ -923,7 +923,14 @@ impl Writer {
     /// Writes the remaining chunks, the directory and the tags (cloud-optimized output: the
     /// header, the directories and every level's tiles, copied from the spill files), then
     /// renames the temporary file onto the output path. Fails if some band is incomplete.
-    pub fn finish(mut self) -> Result<()> {
+    pub fn finish(self) -> Result<()> {
+        self.complete()?.persist()
+    }
+
+    /// [`Writer::finish`] without the final rename: the file is complete under its temporary
+    /// name ([`Completed::persist`] renames it; dropping it removes it). For a set of outputs
+    /// that appear together or not at all: complete every one, then persist them.
+    pub fn complete(mut self) -> Result<Completed> {
         for (k, &got) in self.levels[0].received.iter().enumerate() {
             if got != self.opts.height {
                 return Err(Error::usage(
@@ -968,7 +975,11 @@ impl Writer {
         let Writer {
             temp, path, opts, ..
         } = self;
-        temp.persist(&path, opts.overwrite)
+        Ok(Completed {
+            temp,
+            path,
+            overwrite: opts.overwrite,
+        })
     }
 
     /// The header, ghost header and directories of cloud-optimized output whose level `k`'s
@@ -1158,5 +1169,25 @@ fn store_as<T: Sample, const N: usize>(
         for (d, &v) in dst.chunks_exact_mut(N * spp).zip(src) {
             d[k * N..(k + 1) * N].copy_from_slice(&bytes(v));
         }
+    }
+}
+
+/// A complete output under its temporary name ([`Writer::complete`]): removed if dropped.
+#[derive(Debug)]
+pub struct Completed {
+    temp: TempFile,
+    path: PathBuf,
+    overwrite: bool,
+}
+
+impl Completed {
+    /// The final output path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the file onto its final path, after the same checks as [`Writer::finish`].
+    pub fn persist(self) -> Result<()> {
+        self.temp.persist(&self.path, self.overwrite)
     }
 }

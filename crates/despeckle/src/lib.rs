@@ -27,7 +27,9 @@
 //! * distance-weighted: [`Frost`], [`EnhancedFrost`] (Euclidean or Chebyshev [`Distance`]);
 //! * adaptive windows: [`RefinedLee`] (edge-aligned half windows), [`LeeSigma`] (improved
 //!   sigma filter, Lee et al. 2009, with [`SigmaRange`] tables for any number of looks),
-//!   [`Idan`] (intensity-driven adaptive neighbourhood, as ESA SNAP).
+//!   [`Idan`] (intensity-driven adaptive neighbourhood, as ESA SNAP);
+//! * multi-temporal, on a stack of dates ([`temporal`]): [`temporal::Quegan`] (Quegan & Yu
+//!   2001) with any of the filters above as its local mean.
 //!
 //! Every filter that uses the window variance takes `ddof` (0 population, the default; 1
 //! sample, as ESA SNAP and the Orfeo ToolBox). Image-wide values that set a filter up — the
@@ -67,6 +69,7 @@ mod options;
 pub mod polsar;
 mod sample;
 pub mod synthetic;
+pub mod temporal;
 
 pub use border::{Border, Source};
 pub use driver::budget;

@@ -4,6 +4,8 @@
 //! two-pass moments and ordinary `if`/`else`.
 #![allow(dead_code)]
 
+pub mod planes;
+
 use despeckle::Border;
 
 /// A test image in f64, row-major.

@@ -1,0 +1,106 @@
+"""Multi-temporal filtering (Quegan & Yu, boxcar E[I]) file to file, against the time to just
+read and write the same files and against a plain numpy implementation of the same formula.
+
+    python3 bench/temporal_bench.py [--dates 20] [--side 2048] [--size 7] [--bin PATH]
+
+Writes ``--dates`` float32 GeoTIFFs of ``--side``² (4-look speckle, uncompressed strips) to a
+temporary folder, then measures:
+
+* read + write: every date read with rasterio and written to a new GeoTIFF (the I/O floor);
+* ``despeckle temporal quegan D*.tif --out-dir OUT`` (wall time and the child's peak RSS);
+* numpy: the whole stack in memory, ``scipy.ndimage.uniform_filter`` as E[I] (reflect border,
+  no no-data handling), ``J = E · mean(I/E)`` in float64 (time and peak traced memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+import tracemalloc
+
+import numpy as np
+
+
+def write_dates(folder, n, side):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(1)
+    paths = []
+    for t in range(n):
+        img = (3.0 * rng.gamma(4.0, 0.25, size=(side, side))).astype(np.float32)
+        p = os.path.join(folder, f"date_{t:03d}.tif")
+        with rasterio.open(p, "w", driver="GTiff", width=side, height=side, count=1,
+                           dtype="float32", crs="EPSG:32631",
+                           transform=from_origin(500000, 5000000, 10, 10)) as dst:
+            dst.write(img, 1)
+        paths.append(p)
+    return paths
+
+
+def read_write(paths, out):
+    import rasterio
+
+    t0 = time.perf_counter()
+    for p in paths:
+        with rasterio.open(p) as src:
+            data = src.read(1)
+            profile = src.profile
+        with rasterio.open(os.path.join(out, os.path.basename(p)), "w", **profile) as dst:
+            dst.write(data, 1)
+    return time.perf_counter() - t0
+
+
+def numpy_quegan(paths, size):
+    import rasterio
+    from scipy.ndimage import uniform_filter
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    stack = np.stack([rasterio.open(p).read(1) for p in paths]).astype(np.float64)
+    e = np.stack([uniform_filter(d, size, mode="reflect") for d in stack])
+    ratio = (stack / e).mean(axis=0)
+    j = (e * ratio).astype(np.float32)
+    seconds = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del j
+    return seconds, peak
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dates", type=int, default=20)
+    ap.add_argument("--side", type=int, default=2048)
+    ap.add_argument("--size", type=int, default=7)
+    ap.add_argument("--bin", default=shutil.which("despeckle") or "target/release/despeckle")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_dates(tmp, a.dates, a.side)
+        io_dir = os.path.join(tmp, "io")
+        os.mkdir(io_dir)
+        t_io = read_write(paths, io_dir)
+        out = os.path.join(tmp, "out")
+        os.mkdir(out)
+        t0 = time.perf_counter()
+        subprocess.run([a.bin, "temporal", "quegan", *paths, "--out-dir", out,
+                        "--size", str(a.size), "-q"], check=True)
+        t_q = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        t_np, np_peak = numpy_quegan(paths, a.size)
+    mib = 1 << 20
+    stack_mib = a.dates * a.side * a.side * 4 / mib
+    print(f"{a.dates} dates × {a.side}² float32 ({stack_mib:.0f} MiB), boxcar {a.size}×{a.size}")
+    print(f"  read + write (rasterio):       {t_io:7.2f} s")
+    print(f"  despeckle temporal quegan:     {t_q:7.2f} s  ({t_q / t_io:.2f}× read+write), "
+          f"peak RSS {rss / mib:.0f} MiB")
+    print(f"  numpy in memory (incl. reads): {t_np:7.2f} s  peak traced {np_peak / mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+//! `despeckle temporal quegan DATE1.tif DATE2.tif ... --out-dir OUT/`: multi-temporal
+//! filtering of a stack of dates.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use despeckle::temporal::SuperImage;
+use despeckle_file::registry::{self, FILTERS, FilterSpec, ParamKind};
+use despeckle_file::temporal::{Date, StackOutput, StackReport, quegan_files};
+use despeckle_file::{FileOptions, Nodata, OutputType, Progress, Reader};
+
+use crate::files::{install_interrupt_handler, parse_compression, progress_bar};
+
+/// Options of `despeckle temporal quegan`.
+#[derive(Args, Debug)]
+struct QueganArgs {
+    /// The dates: GeoTIFFs on one grid (same size, geotransform and CRS), each band of each
+    /// file one date, in order (a multi-band file whose bands are dates works alone).
+    #[arg(value_name = "DATE.tif")]
+    inputs: Vec<PathBuf>,
+    /// A text file listing the dates' GeoTIFFs, one per line (blank lines and lines starting
+    /// with # are skipped; relative paths are relative to the list's folder); read before
+    /// the DATE.tif arguments.
+    #[arg(long, value_name = "LIST.txt", help_heading = "Input")]
+    list: Option<PathBuf>,
+    /// Only this band of every input (numbered from 1), instead of all.
+    #[arg(
+        long,
+        short = 'b',
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Input"
+    )]
+    band: Option<i64>,
+    /// Folder for the outputs: one per date, named after its input (`NAME.tif`, or
+    /// `NAME_bandK.tif` for the bands of a multi-band input); the super image as
+    /// `quegan_super_KIND.tif`.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "out",
+        help_heading = "Output"
+    )]
+    out_dir: Option<PathBuf>,
+    /// One multi-band output instead: the filtered dates in order, then the super image.
+    #[arg(
+        long,
+        value_name = "OUT.tif",
+        conflicts_with = "out_dir",
+        help_heading = "Output"
+    )]
+    out: Option<PathBuf>,
+    /// Also write the temporal super image: `ratio` (the mean of the ratios I/E[I] over the
+    /// dates) or `mean` (the arithmetic temporal mean).
+    #[arg(long, value_name = "KIND", value_parser = ["ratio", "mean"], help_heading = "Output")]
+    super_image: Option<String>,
+    /// The single-channel filter giving each date's local mean E[I] (any filter of
+    /// `despeckle filters`; its parameters are given as --NAME below).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "mean",
+        help_heading = "Filter"
+    )]
+    filter: String,
+    /// Window side in pixels (odd, 3 … 1001).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 7,
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    size: i64,
+    /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "reflect",
+        help_heading = "Window"
+    )]
+    border: String,
+    /// The constant of `--border constant` (default 0).
+    #[arg(
+        long,
+        value_name = "V",
+        allow_hyphen_values = true,
+        help_heading = "Window"
+    )]
+    cval: Option<f64>,
+    /// No-data value (default: the inputs' GDAL_NODATA, which must agree; `none` ignores
+    /// it). NaN and ±inf are always no-data.
+    #[arg(
+        long,
+        value_name = "V|none",
+        allow_hyphen_values = true,
+        help_heading = "Window"
+    )]
+    nodata: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Window"
+    )]
+    threads: Option<i64>,
+    /// Memory budget: bytes with a unit (512M, 4G) or a share of the RAM (25%).
+    #[arg(long, value_name = "SIZE", help_heading = "Window")]
+    max_memory: Option<String>,
+    /// Output compression (default: the first input's).
+    #[arg(long, value_name = "METHOD",
+          value_parser = ["none", "deflate", "lzw", "zstd", "packbits"], help_heading = "Output")]
+    compress: Option<String>,
+    /// Compression level (Deflate 1–9, ZSTD 1–22).
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Output"
+    )]
+    level: Option<i32>,
+    /// Output sample type (default: float64 if every input is float64, float32 otherwise).
+    #[arg(long, value_name = "TYPE", value_parser = ["float32", "float64"], help_heading = "Output")]
+    dtype: Option<String>,
+    /// Replace existing output files.
+    #[arg(long, help_heading = "Output")]
+    overwrite: bool,
+    /// Flush the outputs to the disk (fsync) before renaming them into place.
+    #[arg(long, help_heading = "Output")]
+    sync: bool,
+    /// No progress bar or summary.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Rows per block of the streaming driver (testing; the result does not depend on it).
+    #[arg(long, value_name = "ROWS", hide = true)]
+    block_rows: Option<usize>,
+}
+
+/// Every parameter name of every filter of the registry, once: the inner filter's options.
+fn inner_params() -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut params: BTreeMap<&'static str, Vec<&'static str>> = BTreeMap::new();
+    for def in FILTERS {
+        for p in def.params {
+            params.entry(p.name).or_default().push(def.name);
+        }
+    }
+    params
+}
+
+/// `despeckle temporal` and its subcommand `quegan`.
+pub fn command() -> Command {
+    let mut quegan = Command::new("quegan");
+    for (name, filters) in inner_params() {
+        let long = name.replace('_', "-");
+        let kind = FILTERS
+            .iter()
+            .flat_map(|d| d.params)
+            .find(|p| p.name == name)
+            .map(|p| p.kind);
+        let mut arg = Arg::new(name)
+            .long(long.clone())
+            .value_name(match kind {
+                Some(ParamKind::Int) => "N",
+                Some(ParamKind::Choice(_)) => "NAME",
+                _ => "X",
+            })
+            .allow_hyphen_values(true)
+            .help_heading("Filter")
+            .help(format!(
+                "Parameter of the inner filter ({}); default: that filter's",
+                filters.join(", ")
+            ));
+        if long != name {
+            arg = arg.alias(name);
+        }
+        quegan = quegan.arg(arg);
+    }
+    let quegan = QueganArgs::augment_args(quegan)
+        .about("Quegan & Yu (2001): J_k = E[I_k]/N · Σ I_i/E[I_i] over the dates")
+        .long_about(
+            "Multi-temporal speckle filter of Quegan & Yu (IEEE TGRS 2001): each date's local \
+             mean E[I_k] (from --filter, boxcar by default) times the mean over the dates of \
+             I_i/E[I_i]. Each date keeps its spatial resolution and gains the looks of the \
+             others. The dates are read in lockstep, a block of rows at a time: memory grows \
+             with dates × width × window, never the height. All outputs appear together when \
+             complete, or none. See docs/filters.md for the definition.",
+        );
+    Command::new("temporal")
+        .about("Multi-temporal filters of a stack of dates (one grid): `temporal quegan`")
+        .subcommand_required(true)
+        .subcommand(quegan)
+}
+
+/// Runs `despeckle temporal ...`.
+pub fn run(m: &ArgMatches) -> Result<()> {
+    match m.subcommand() {
+        Some(("quegan", m)) => quegan(m),
+        _ => bail!("unknown temporal filter; see despeckle temporal --help"),
+    }
+}
+
+/// The dates' files: the list's, then the arguments.
+fn input_files(args: &QueganArgs) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if let Some(list) = &args.list {
+        let text = std::fs::read_to_string(list)
+            .with_context(|| format!("{}: cannot read the list of dates", list.display()))?;
+        let base = list.parent().unwrap_or(Path::new(""));
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            files.push(base.join(line));
+        }
+    }
+    files.extend(args.inputs.iter().cloned());
+    if files.is_empty() {
+        bail!("no dates: give the GeoTIFFs as arguments or with --list");
+    }
+    Ok(files)
+}
+
+/// The dates (every band of every file, or `--band` of each) and their output names.
+fn dates_of(files: &[PathBuf], band: Option<i64>) -> Result<(Vec<Date>, Vec<String>)> {
+    let (mut dates, mut names) = (Vec::new(), Vec::new());
+    for f in files {
+        let bands = Reader::open(f)?.info().bands;
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "date".into());
+        let chosen: Vec<usize> = match band {
+            Some(b) if b >= 1 && b <= bands as i64 => vec![b as usize - 1],
+            Some(b) => bail!(
+                "{}: band {b} out of range: the image has {bands} band(s), numbered from 1",
+                f.display()
+            ),
+            None => (0..bands).collect(),
+        };
+        for b in chosen {
+            names.push(if bands == 1 {
+                format!("{stem}.tif")
+            } else {
+                format!("{stem}_band{}.tif", b + 1)
+            });
+            dates.push(Date {
+                path: f.clone(),
+                band: b,
+            });
+        }
+    }
+    Ok((dates, names))
+}
+
+fn quegan(m: &ArgMatches) -> Result<()> {
+    let args = QueganArgs::from_arg_matches(m).map_err(|e| anyhow!("{e}"))?;
+    let mut spec = FilterSpec::new(&args.filter)?;
+    for name in inner_params().keys() {
+        if let Some(v) = m.get_one::<String>(name) {
+            spec.set(name, v.as_str())?;
+        }
+    }
+    let super_image = args
+        .super_image
+        .as_deref()
+        .map(str::parse::<SuperImage>)
+        .transpose()?;
+    let files = input_files(&args)?;
+    let (dates, names) = dates_of(&files, args.band)?;
+    let out = match (&args.out_dir, &args.out) {
+        (_, Some(path)) => StackOutput::Stack(path.clone()),
+        (Some(dir), None) => {
+            let mut paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+            if let Some(kind) = super_image {
+                paths.push(dir.join(format!("quegan_super_{kind}.tif")));
+            }
+            StackOutput::Files(paths)
+        }
+        (None, None) => bail!("give --out-dir DIR or --out OUT.tif"),
+    };
+    let opts = file_options(&args)?;
+    let total = (Reader::open(&dates[0].path)?.info().height
+        * (dates.len() + usize::from(super_image.is_some()))) as u64;
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let mut opts = opts;
+    let bar = show.then(|| {
+        let bar = progress_bar(total, "quegan");
+        let b = bar.clone();
+        opts.progress = Some(Arc::new(move |p: Progress| b.set_position(p.done)));
+        bar
+    });
+    install_interrupt_handler();
+    let result = quegan_files(&dates, &out, &spec, super_image, &opts);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
+    if show {
+        eprintln!("{}", summary(&report, &out));
+    }
+    Ok(())
+}
+
+fn file_options(a: &QueganArgs) -> Result<FileOptions> {
+    let size = usize::try_from(a.size).map_err(|_| {
+        despeckle::Error::param(
+            "size",
+            format!("the window size must be odd and at least 3, got {}", a.size),
+        )
+    })?;
+    let mut o = FileOptions::new(size);
+    o.border = registry::border_with_cval(&a.border, a.cval)?;
+    o.nodata = match a.nodata.as_deref().map(str::trim) {
+        None => Nodata::FromFile,
+        Some(t) if t.eq_ignore_ascii_case("none") => Nodata::None,
+        Some(t) => Nodata::Value(t.parse::<f64>().map_err(|_| {
+            anyhow!("invalid parameter `nodata`: `{t}` is not a number (or `none`)")
+        })?),
+    };
+    o.threads = match a.threads {
+        None => None,
+        Some(n) if n >= 1 => Some(usize::try_from(n)?),
+        Some(n) => bail!("invalid parameter `threads`: must be at least 1, got {n}"),
+    };
+    o.max_memory = a
+        .max_memory
+        .as_deref()
+        .map(despeckle::budget::parse_size)
+        .transpose()?;
+    o.compression = match &a.compress {
+        Some(name) => Some(parse_compression(name, a.level)?),
+        None if a.level.is_some() => bail!("--level needs --compress deflate or zstd"),
+        None => None,
+    };
+    o.dtype = match a.dtype.as_deref() {
+        Some("float64") => Some(OutputType::F64),
+        Some(_) => Some(OutputType::F32),
+        None => None,
+    };
+    o.overwrite = a.overwrite;
+    o.sync = a.sync;
+    o.block_rows = a.block_rows;
+    Ok(o)
+}
+
+fn summary(r: &StackReport, out: &StackOutput) -> String {
+    let whereto = match out {
+        StackOutput::Stack(p) => p.display().to_string(),
+        StackOutput::Files(p) => p
+            .first()
+            .and_then(|f| f.parent())
+            .map_or_else(String::new, |d| format!("{}/", d.display())),
+    };
+    format!(
+        "{} dates {} × {} → {whereto}: quegan with {} as local mean, {} output plane{}, {}, \
+         {} thread{}, {:.1} s, peak memory {}",
+        r.dates,
+        r.width,
+        r.height,
+        r.filter,
+        r.out_planes,
+        if r.out_planes == 1 { "" } else { "s" },
+        match r.dtype {
+            OutputType::F32 => "float32",
+            OutputType::F64 => "float64",
+        },
+        r.threads,
+        if r.threads == 1 { "" } else { "s" },
+        r.seconds,
+        crate::memory::peak_rss().map_or_else(|| "unknown".into(), crate::memory::mib),
+    )
+}
