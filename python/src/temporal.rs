@@ -47,7 +47,11 @@ pub fn quegan<'py>(
         .map(str::parse::<SuperImage>)
         .transpose()
         .map_err(value_error)?;
-    let f = spec.build_any().map_err(value_error)?.quegan(kind);
+    let f = spec
+        .build_any()
+        .map_err(value_error)?
+        .quegan(kind)
+        .map_err(value_error)?;
     f.check_options(&opts).map_err(value_error)?;
     let out = out.filter(|o| !o.is_none());
     if let Ok(a) = stack.cast::<PyArray3<f32>>() {

@@ -64,4 +64,17 @@ impl<F: MultiFilter> FileFilter for OnePlane<F> {
 impl<F: MultiFilter + Send> AnyFilter for OnePlane<F> {
     one_plane!(f32, stream_f32, filter_f32, filter_in_place_f32);
     one_plane!(f64, stream_f64, filter_f64, filter_in_place_f64);
+    fn quegan(
+        &self,
+        _super_image: Option<despeckle::temporal::SuperImage>,
+    ) -> Result<Box<dyn crate::planes::AnyPlanes>> {
+        Err(despeckle::Error::param(
+            "filter",
+            format!(
+                "{} cannot be the local mean of the temporal filter (a filter with row-to-row \
+                 state); use a classic filter",
+                self.0.name()
+            ),
+        ))
+    }
 }

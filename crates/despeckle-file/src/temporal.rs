@@ -222,7 +222,7 @@ pub fn quegan_files(
             "`auto` is not available for stacks: give a value",
         )));
     }
-    let filter: Box<dyn AnyPlanes> = spec.build_any()?.quegan(super_image);
+    let filter: Box<dyn AnyPlanes> = spec.build_any()?.quegan(super_image)?;
 
     // every input and output checked before anything is written
     let mut files: Vec<&Path> = Vec::new();
