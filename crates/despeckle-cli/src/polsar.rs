@@ -18,7 +18,7 @@ pub struct PolsarArgs {
     /// de Grandi 1999: the span's edge-aligned half window and weight applied to every element).
     #[arg(value_name = "FILTER", value_parser = ["boxcar", "refined-lee"])]
     filter: String,
-    /// Input: a PolSARpro folder (config.txt and one <element>.bin per element) or a GeoTIFF
+    /// Input: a PolSARpro folder (config.txt and one ELEMENT.bin per element) or a GeoTIFF
     /// whose band descriptions name the elements (C11, C12_real, ...; or plain bands in the
     /// order of --matrix).
     #[arg(value_name = "IN")]

@@ -54,11 +54,11 @@ struct QueganArgs {
         help_heading = "Output"
     )]
     out: Option<PathBuf>,
-    /// Also write the temporal super image: `ratio` (the mean of the ratios I/E[I] over the
+    /// Also write the temporal super image: `ratio` (the mean of the ratios `I/E[I]` over the
     /// dates) or `mean` (the arithmetic temporal mean).
     #[arg(long, value_name = "KIND", value_parser = ["ratio", "mean"], help_heading = "Output")]
     super_image: Option<String>,
-    /// The single-channel filter giving each date's local mean E[I] (any filter of
+    /// The single-channel filter giving each date's local mean `E[I]` (any filter of
     /// `despeckle filters`; its parameters are given as --NAME below).
     #[arg(
         long,
