@@ -9,7 +9,7 @@ use despeckle::temporal::{Quegan, SuperImage};
 use despeckle::{ImageMut, ImageRef, Lee, Mean, MultiFilter, Options, filter_planes};
 use despeckle_geotiff::{GeoTags, Reader, Writer, WriterOptions};
 
-mod common;
+use crate::common;
 use common::files;
 
 const W: usize = 37;

@@ -10,7 +10,7 @@ use std::process::Command;
 use despeckle_file::outputs::Outputs;
 use despeckle_file::{FileOptions, filter_file};
 
-mod common;
+use crate::common;
 use common::files;
 
 fn small_tif(path: &Path) {

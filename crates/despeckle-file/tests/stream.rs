@@ -13,7 +13,7 @@ use despeckle_file::{
 };
 use despeckle_geotiff::{GeoTags, Interleave, Writer, WriterOptions};
 
-mod common;
+use crate::common;
 use common::files;
 
 fn tempdir() -> tempfile::TempDir {

@@ -6,7 +6,7 @@
 //!
 //! Needs `python3` with `numpy`, `rasterio` and `rio-cogeo` (`scripts/setup.sh`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

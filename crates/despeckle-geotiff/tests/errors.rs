@@ -1,6 +1,6 @@
 //! Bad inputs and outputs: clear one-line errors naming the file, no panics, no files left.
 
-mod common;
+use crate::common;
 
 use common::{RawTiff, at, list, tempdir};
 use despeckle_geotiff::{Error, OutputCompression, OutputLayout, Reader, Writer, WriterOptions};

@@ -4,7 +4,7 @@
 //! Needs `python3` with `numpy` and `rasterio` (its wheel bundles GDAL); `scripts/setup.sh`
 //! installs them. Without them these tests fail with a message saying so.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Reader tests on files made by an independent builder and by the `tiff` crate's encoder.
 
-mod common;
+use crate::common;
 
 use common::{RawTiff, at, fpattern, pattern, tempdir};
 use despeckle_geotiff::{

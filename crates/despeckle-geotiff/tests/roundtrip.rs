@@ -1,6 +1,6 @@
 //! Writer → reader round trips for every layout, compression, type, interleave and format.
 
-mod common;
+use crate::common;
 
 use common::{at, fpattern, list, tempdir};
 use despeckle_geotiff::{

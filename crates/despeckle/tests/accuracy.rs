@@ -7,7 +7,7 @@
 //! directly whenever it falls far below the peak it went through, so a bright target leaving a
 //! window over dark pixels leaves no residue.
 
-mod common;
+use crate::common;
 
 use common::{Img, moments, window};
 use despeckle::{Border, ImageMut, ImageRef, LocalStats, Options, Sample, Statistic, filter};

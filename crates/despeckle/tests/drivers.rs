@@ -2,7 +2,7 @@
 //! any streaming block size, give bit-identical results, for f32 and f64, every border mode,
 //! no-data or not, row strides larger than the width, and every filter of the crate.
 
-mod common;
+use crate::common;
 
 use common::{BORDERS, Img, scene};
 use despeckle::{

@@ -7,7 +7,7 @@
 //! * an edge stays sharp with Refined Lee: its edge preservation index across a step edge is
 //!   more than twice the boxcar's, and the step keeps most of its contrast.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use despeckle::metrics::{self, Region};

@@ -6,7 +6,7 @@
 //!   an `ImageRef` and from a streaming `RowSource` (same value, bounded number of passes);
 //! * the ENL estimate on simulated gamma speckle and on a tiled scene with point targets.
 
-mod common;
+use crate::common;
 
 use common::{Img, Rng, scene};
 use despeckle::estimate::{self, Looks};

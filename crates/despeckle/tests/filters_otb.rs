@@ -6,12 +6,12 @@
 //! Requirement: every pixel within 1e-5 relative of OTB's float32 output (exactly 0 where
 //! OTB gives 0; where OTB's float32 output is subnormal, within two subnormal steps, 2^-148:
 //! a subnormal cannot carry 1e-5 relative precision), for our float64 and float32 runs. Measured: see the `eprintln!` lines
-//! (`cargo test --test filters_otb -- --nocapture`).
+//! (`cargo test -p despeckle --test integration filters_otb -- --nocapture`).
 //!
 //! OTB is not optional: without `otbcli_Despeckle` on the PATH the test fails and says how to
 //! install it (`scripts/setup-peers.sh`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -11,7 +11,7 @@
 //! `Ci = √2·Cu` (decided in f64 from the window sums): pixels whose `Ci` is within 1e-9 of it
 //! are not compared.
 
-mod common;
+use crate::common;
 
 use common::*;
 use despeckle::{

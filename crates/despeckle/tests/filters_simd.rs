@@ -1,7 +1,7 @@
 //! Every filter of the speckle family gives bit-identical results with the baseline
 //! instruction set and with the widest variant this CPU runs (AVX2 or AVX-512): no fused
 //! multiply-add or reassociation sneaks in. Its own test binary: it switches a process-wide
-//! setting. (`DESPECKLE_SIMD=avx2 cargo test --test filters_simd` compares baseline and AVX2.)
+//! setting. (`DESPECKLE_SIMD=avx2 cargo test -p despeckle --test integration filters_simd` compares baseline and AVX2.)
 
 mod common;
 

@@ -15,7 +15,7 @@
 //! comparisons (edge rows of the small test images under `reflect`/`mirror`/`nearest` are
 //! mirror-symmetric windows, full of exact ties); IDAN: none.
 
-mod common;
+use crate::common;
 
 use common::*;
 use despeckle::{Border, Domain, Filter, Idan, LeeSigma, RefinedLee};

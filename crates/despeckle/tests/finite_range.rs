@@ -21,7 +21,7 @@
 //! (the per-pixel maths runs in f32 lanes), 1e-9 for `f64` — the accuracy bounds of
 //! docs/filters.md; finiteness has no tolerance.
 
-mod common;
+use crate::common;
 
 use common::{Img, Rng, window};
 use despeckle::{

@@ -5,7 +5,7 @@
 //! dense no-data and NaN, whole no-data columns and rows, for window sizes 3–15 and every border
 //! mode.
 
-mod common;
+use crate::common;
 
 use common::*;
 use despeckle::Median;

@@ -2,7 +2,7 @@
 //! streamed against in-memory values, and the M index ordering a perfect filter, the boxcar
 //! and the identity.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use despeckle::metrics::{self, NoReference, Reference, Region};

@@ -2,7 +2,7 @@
 //! the same bits; a single-plane filter over k planes equals k single-plane runs; joint
 //! validity; filters with state carried from row to row (warm-up) equal a plain reference.
 
-mod common;
+use crate::common;
 
 use common::planes::all_drivers;
 use common::{BORDERS, Img, Rng, bounce, scene};

@@ -4,7 +4,7 @@
 //! positive semi-definite output, SLC → C2 / T3 then boxcar against outer products averaged
 //! directly, joint no-data, and bit-identical drivers, threads and blocks.
 
-mod common;
+use crate::common;
 
 use common::{Rng, bounce};
 use despeckle::polsar::{Complex64, Matrix, PolBoxcar, PolRefinedLee, slc};

@@ -3,7 +3,7 @@
 //! bit-identical across drivers, threads and blocks, and its behaviour on flat areas, edges
 //! and point targets.
 
-mod common;
+use crate::common;
 
 use common::{BORDERS, Img, Rng, bounce, scene};
 use despeckle::{

@@ -8,7 +8,7 @@
 //! runs in f32 lanes (`Ci`, `exp`, the blend), so they match to 2e-5 of `|μ| + |z|`: a few f32
 //! ulp of error in `Ci`, amplified at most a few times by the weight's slope.
 
-mod common;
+use crate::common;
 
 use common::*;
 use despeckle::{

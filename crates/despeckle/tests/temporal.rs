@@ -4,7 +4,7 @@
 //! equivalent number of looks of a stationary stack, and how a change in one date spreads to
 //! the others.
 
-mod common;
+use crate::common;
 
 use common::planes::all_drivers;
 use common::{BORDERS, Img, Rng, cu_intensity, is_valid, lee, moments, scene, window};
