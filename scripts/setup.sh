@@ -25,7 +25,7 @@ FORCE_SETUP="${FORCE_SETUP:-0}"
 PROFILE="${DESPECKLE_BUILD_PROFILE:-release}"
 
 # Import names that must all succeed for the Python step to be skipped.
-PY_IMPORTS=(numpy scipy numexpr psutil pytest PIL rasterio rio_cogeo maturin dask.array distributed
+PY_IMPORTS=(numpy scipy numexpr psutil pytest xdist PIL rasterio rio_cogeo maturin dask.array distributed
     xarray skimage bm3d)
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -21,7 +21,8 @@ step "set-up (the Rust build runs meanwhile)"
 # what was compiled.
 mkdir -p target
 build_log=target/ci-build.log
-(cargo test --workspace --profile ci --no-run --quiet \
+# (`--lib --bins --tests`: not the examples, which clippy checks and the suite does not run)
+(cargo test --workspace --profile ci --lib --bins --tests --no-run --quiet \
     && cargo build --profile ci -p despeckle-bench --quiet) >"$build_log" 2>&1 &
 build=$!
 bash scripts/setup-peers.sh
@@ -39,11 +40,13 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "Rust tests"
-cargo test --workspace --profile ci --quiet
+cargo test --workspace --profile ci --lib --bins --tests --quiet
+cargo test --workspace --profile ci --doc --quiet
 
 step "Python tests (package, quality benchmark harness, HTML report in headless Chromium)"
 # the CLI that `cargo test` just built
-DESPECKLE_BIN="$(pwd)/target/ci/despeckle" python3 -m pytest -q python/tests bench/tests scripts/tests
+# (-n 2: pytest-xdist, one worker per core)
+DESPECKLE_BIN="$(pwd)/target/ci/despeckle" python3 -m pytest -q -n 2 python/tests bench/tests scripts/tests
 
 step "demo (small scene) and benchmark harness smoke runs"
 cargo run --profile ci --quiet -- demo --n 1500 --out target/demo-smoke
