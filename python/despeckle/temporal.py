@@ -23,6 +23,27 @@ from . import _kind
 __all__ = ["quegan"]
 
 
+def _group_numbers(groups, t):
+    """The group labels of the dates as numbers 0, 1, ... in order of first appearance, and
+    the labels in that order."""
+    if groups is None:
+        return None, None
+    labels = list(groups)
+    if len(labels) != t:
+        raise ValueError(f"groups has {len(labels)} labels for {t} dates: give one per date")
+    order = list(dict.fromkeys(labels))
+    return [order.index(g) for g in labels], order
+
+
+def _split(res, t, kw):
+    """``(dates, super)`` of the extension's result: the super image is ``(y, x)``, or
+    ``(groups, y, x)`` with groups."""
+    if kw.get("super_image") is None:
+        return res
+    sup = res[t:]
+    return res[:t], (sup if kw.get("groups") is not None else sup[0])
+
+
 def _numpy(stack, out, kw):
     if out is not None and out is not stack:
         raise TypeError("out must be None (a new array) or the stack itself (in place)")
@@ -31,9 +52,7 @@ def _numpy(stack, out, kw):
         res = _ext.quegan(arr, **kw)
     else:
         res = _ext.quegan(stack, out=stack, **kw)
-    if kw.get("super_image") is not None:
-        return res[:-1], res[-1]
-    return res
+    return _split(res, stack.shape[0], kw)
 
 
 def _dask(darr, kw):
@@ -59,16 +78,22 @@ def _dask(darr, kw):
     if kind is None:
         return out
 
+    t = darr.shape[0]
+
     def super_block(block, lead):
+        # the super image planes (one per group) in the first planes of a block of t
         res = _ext.quegan(_np.ascontiguousarray(block), **kw)
-        return _np.broadcast_to(res[-1], block.shape).copy()
+        sup = _np.zeros_like(block)
+        sup[: res.shape[0] - t] = res[t:]
+        return sup
 
-    sup = _chunked(darr, size, border, cval, super_block)[0]
+    groups = 1 if kw.get("groups") is None else max(kw["groups"]) + 1
+    sup = _chunked(darr, size, border, cval, super_block)[:groups]
     assert isinstance(sup, da.Array)
-    return out, sup
+    return out, (sup if kw.get("groups") is not None else sup[0])
 
 
-def _xarray(arr, kw, time_dim):
+def _xarray(arr, kw, time_dim, labels):
     import xarray as xr
 
     if time_dim not in arr.dims:
@@ -94,13 +119,18 @@ def _xarray(arr, kw, time_dim):
     if sup is None:
         return out
     coords = {k: c for k, c in moved.coords.items() if time_dim not in c.dims}
-    sup = xr.DataArray(sup, dims=image_dims, coords=coords, attrs=dict(arr.attrs),
+    dims = image_dims
+    if labels is not None:
+        dims = ["group", *image_dims]
+        coords["group"] = labels
+    sup = xr.DataArray(sup, dims=dims, coords=coords, attrs=dict(arr.attrs),
                        name=f"{arr.name}_super" if arr.name is not None else "super_image")
     return out, sup
 
 
 def quegan(stack, filter="mean", size=7, super_image=None, border="reflect", nodata=None,
-           out=None, threads=None, *, cval=None, max_memory=None, time_dim="time", **params):
+           out=None, threads=None, *, groups=None, cval=None, max_memory=None, time_dim="time",
+           **params):
     """Multi-temporal filter of Quegan & Yu (2001) on a stack of dates.
 
     Parameters
@@ -119,6 +149,11 @@ def quegan(stack, filter="mean", size=7, super_image=None, border="reflect", nod
     super_image : {None, "ratio", "mean"}, default None
         Also return the temporal super image: ``"ratio"``, the mean over the usable dates of
         ``I_i / E[I_i]``; ``"mean"``, the arithmetic temporal mean of the valid dates.
+    groups : sequence, optional
+        One label per date (``["VV", "VH", "VV", "VH", ...]``): the dates of each label are
+        filtered as a stack of their own (the sums run over the dates of the same label), in
+        one pass. With ``super_image``, one super image per group, in the order in which the
+        labels first appear. Default: one group of every date.
     border, nodata, threads, cval, max_memory
         As for the other filters (:func:`despeckle.enhanced_lee`).
     out : numpy.ndarray, optional
@@ -130,15 +165,22 @@ def quegan(stack, filter="mean", size=7, super_image=None, border="reflect", nod
     Returns
     -------
     The filtered dates (same shape and dtype as ``stack``), or with ``super_image`` a pair
-    ``(dates, super)`` with ``super`` of shape ``(y, x)``.
+    ``(dates, super)`` with ``super`` of shape ``(y, x)`` — ``(groups, y, x)`` with
+    ``groups`` (a DataArray then has a ``group`` dimension whose coordinate is the labels).
     """
     kw = dict(params, filter=filter, size=size, super_image=super_image, border=border,
               nodata=nodata, threads=threads, cval=cval, max_memory=max_memory)
     kind = _kind(stack)
+    if groups is not None:
+        t = (stack.sizes[time_dim] if kind == "xarray" and time_dim in stack.dims
+             else _np.shape(stack)[0])
+        kw["groups"], labels = _group_numbers(groups, t)
+    else:
+        labels = None
     if kind is not None and out is not None:
         raise TypeError(f"out= is for numpy arrays; stack is a {kind} array: use the result")
     if kind == "dask":
         return _dask(stack, kw)
     if kind == "xarray":
-        return _xarray(stack, kw, time_dim)
+        return _xarray(stack, kw, time_dim, labels)
     return _numpy(stack if isinstance(stack, _np.ndarray) else _np.asarray(stack), out, kw)

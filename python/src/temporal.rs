@@ -17,14 +17,15 @@ use crate::params::{self, Arg, value_error};
 /// Quegan & Yu on `stack` (see `despeckle.temporal.quegan`): a new `(t [+ 1], y, x)` array,
 /// or `stack` itself filtered in place when `out` is `stack`.
 #[pyfunction]
-#[pyo3(signature = (stack, *, filter=None, super_image=None, size=None, border=None, cval=None,
-                    nodata=None, out=None, threads=None, max_memory=None, **params))]
+#[pyo3(signature = (stack, *, filter=None, super_image=None, groups=None, size=None, border=None,
+                    cval=None, nodata=None, out=None, threads=None, max_memory=None, **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn quegan<'py>(
     py: Python<'py>,
     stack: &Bound<'py, PyAny>,
     filter: Option<String>,
     super_image: Option<String>,
+    groups: Option<Vec<usize>>,
     size: Arg<'_, 'py>,
     border: Arg<'_, 'py>,
     cval: Arg<'_, 'py>,
@@ -50,7 +51,7 @@ pub fn quegan<'py>(
     let f = spec
         .build_any()
         .map_err(value_error)?
-        .quegan(kind)
+        .quegan(kind, groups.unwrap_or_default())
         .map_err(value_error)?;
     f.check_options(&opts).map_err(value_error)?;
     let out = out.filter(|o| !o.is_none());

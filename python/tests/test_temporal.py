@@ -140,3 +140,45 @@ def test_xarray_keeps_dims_coords_and_attrs():
     dates, sup = quegan(arr.chunk({"y": 8, "x": 8}), size=3, super_image="ratio")
     assert sup.dims == ("y", "x") and "time" not in sup.coords
     np.testing.assert_array_equal(dates.values.view(np.uint64), got.values.view(np.uint64))
+
+
+def bits(a):
+    return np.asarray(a).view(np.uint64)
+
+
+def test_groups_are_filtered_apart():
+    """Labels per date: each group is filtered as a stack of its own, one super image per
+    group in order of first appearance; numpy, dask and xarray agree bit for bit."""
+    x = make_stack(t=6, h=31, w=27, seed=17)
+    labels = ["VV", "VH", "VV", "VH", "VH", "VV"]
+    dates, sup = quegan(x, size=5, filter="lee", looks=2.0, super_image="mean", groups=labels)
+    assert dates.shape == x.shape and sup.shape == (2, 31, 27)
+    for g, label in enumerate(["VV", "VH"]):
+        members = [k for k, lab in enumerate(labels) if lab == label]
+        w_dates, w_sup = quegan(x[members], size=5, filter="lee", looks=2.0,
+                                super_image="mean")
+        np.testing.assert_array_equal(bits(dates[members]), bits(w_dates))
+        np.testing.assert_array_equal(bits(sup[g]), bits(w_sup))
+    # without a super image, and in place
+    alone = quegan(x, size=5, groups=labels)
+    y = x.copy()
+    quegan(y, size=5, groups=labels, out=y)
+    np.testing.assert_array_equal(bits(alone), bits(y))
+
+    da = pytest.importorskip("dask.array")
+    d_dates, d_sup = quegan(da.from_array(x, chunks=(3, 11, 13)), size=5, filter="lee",
+                            looks=2.0, super_image="mean", groups=labels)
+    assert d_sup.shape == (2, 31, 27)
+    np.testing.assert_array_equal(bits(d_dates), bits(dates))
+    np.testing.assert_array_equal(bits(d_sup), bits(sup))
+
+    xr = pytest.importorskip("xarray")
+    arr = xr.DataArray(x, dims=("time", "y", "x"), name="s1")
+    a_dates, a_sup = quegan(arr, size=5, filter="lee", looks=2.0, super_image="mean",
+                            groups=labels)
+    assert a_sup.dims == ("group", "y", "x") and list(a_sup["group"].values) == ["VV", "VH"]
+    np.testing.assert_array_equal(bits(a_sup.values), bits(sup))
+    np.testing.assert_array_equal(bits(a_dates.values), bits(dates))
+
+    with pytest.raises(ValueError, match="groups has 5 labels for 6 dates"):
+        quegan(x, groups=labels[:5])

@@ -36,9 +36,15 @@ struct QueganArgs {
         help_heading = "Input"
     )]
     band: Option<i64>,
-    /// Folder for the outputs: one per date, named after its input (`NAME.tif`, or
+    /// Filter groups of dates apart, in one pass: `band` (each file is one date whose bands
+    /// are, say, VV and VH: band K of every file forms group K) or a comma-separated list of
+    /// words that the file names contain (`VV,VH`: each date joins the first word its file
+    /// name contains). Default: every date in one group.
+    #[arg(long, value_name = "band|WORD,WORD...", help_heading = "Input")]
+    group: Option<String>,
+    /// Folder for the outputs (made if missing): one per date, named after its input (`NAME.tif`, or
     /// `NAME_bandK.tif` for the bands of a multi-band input); the super image as
-    /// `quegan_super_KIND.tif`.
+    /// `quegan_super_KIND.tif` (`quegan_super_KIND_GROUP.tif` with --group).
     #[arg(
         long,
         value_name = "DIR",
@@ -46,7 +52,8 @@ struct QueganArgs {
         help_heading = "Output"
     )]
     out_dir: Option<PathBuf>,
-    /// One multi-band output instead: the filtered dates in order, then the super image.
+    /// One multi-band output instead: the filtered dates in order, then the super image (one
+    /// band per group).
     #[arg(
         long,
         value_name = "OUT.tif",
@@ -225,8 +232,43 @@ fn input_files(args: &QueganArgs) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The dates (every band of every file, or `--band` of each) and their output names.
-fn dates_of(files: &[PathBuf], band: Option<i64>) -> Result<(Vec<Date>, Vec<String>)> {
+/// How `--group` assigns dates to groups.
+enum Grouping {
+    /// One group.
+    None,
+    /// By band number.
+    Band,
+    /// By the first of these words the file name contains.
+    Words(Vec<String>),
+}
+
+impl Grouping {
+    fn parse(spec: Option<&str>) -> Result<Grouping> {
+        let Some(spec) = spec.map(str::trim) else {
+            return Ok(Grouping::None);
+        };
+        if spec.eq_ignore_ascii_case("band") {
+            return Ok(Grouping::Band);
+        }
+        let words: Vec<String> = spec
+            .split(',')
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            bail!("invalid parameter `group`: give `band` or words of the file names, as VV,VH");
+        }
+        Ok(Grouping::Words(words))
+    }
+}
+
+/// The dates (every band of every file, or `--band` of each), their output names, and the
+/// groups' names (empty without groups).
+fn dates_of(
+    files: &[PathBuf],
+    band: Option<i64>,
+    grouping: &Grouping,
+) -> Result<(Vec<Date>, Vec<String>, Vec<String>)> {
     let (mut dates, mut names) = (Vec::new(), Vec::new());
     for f in files {
         let bands = Reader::open(f)?.info().bands;
@@ -242,19 +284,61 @@ fn dates_of(files: &[PathBuf], band: Option<i64>) -> Result<(Vec<Date>, Vec<Stri
             ),
             None => (0..bands).collect(),
         };
+        let name = f
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for b in chosen {
             names.push(if bands == 1 {
                 format!("{stem}.tif")
             } else {
                 format!("{stem}_band{}.tif", b + 1)
             });
+            let group = match grouping {
+                Grouping::None => 0,
+                Grouping::Band => b,
+                Grouping::Words(words) => words
+                    .iter()
+                    .position(|w| name.contains(w.as_str()))
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{}: its name contains none of the --group words {}",
+                            f.display(),
+                            words.join(", ")
+                        )
+                    })?,
+            };
             dates.push(Date {
                 path: f.clone(),
                 band: b,
+                group,
             });
         }
     }
-    Ok((dates, names))
+    // groups numbered 0, 1, … without gaps: only the groups that have dates
+    let group_names: Vec<String> = match grouping {
+        Grouping::None => Vec::new(),
+        Grouping::Band => {
+            let mut used: Vec<usize> = dates.iter().map(|d| d.group).collect();
+            used.sort_unstable();
+            used.dedup();
+            for d in &mut dates {
+                d.group = used.binary_search(&d.group).expect("a used band");
+            }
+            used.iter().map(|b| format!("band{}", b + 1)).collect()
+        }
+        Grouping::Words(words) => {
+            if let Some(w) = (0..words.len()).find(|&g| !dates.iter().any(|d| d.group == g)) {
+                bail!(
+                    "no date's file name contains `{}` (--group {})",
+                    words[w],
+                    words.join(",")
+                );
+            }
+            words.clone()
+        }
+    };
+    Ok((dates, names, group_names))
 }
 
 fn quegan(m: &ArgMatches) -> Result<()> {
@@ -271,21 +355,31 @@ fn quegan(m: &ArgMatches) -> Result<()> {
         .map(str::parse::<SuperImage>)
         .transpose()?;
     let files = input_files(&args)?;
-    let (dates, names) = dates_of(&files, args.band)?;
+    let grouping = Grouping::parse(args.group.as_deref())?;
+    let (dates, names, group_names) = dates_of(&files, args.band, &grouping)?;
     let out = match (&args.out_dir, &args.out) {
         (_, Some(path)) => StackOutput::Stack(path.clone()),
         (Some(dir), None) => {
             let mut paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
             if let Some(kind) = super_image {
-                paths.push(dir.join(format!("quegan_super_{kind}.tif")));
+                if group_names.is_empty() {
+                    paths.push(dir.join(format!("quegan_super_{kind}.tif")));
+                }
+                for g in &group_names {
+                    paths.push(dir.join(format!("quegan_super_{kind}_{g}.tif")));
+                }
             }
             StackOutput::Files(paths)
         }
         (None, None) => bail!("give --out-dir DIR or --out OUT.tif"),
     };
     let opts = file_options(&args)?;
-    let total = (Reader::open(&dates[0].path)?.info().height
-        * (dates.len() + usize::from(super_image.is_some()))) as u64;
+    let supers = if super_image.is_some() {
+        group_names.len().max(1)
+    } else {
+        0
+    };
+    let total = (Reader::open(&dates[0].path)?.info().height * (dates.len() + supers)) as u64;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let mut opts = opts;
     let bar = show.then(|| {
@@ -295,13 +389,25 @@ fn quegan(m: &ArgMatches) -> Result<()> {
         bar
     });
     install_interrupt_handler();
+    // the output folder is made if missing, and removed again if nothing was written to it
+    let made = match &args.out_dir {
+        Some(dir) if !dir.exists() => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot make the output folder", dir.display()))?;
+            Some(dir)
+        }
+        _ => None,
+    };
     let result = quegan_files(&dates, &out, &spec, super_image, &opts);
+    if let (Some(dir), Err(_)) = (made, &result) {
+        let _ = std::fs::remove_dir(dir);
+    }
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let report = result?;
     if show {
-        eprintln!("{}", summary(&report, &out));
+        eprintln!("{}", summary(&report, &out, &group_names));
     }
     Ok(())
 }
@@ -348,7 +454,7 @@ fn file_options(a: &QueganArgs) -> Result<FileOptions> {
     Ok(o)
 }
 
-fn summary(r: &StackReport, out: &StackOutput) -> String {
+fn summary(r: &StackReport, out: &StackOutput, group_names: &[String]) -> String {
     let whereto = match out {
         StackOutput::Stack(p) => p.display().to_string(),
         StackOutput::Files(p) => p
@@ -356,9 +462,28 @@ fn summary(r: &StackReport, out: &StackOutput) -> String {
             .and_then(|f| f.parent())
             .map_or_else(String::new, |d| format!("{}/", d.display())),
     };
+    let groups = if group_names.is_empty() {
+        String::new()
+    } else {
+        format!(" in {} groups ({})", r.groups, group_names.join(", "))
+    };
+    let enl = |e: &Option<f64>| e.map_or_else(|| "n/a".into(), |v| format!("{v:.1}"));
+    let super_enl = match (r.super_enl.as_slice(), group_names) {
+        ([], _) => String::new(),
+        ([one], []) => format!("; super image ENL {}", enl(one)),
+        (all, names) => format!(
+            "; super image ENL {}",
+            names
+                .iter()
+                .zip(all)
+                .map(|(g, e)| format!("{g} {}", enl(e)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     format!(
-        "{} dates {} × {} → {whereto}: quegan with {} as local mean, {} output plane{}, {}, \
-         {} thread{}, {:.1} s, peak memory {}",
+        "{} dates{groups} {} × {} → {whereto}: quegan with {} as local mean, {} output plane{}, \
+         {}, {} thread{}, {:.1} s, peak memory {}{super_enl}",
         r.dates,
         r.width,
         r.height,

@@ -286,3 +286,105 @@ fn bad_stacks_are_refused_before_anything_is_written() {
         ["out", "s1_0.tif", "s1_1.tif", "shifted.tif", "small.tif"]
     );
 }
+
+/// `--group VV,VH` (words of the file names) and `--group band` (bands of multi-band dates)
+/// filter the groups apart in one run: the outputs equal the core run on each group's dates,
+/// with one super image per group; a missing word is refused before anything is written.
+#[test]
+fn groups_are_filtered_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates: Vec<Vec<f32>> = (0..6).map(date).collect();
+    // dates 0, 2, 4 are VV, 1, 3, 5 VH (interleaved, as a file listing sorts them)
+    let names = ["d0_VV", "d0_VH", "d1_VV", "d1_VH", "d2_VV", "d2_VH"];
+    let paths: Vec<PathBuf> = names
+        .iter()
+        .map(|n| dir.path().join(format!("{n}.tif")))
+        .collect();
+    for (d, p) in dates.iter().zip(&paths) {
+        write(p, std::slice::from_ref(d), W, H, 0.0);
+    }
+    let q = || Quegan::new(Mean).with_super_image(Some(SuperImage::Mean));
+    let vv: Vec<Vec<f32>> = [0, 2, 4].map(|k| dates[k].clone()).to_vec();
+    let vh: Vec<Vec<f32>> = [1, 3, 5].map(|k| dates[k].clone()).to_vec();
+    let (want_vv, want_vh) = (expected(&q(), &vv, 5), expected(&q(), &vh, 5));
+
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "temporal",
+        "quegan",
+        "--group",
+        "VV,VH",
+        "--super-image",
+        "mean",
+    ];
+    args.extend(paths.iter().map(|p| s(p)));
+    args.extend(["--out-dir", s(&out), "--size", "5"]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (k, n) in names.iter().enumerate() {
+        let (want, i) = if k % 2 == 0 {
+            (&want_vv, k / 2)
+        } else {
+            (&want_vh, k / 2)
+        };
+        same_bits(&read(&out.join(format!("{n}.tif")))[0], &want[i], n);
+    }
+    let sup_vv = read(&out.join("quegan_super_mean_VV.tif"));
+    same_bits(&sup_vv[0], &want_vv[3], "VV super image");
+    let sup_vh = read(&out.join("quegan_super_mean_VH.tif"));
+    same_bits(&sup_vh[0], &want_vh[3], "VH super image");
+
+    // the same groups as the bands of three dual-band dates, into one multi-band file
+    let dual: Vec<PathBuf> = (0..3)
+        .map(|t| {
+            let p = dir.path().join(format!("dual_{t}.tif"));
+            write(
+                &p,
+                &[dates[2 * t].clone(), dates[2 * t + 1].clone()],
+                W,
+                H,
+                0.0,
+            );
+            p
+        })
+        .collect();
+    let one = dir.path().join("grouped.tif");
+    let mut args = vec![
+        "temporal",
+        "quegan",
+        "--group",
+        "band",
+        "--super-image",
+        "mean",
+    ];
+    args.extend(dual.iter().map(|p| s(p)));
+    args.extend(["--out", s(&one), "--size", "5"]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = read(&one);
+    assert_eq!(
+        got.len(),
+        8,
+        "six dates, then the super images of band 1 and band 2"
+    );
+    for t in 0..3 {
+        same_bits(&got[2 * t], &want_vv[t], &format!("date {t} band 1"));
+        same_bits(&got[2 * t + 1], &want_vh[t], &format!("date {t} band 2"));
+    }
+    same_bits(&got[6], &want_vv[3], "band 1 super image");
+    same_bits(&got[7], &want_vh[3], "band 2 super image");
+
+    // a word no file name contains
+    let bad = dir.path().join("bad");
+    let mut args = vec!["temporal", "quegan", "--group", "VV,HH"];
+    args.extend(paths.iter().map(|p| s(p)));
+    args.extend(["--out-dir", s(&bad)]);
+    let o = run(&args);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("none of the --group words VV, HH"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists(), "nothing written, no folder left");
+}

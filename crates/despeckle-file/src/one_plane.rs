@@ -67,6 +67,7 @@ impl<F: MultiFilter + Send> AnyFilter for OnePlane<F> {
     fn quegan(
         &self,
         _super_image: Option<despeckle::temporal::SuperImage>,
+        _groups: Vec<usize>,
     ) -> Result<Box<dyn crate::planes::AnyPlanes>> {
         Err(despeckle::Error::param(
             "filter",

@@ -71,17 +71,28 @@ pub trait AnyFilter: FileFilter + Send {
     in_memory!(decl f32, filter_f32, filter_in_place_f32);
     in_memory!(decl f64, filter_f64, filter_in_place_f64);
     /// The multi-temporal filter of Quegan & Yu with this filter as its local mean
-    /// ([`despeckle::temporal::Quegan`]); an error for filters that cannot be one (filters
-    /// with row-to-row state, such as the non-local filter).
-    fn quegan(&self, super_image: Option<SuperImage>) -> Result<Box<dyn AnyPlanes>>;
+    /// ([`despeckle::temporal::Quegan`]), the dates split into `groups` (the group of each
+    /// date; empty: one group); an error for filters that cannot be one (filters with
+    /// row-to-row state, such as the non-local filter).
+    fn quegan(
+        &self,
+        super_image: Option<SuperImage>,
+        groups: Vec<usize>,
+    ) -> Result<Box<dyn AnyPlanes>>;
 }
 
 impl<F: Filter + Send + Clone + 'static> AnyFilter for F {
     in_memory!(f32, filter_f32, filter_in_place_f32);
     in_memory!(f64, filter_f64, filter_in_place_f64);
-    fn quegan(&self, super_image: Option<SuperImage>) -> Result<Box<dyn AnyPlanes>> {
+    fn quegan(
+        &self,
+        super_image: Option<SuperImage>,
+        groups: Vec<usize>,
+    ) -> Result<Box<dyn AnyPlanes>> {
         Ok(Box::new(
-            Quegan::new(self.clone()).with_super_image(super_image),
+            Quegan::new(self.clone())
+                .with_super_image(super_image)
+                .with_groups(groups),
         ))
     }
 }

@@ -26,27 +26,31 @@ use despeckle_geotiff::{Completed, Predictor, ReaderOptions, WriterOptions};
 use crate::outputs::Outputs;
 use crate::planes::{AnyPlanes, PlanesSample};
 use crate::registry::FilterSpec;
-use crate::stream::Pixel;
+use crate::stream::{FileBand, Pixel};
 use crate::{
     Error, FileOptions, Nodata, OutputCompression, OutputType, Progress, RasterInfo, Reader,
     Result, SampleType, Writer, compression_like, layout_like,
 };
 
-/// One date of a stack: a band (0-based) of a file.
+/// One date of a stack: a band (0-based) of a file, in a group of dates filtered together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Date {
     /// The GeoTIFF.
     pub path: PathBuf,
     /// The band, 0-based.
     pub band: usize,
+    /// The group (0, 1, …): dates of different groups (VV and VH dates, say) are filtered
+    /// apart, in the same pass. Every number up to the largest must be used.
+    pub group: usize,
 }
 
 impl Date {
-    /// The first band of `path`.
+    /// The first band of `path`, in group 0.
     pub fn file(path: impl Into<PathBuf>) -> Date {
         Date {
             path: path.into(),
             band: 0,
+            group: 0,
         }
     }
 }
@@ -55,9 +59,9 @@ impl Date {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackOutput {
     /// One single-band file per date, in the order of the dates, then the super image's file
-    /// if one is asked for.
+    /// (one per group) if one is asked for.
     Files(Vec<PathBuf>),
-    /// One multi-band file: the dates in order, then the super image.
+    /// One multi-band file: the dates in order, then the super image (one band per group).
     Stack(PathBuf),
 }
 
@@ -82,8 +86,13 @@ pub struct StackReport {
     pub height: usize,
     /// Number of dates.
     pub dates: usize,
-    /// Output planes (the dates, and the super image).
+    /// Groups of dates filtered apart.
+    pub groups: usize,
+    /// Output planes (the dates, and the super image of each group).
     pub out_planes: usize,
+    /// The equivalent number of looks of each group's super image, estimated on the written
+    /// output ([`despeckle::estimate::enl`]); `None` where no homogeneous block qualifies.
+    pub super_enl: Vec<Option<f64>>,
     /// Output sample type.
     pub dtype: OutputType,
     /// The no-data value used.
@@ -188,7 +197,14 @@ pub fn quegan_files(
         ));
     }
     let n = dates.len();
-    let out_planes = n + usize::from(super_image.is_some());
+    let groups: Vec<usize> = dates.iter().map(|d| d.group).collect();
+    let group_count = groups.iter().max().map_or(1, |g| g + 1);
+    let supers = if super_image.is_some() {
+        group_count
+    } else {
+        0
+    };
+    let out_planes = n + supers;
     if let StackOutput::Files(paths) = out
         && paths.len() != out_planes
     {
@@ -197,13 +213,13 @@ pub fn quegan_files(
             format!(
                 "{} output files for {n} dates{}: one per date{} is needed",
                 paths.len(),
-                if super_image.is_some() {
+                if supers > 0 {
                     " and the super image"
                 } else {
                     ""
                 },
-                if super_image.is_some() {
-                    ", then one for the super image,"
+                if supers > 0 {
+                    ", then one per group for the super image,"
                 } else {
                     ""
                 }
@@ -222,7 +238,8 @@ pub fn quegan_files(
             "`auto` is not available for stacks: give a value",
         )));
     }
-    let filter: Box<dyn AnyPlanes> = spec.build_any()?.quegan(super_image)?;
+    let filter: Box<dyn AnyPlanes> = spec.build_any()?.quegan(super_image, groups.clone())?;
+    filter.output_planes(n)?;
 
     // every input and output checked before anything is written
     let mut files: Vec<&Path> = Vec::new();
@@ -338,8 +355,11 @@ pub fn quegan_files(
     match out {
         StackOutput::Files(paths) => {
             for (k, path) in paths.iter().enumerate() {
-                // the super image is like the first date
-                let d = dates.get(k).unwrap_or(first);
+                // a super image is like the first date of its group
+                let d = dates
+                    .get(k)
+                    .or_else(|| dates.iter().find(|d| d.group == k - n))
+                    .unwrap_or(first);
                 let info = readers[index[d.path.as_path()]].info();
                 writers.push(Writer::create(path, writer_opts(info, &[d.band]))?);
             }
@@ -427,12 +447,20 @@ pub fn quegan_files(
         .map(Writer::complete)
         .collect::<std::result::Result<_, _>>()?;
     persist_all(completed)?;
+    let super_enl = (0..supers)
+        .map(|g| match out {
+            StackOutput::Files(paths) => output_enl(&paths[n + g], 0, nodata),
+            StackOutput::Stack(path) => output_enl(path, n + g, nodata),
+        })
+        .collect();
     Ok(StackReport {
         filter: spec.def().name,
         width,
         height,
         dates: n,
+        groups: group_count,
         out_planes,
+        super_enl,
         dtype,
         nodata,
         threads: plan.threads,
@@ -440,6 +468,21 @@ pub fn quegan_files(
         memory_budget: plan.budget,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The equivalent number of looks of `band` of a written output (intensities); `None` when
+/// it cannot be estimated (no homogeneous block, or the file cannot be read back).
+fn output_enl(path: &Path, band: usize, nodata: Option<f64>) -> Option<f64> {
+    let mut reader = Reader::open(path).ok()?;
+    let mut source = FileBand {
+        reader: &mut reader,
+        band,
+        error: None,
+        cancel: None,
+    };
+    despeckle::estimate::enl::<f64>(&mut source, nodata, despeckle::Domain::Intensity)
+        .ok()
+        .map(|e| e.enl)
 }
 
 /// Renames every completed output onto its path; if one rename fails, the outputs already

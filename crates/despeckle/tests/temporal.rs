@@ -352,3 +352,59 @@ fn parameters_and_names() {
         .unwrap_err();
     assert!(e.to_string().contains("size"), "{e}");
 }
+
+/// Groups are filtered as separate stacks: the dates of groups `[0, 1, 0, 1, 1]` give the same
+/// bits as two runs on the sub-stacks, and the super image has one plane per group, in group
+/// order after the dates — through every driver.
+#[test]
+fn groups_are_filtered_apart_in_one_pass() {
+    let (w, h, n) = (23, 37, 5);
+    let dates = stack(w, h, n, 31);
+    let data: Vec<Vec<f64>> = dates.iter().map(|d| d.v.clone()).collect();
+    let groups = vec![0, 1, 0, 1, 1];
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for kind in [SuperImage::Ratio, SuperImage::Mean] {
+        let opts = Options::new(5).unwrap().with_nodata(Some(-1.0));
+        let q = Quegan::new(Lee::new(2.0).unwrap())
+            .with_super_image(Some(kind))
+            .with_groups(groups.clone());
+        assert_eq!(q.group_count(), 2);
+        assert_eq!(q.output_planes(n).unwrap(), n + 2);
+        let got = all_drivers(&q, &data, w, h, opts.clone());
+        for g in 0..2 {
+            let members: Vec<usize> = (0..n).filter(|&k| groups[k] == g).collect();
+            let sub: Vec<Vec<f64>> = members.iter().map(|&k| data[k].clone()).collect();
+            let alone = Quegan::new(Lee::new(2.0).unwrap()).with_super_image(Some(kind));
+            let want = all_drivers(&alone, &sub, w, h, opts.clone());
+            for (i, &k) in members.iter().enumerate() {
+                assert_eq!(bits(&got[k]), bits(&want[i]), "{kind} date {k} (group {g})");
+            }
+            assert_eq!(
+                bits(&got[n + g]),
+                bits(&want[members.len()]),
+                "{kind} super image of group {g}"
+            );
+        }
+    }
+}
+
+#[test]
+fn group_numbers_are_checked() {
+    let q = Quegan::new(Mean).with_groups(vec![0, 1, 1]);
+    let e = q.output_planes(4).unwrap_err().to_string();
+    assert!(e.contains("3 group numbers for 4 dates"), "{e}");
+    let e = Quegan::new(Mean)
+        .with_groups(vec![0, 2, 2])
+        .output_planes(3)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("group 1 has no date"), "{e}");
+    let q = Quegan::new(Mean).with_groups(vec![1, 0, 1]);
+    assert_eq!(q.output_planes(3).unwrap(), 3);
+    assert_eq!(
+        q.with_super_image(Some(SuperImage::Mean))
+            .output_planes(3)
+            .unwrap(),
+        5
+    );
+}

@@ -74,6 +74,11 @@ impl FromStr for SuperImage {
 /// The local means and the sum are computed in `f64` (the inner filter runs in `f64` whatever
 /// the image type) and the result rounded once to the image type, clamped to its finite range.
 ///
+/// **Groups.** With [`Quegan::with_groups`] the dates are split into groups (for example the
+/// VV and the VH dates of a dual-polarisation stack): the sums run over the dates of `k`'s own
+/// group only, so groups are filtered as separate stacks in one pass, and the super image has
+/// one plane per group.
+///
 /// With `N` independent `L`-look dates of a stationary scene and a local mean over `M`
 /// independent pixels (boxcar), the output's equivalent number of looks is, to first order,
 /// `N·L / (1 + (N − 1)/M)`: close to `N·L` for large windows, at full spatial resolution.
@@ -81,6 +86,8 @@ impl FromStr for SuperImage {
 pub struct Quegan<F = Mean> {
     inner: F,
     super_image: Option<SuperImage>,
+    /// The group of each date (empty: one group).
+    groups: Vec<usize>,
 }
 
 impl Default for Quegan<Mean> {
@@ -95,13 +102,39 @@ impl<F: Filter> Quegan<F> {
         Quegan {
             inner,
             super_image: None,
+            groups: Vec::new(),
         }
     }
 
-    /// Adds the super image as a last output plane (`None`: dates only, the default).
+    /// Adds the super image as output planes after the dates, one per group (`None`: dates
+    /// only, the default).
     pub fn with_super_image(mut self, super_image: Option<SuperImage>) -> Self {
         self.super_image = super_image;
         self
+    }
+
+    /// Splits the dates into groups filtered apart: `groups[k]` is the group of date `k`,
+    /// numbered from 0 with every number up to the largest used (checked against the number
+    /// of dates when the filter runs). Empty (the default): one group of every date.
+    pub fn with_groups(mut self, groups: Vec<usize>) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    /// The group of each date (empty: one group).
+    pub fn groups(&self) -> &[usize] {
+        &self.groups
+    }
+
+    /// Number of groups.
+    pub fn group_count(&self) -> usize {
+        self.groups.iter().max().map_or(1, |g| g + 1)
+    }
+
+    /// The group of date `k`.
+    #[inline(always)]
+    fn group_of(&self, k: usize) -> usize {
+        self.groups.get(k).copied().unwrap_or(0)
     }
 
     /// The local mean estimator.
@@ -115,16 +148,40 @@ impl<F: Filter> Quegan<F> {
     }
 }
 
-/// Per band of rows: each date's local means of the current row, the sums over dates, and
-/// the value written where the output is no-data.
+/// Per band of rows: each date's local means of the current row, the sums over each group's
+/// dates, and the value written where the output is no-data.
 #[derive(Debug)]
 pub struct QueganState {
     means: Vec<Vec<f64>>,
+    sums: Vec<GroupSums>,
+    nodata: f64,
+}
+
+/// One group's sums over its dates, per pixel of the current row.
+#[derive(Debug)]
+struct GroupSums {
     ratio_sum: Vec<f64>,
     usable: Vec<f64>,
     value_sum: Vec<f64>,
     valid: Vec<f64>,
-    nodata: f64,
+}
+
+impl GroupSums {
+    fn new(width: usize) -> Self {
+        GroupSums {
+            ratio_sum: vec![0.0; width],
+            usable: vec![0.0; width],
+            value_sum: vec![0.0; width],
+            valid: vec![0.0; width],
+        }
+    }
+
+    fn clear(&mut self, w: usize) {
+        self.ratio_sum[..w].fill(0.0);
+        self.usable[..w].fill(0.0);
+        self.value_sum[..w].fill(0.0);
+        self.valid[..w].fill(0.0);
+    }
 }
 
 /// `E[I]` usable as a divisor: finite and positive.
@@ -147,7 +204,30 @@ impl<F: Filter> MultiFilter for Quegan<F> {
     }
 
     fn output_planes(&self, planes: usize) -> Result<usize> {
-        Ok(planes + usize::from(self.super_image.is_some()))
+        let groups = self.group_count();
+        if !self.groups.is_empty() {
+            if self.groups.len() != planes {
+                return Err(Error::param(
+                    "groups",
+                    format!(
+                        "{} group numbers for {planes} dates: give one per date",
+                        self.groups.len()
+                    ),
+                ));
+            }
+            if let Some(g) = (0..groups).find(|g| !self.groups.contains(g)) {
+                return Err(Error::param(
+                    "groups",
+                    format!("group {g} has no date: number the groups 0, 1, … without gaps"),
+                ));
+            }
+        }
+        Ok(planes
+            + if self.super_image.is_some() {
+                groups
+            } else {
+                0
+            })
     }
 
     fn validity(&self) -> Validity {
@@ -157,10 +237,9 @@ impl<F: Filter> MultiFilter for Quegan<F> {
     fn state(&self, width: usize, planes: usize, opts: &Options) -> QueganState {
         QueganState {
             means: vec![vec![0.0; width]; planes],
-            ratio_sum: vec![0.0; width],
-            usable: vec![0.0; width],
-            value_sum: vec![0.0; width],
-            valid: vec![0.0; width],
+            sums: (0..self.group_count())
+                .map(|_| GroupSums::new(width))
+                .collect(),
             nodata: opts.nodata().unwrap_or(f64::NAN),
         }
     }
@@ -175,18 +254,20 @@ impl<F: Filter> MultiFilter for Quegan<F> {
         let w = ctx.width();
         let QueganState {
             means,
-            ratio_sum,
-            usable: n_usable,
-            value_sum,
-            valid: n_valid,
+            sums,
             nodata,
         } = st;
         let nodata = *nodata;
-        ratio_sum[..w].fill(0.0);
-        n_usable[..w].fill(0.0);
-        value_sum[..w].fill(0.0);
-        n_valid[..w].fill(0.0);
-        for (plane, mean) in ctx.planes.iter().zip(means.iter_mut()) {
+        for g in sums.iter_mut() {
+            g.clear(w);
+        }
+        for (k, (plane, mean)) in ctx.planes.iter().zip(means.iter_mut()).enumerate() {
+            let GroupSums {
+                ratio_sum,
+                usable: n_usable,
+                value_sum,
+                valid: n_valid,
+            } = &mut sums[self.group_of(k)];
             let mean = &mut mean[..w];
             self.inner.filter_row::<f64>(plane, mean);
             let h = plane.window.radius();
@@ -208,6 +289,11 @@ impl<F: Filter> MultiFilter for Quegan<F> {
             let h = plane.window.radius();
             let valid = &plane.window.valid()[h][h..h + w];
             let (mean, row) = (&means[k][..w], &mut out[k][..w]);
+            let GroupSums {
+                ratio_sum,
+                usable: n_usable,
+                ..
+            } = &sums[self.group_of(k)];
             for x in 0..w {
                 let e = mean[x];
                 let j = if valid[x] != 1.0 {
@@ -225,18 +311,20 @@ impl<F: Filter> MultiFilter for Quegan<F> {
             }
         }
         if let Some(kind) = self.super_image {
-            let row = &mut out[ctx.planes.len()][..w];
-            let (sum, count) = match kind {
-                SuperImage::Ratio => (&ratio_sum[..w], &n_usable[..w]),
-                SuperImage::Mean => (&value_sum[..w], &n_valid[..w]),
-            };
-            for x in 0..w {
-                row[x] = if count[x] > 0.0 {
-                    let s = sum[x] / count[x];
-                    saturate(if s.is_nan() { nodata } else { s })
-                } else {
-                    T::from_f64(nodata)
+            for (g, group) in sums.iter().enumerate() {
+                let row = &mut out[ctx.planes.len() + g][..w];
+                let (sum, count) = match kind {
+                    SuperImage::Ratio => (&group.ratio_sum[..w], &group.usable[..w]),
+                    SuperImage::Mean => (&group.value_sum[..w], &group.valid[..w]),
                 };
+                for x in 0..w {
+                    row[x] = if count[x] > 0.0 {
+                        let s = sum[x] / count[x];
+                        saturate(if s.is_nan() { nodata } else { s })
+                    } else {
+                        T::from_f64(nodata)
+                    };
+                }
             }
         }
     }
@@ -246,6 +334,7 @@ impl<F: Filter> MultiFilter for Quegan<F> {
     }
 
     fn scratch_bytes(&self, width: usize, size: usize, planes: usize) -> usize {
-        Filter::scratch_bytes(&self.inner, width, size) + 8 * width * (planes + 4)
+        Filter::scratch_bytes(&self.inner, width, size)
+            + 8 * width * (planes + 4 * self.group_count())
     }
 }
