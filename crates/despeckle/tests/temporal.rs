@@ -370,12 +370,12 @@ fn groups_are_filtered_apart_in_one_pass() {
             .with_groups(groups.clone());
         assert_eq!(q.group_count(), 2);
         assert_eq!(q.output_planes(n).unwrap(), n + 2);
-        let got = all_drivers(&q, &data, w, h, opts.clone());
+        let got = all_drivers(&q, &data, w, h, opts);
         for g in 0..2 {
             let members: Vec<usize> = (0..n).filter(|&k| groups[k] == g).collect();
             let sub: Vec<Vec<f64>> = members.iter().map(|&k| data[k].clone()).collect();
             let alone = Quegan::new(Lee::new(2.0).unwrap()).with_super_image(Some(kind));
-            let want = all_drivers(&alone, &sub, w, h, opts.clone());
+            let want = all_drivers(&alone, &sub, w, h, opts);
             for (i, &k) in members.iter().enumerate() {
                 assert_eq!(bits(&got[k]), bits(&want[i]), "{kind} date {k} (group {g})");
             }
