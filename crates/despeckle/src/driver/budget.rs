@@ -375,7 +375,8 @@ pub fn plan_in_memory(
 /// Plans a streaming run ([`filter_stream_blocks`](super::filter_stream_blocks)): workers
 /// and rows per block (`block_rows`: the caller's choice, rounded up to a multiple of
 /// [`REFRESH_ROWS`] and lowered if it does not fit; `None`: about
-/// [`BLOCK_TARGET_BYTES`] of input), with the caller's own `costs`.
+/// [`BLOCK_TARGET_BYTES`] of input per plane, at most four times that for all the input and
+/// output planes together), with the caller's own `costs`.
 pub fn plan_stream(
     g: &Geometry,
     opts: &Options,
@@ -424,8 +425,11 @@ pub fn plan_stream(
     let wanted = match block_rows {
         Some(r) => round(r),
         None => {
-            let target = BLOCK_TARGET_BYTES / row.max(1);
-            round(target.max(2 * REFRESH_ROWS * threads))
+            // about BLOCK_TARGET_BYTES of rows per plane, and at most four times that for
+            // every input and output plane together (a stack of many dates)
+            let per_plane = BLOCK_TARGET_BYTES / row.max(1);
+            let all = 4 * BLOCK_TARGET_BYTES / (row * (g.planes + g.out_planes)).max(1);
+            round(per_plane.min(all).max(2 * REFRESH_ROWS * threads))
         }
     };
     // No more rows than the image has (rounded up), no fewer than one band per worker, and
