@@ -139,9 +139,13 @@ def _numpy(x, out, kw):
             raise TypeError("out must be None (a new array) or the input itself")
         out[...] = res
         return out
+    if x.dtype not in _COMPLEX:
+        raise TypeError(f"x has dtype {x.dtype}: pass float32/float64 (k², y, x) real planes or "
+                        "a complex64/complex128 (k, k, y, x) matrix (convert with "
+                        ".astype(numpy.float32))")
     if out is not None and out is not x:
         raise TypeError("out must be None (a new array) or the input itself (in place)")
-    if x.dtype.kind == "f" and x.ndim != 3:
+    if x.ndim != 3:
         raise ValueError(f"real planes have shape (k², y, x), got {x.shape} ({x.ndim}-D): "
                          "pass (k², y, x) float planes or a (k, k, y, x) complex matrix")
     if out is None:

@@ -52,6 +52,12 @@ pub fn quegan<'py>(
         .map_err(value_error)?;
     f.check_options(&opts).map_err(value_error)?;
     let out = out.filter(|o| !o.is_none());
+    if kind.is_some() && out.as_ref().is_some_and(|o| o.is(stack)) {
+        return Err(PyValueError::new_err(
+            "out=stack filters in place, which has no room for the super image: use \
+             super_image=None, or out=None",
+        ));
+    }
     if let Ok(a) = stack.cast::<PyArray3<f32>>() {
         return planes::run(py, a, &*f, out, &opts, "stack");
     }

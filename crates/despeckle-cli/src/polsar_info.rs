@@ -90,7 +90,7 @@ pub fn dimap(dim: &Path) -> Result<String> {
     let names: Vec<&str> = d.bands.iter().map(|b| b.name.as_str()).collect();
     let _ = writeln!(s, "Bands:         {}", names.join(", "));
     match d.matrix() {
-        Ok((m, order)) => s.push_str(&matrix_lines(m, &order, |b| d.bands[b].name.clone())),
+        Ok((m, order)) => s.push_str(&matrix_lines(m, &order, |b| format!("band {}", b + 1))),
         Err(e) => {
             let _ = writeln!(s, "Matrix:        none ({e})");
         }

@@ -400,3 +400,51 @@ fn info_recognises_matrices() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&o.stdout).contains("Matrix:"));
 }
+
+/// `despeckle info` on a BEAM-DIMAP C2 product whose bands are listed out of element order
+/// (as ESA SNAP may write them), with a band that is no element.
+#[test]
+fn info_on_a_dimap_product() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("p.data");
+    std::fs::create_dir(&data).unwrap();
+    let names = ["C22", "C12_real", "C11", "C12_imag", "Span"];
+    let (mut files, mut infos) = (String::new(), String::new());
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(data.join(format!("{name}.img")), vec![0u8; 4 * 3 * 2]).unwrap();
+        std::fs::write(
+            data.join(format!("{name}.hdr")),
+            "ENVI\nsamples = 3\nlines = 2\nbands = 1\nheader offset = 0\nfile type = ENVI \
+             Standard\ndata type = 4\ninterleave = bsq\nbyte order = 1\n",
+        )
+        .unwrap();
+        files += &format!(
+            "<Data_File><DATA_FILE_PATH href=\"p.data/{name}.hdr\" /><BAND_INDEX>{i}</BAND_INDEX></Data_File>\n"
+        );
+        infos += &format!(
+            "<Spectral_Band_Info><BAND_INDEX>{i}</BAND_INDEX><BAND_NAME>{name}</BAND_NAME>\
+             <DATA_TYPE>float32</DATA_TYPE></Spectral_Band_Info>\n"
+        );
+    }
+    let dim = tmp.path().join("p.dim");
+    std::fs::write(
+        &dim,
+        format!(
+            "<?xml version=\"1.0\"?>\n<Dimap_Document name=\"p.dim\">\
+             <Raster_Dimensions><NCOLS>3</NCOLS><NROWS>2</NROWS><NBANDS>5</NBANDS></Raster_Dimensions>\
+             <Data_Access><DATA_FILE_FORMAT>ENVI</DATA_FILE_FORMAT>{files}</Data_Access>\
+             <Image_Interpretation>{infos}</Image_Interpretation></Dimap_Document>\n"
+        ),
+    )
+    .unwrap();
+    let o = Command::new(bin()).arg("info").arg(&dim).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("BEAM-DIMAP"), "{text}");
+    assert!(text.contains("Matrix:        C2 (covariance"), "{text}");
+    assert!(
+        text.contains("C11 (band 3), C12_real (band 2), C12_imag (band 4), C22 (band 1)"),
+        "{text}"
+    );
+    assert!(text.contains("not stored in element order"), "{text}");
+}
