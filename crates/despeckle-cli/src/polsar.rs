@@ -30,7 +30,7 @@ pub struct PolsarArgs {
     /// CInt16, CInt32 or CFloat32), then OUT. OUT: a GeoTIFF if it ends in .tif (float32, band
     /// descriptions set), otherwise a PolSARpro folder (created if missing); written under
     /// temporary names, renamed when complete.
-    #[arg(value_name = "PATHS", num_args = 2..=5, required = true)]
+    #[arg(value_name = "PATH", num_args = 2..=5, required = true)]
     paths: Vec<PathBuf>,
     /// Matrix from SLC: average blocks of AZ rows (azimuth) × RG columns (range), e.g. 4x1;
     /// the output grid and georeferencing are scaled accordingly (an incomplete last block
