@@ -107,7 +107,7 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
             meta,
             matrix,
             a,
-            input,
+            &input.display().to_string(),
             output,
             &opts,
         );
@@ -133,14 +133,15 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         }
     };
     let meta = source.output_meta();
-    let first = source.first().to_path_buf();
+    let names: Vec<String> = slcs.iter().map(|p| p.display().to_string()).collect();
+    let label = format!("{} ({}x{} looks)", names.join(", "), looks.az, looks.rg);
     stream(
         f.as_deref(),
         &mut source,
         meta,
         matrix,
         a,
-        &first,
+        &label,
         output,
         &opts,
     )
@@ -194,7 +195,7 @@ fn stream(
     meta: OutputMeta,
     matrix: Matrix,
     a: &PolsarArgs,
-    input: &Path,
+    input: &str,
     output: &Path,
     opts: &Options,
 ) -> Result<()> {
@@ -221,7 +222,7 @@ fn stream(
     if show {
         eprintln!(
             "{} → {}: {} {} × {}, {} planes float32{}, {:.1} s",
-            input.display(),
+            input,
             output.display(),
             matrix,
             w,

@@ -2,7 +2,7 @@
 //! complex GeoTIFFs (one channel per file) with the core's SLC formulas, multilooked by block
 //! averaging in the same streaming pass.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use despeckle::polsar::{Complex64, Matrix, slc};
@@ -185,11 +185,6 @@ impl SlcSource {
             .iter()
             .map(|r| r.path().to_path_buf())
             .collect()
-    }
-
-    /// The first input file.
-    pub fn first(&self) -> &Path {
-        self.readers[0].path()
     }
 
     /// Reads input row `y` of every channel.
