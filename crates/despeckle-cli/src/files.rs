@@ -38,7 +38,7 @@ pub fn print_out(text: &str) -> Result<()> {
 /// Prints the description of a GeoTIFF, a PolSARpro folder or a BEAM-DIMAP product.
 pub fn info(args: &InfoArgs) -> Result<()> {
     let path = &args.input;
-    if path.is_dir() {
+    if path.is_dir() && path.join("config.txt").is_file() {
         return print_out(&crate::polsar_info::folder(path)?);
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
