@@ -317,3 +317,11 @@ def test_errors():
         polsar.refined_lee(p, size=5, looks=0)
     with pytest.raises(TypeError, match="out must be None"):
         polsar.boxcar(p, out=np.zeros_like(p))
+
+
+def test_threads_and_memory_budget():
+    p = planes_of(wishart_scene(3, 40, 33, seed=12))
+    np.testing.assert_array_equal(polsar.refined_lee(p, threads=1),
+                                  polsar.refined_lee(p, threads=2))
+    with pytest.raises(MemoryError, match="memory budget"):
+        polsar.refined_lee(p, max_memory=1000)
