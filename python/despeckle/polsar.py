@@ -14,7 +14,8 @@ filters take it in either of two layouts and return the result in the layout and
 numpy arrays are filtered in memory (``out=`` filters real planes in place); dask arrays lazily,
 chunked in y and x and whole along the element axes, bit-identical to the in-memory result;
 an ``xarray.DataArray`` of real planes has an element dimension (``element_dim``, default
-``"element"``) whose coordinate labels (C11, C12_real, ...) are set on the result.
+``"element"``) whose coordinate labels (C11, C12_real, ...) are set on the result; a complex
+one has two matrix dimensions (``element_dim=("i", "j")``, default its first two dims).
 
 Both filters decide from the span (the trace) and apply the same decision to every element,
 so a C3 and a T3 (or a C4 and a T4) image filter identically: ``matrix=`` only names the
@@ -176,13 +177,30 @@ def _dask(darr, kw):
     return _dask_planes(darr, kw)
 
 
+def _xarray_complex(arr, kw, element_dim):
+    """A complex DataArray: two matrix dimensions (``element_dim`` as a pair, default the
+    first two dims) and two image dimensions."""
+    import xarray as xr
+
+    if arr.ndim != 4:
+        raise ValueError(f"a complex DataArray has dims (i, j, y, x), got {arr.dims}")
+    pair = tuple(element_dim) if isinstance(element_dim, (tuple, list)) else arr.dims[:2]
+    if len(pair) != 2 or any(d not in arr.dims for d in pair):
+        raise ValueError(f"element_dim={element_dim!r}: give the two matrix dims of "
+                         f"{arr.dims} as a pair")
+    moved = arr.transpose(*pair, *[d for d in arr.dims if d not in pair])
+    data = moved.data
+    res = _dask(data, kw) if _kind(data) == "dask" else _numpy(_np.asarray(data), None, kw)
+    out = xr.DataArray(res, dims=moved.dims, coords=moved.coords, attrs=dict(arr.attrs),
+                       name=arr.name)
+    return out.transpose(*arr.dims)
+
+
 def _xarray(arr, kw, element_dim):
     import xarray as xr
 
     if _is_complex(arr):
-        raise TypeError("a complex DataArray is not supported: pass its .data (numpy or "
-                        "dask), or real planes with an element dimension (despeckle.polsar."
-                        "to_planes)")
+        return _xarray_complex(arr, kw, element_dim)
     if element_dim not in arr.dims:
         raise ValueError(f"the DataArray has dims {arr.dims}: no {element_dim!r} dimension "
                          "(element_dim=)")
@@ -255,8 +273,9 @@ def boxcar(x, size=7, matrix=None, border="reflect", nodata=None, out=None, thre
     out : numpy.ndarray, optional
         ``x`` itself: real planes are filtered in place (C-contiguous), a complex matrix is
         overwritten with the result.
-    element_dim : str, default "element"
-        The element dimension of a DataArray of real planes.
+    element_dim : str or (str, str), default "element"
+        The element dimension of a DataArray of real planes; the two matrix dimensions of a
+        complex one (default: its first two dims).
 
     Returns
     -------

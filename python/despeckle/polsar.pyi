@@ -27,7 +27,7 @@ def boxcar(
     *,
     cval: float | None = None,
     max_memory: int | str | None = None,
-    element_dim: str = "element",
+    element_dim: str | tuple[str, str] = "element",
 ) -> _X: ...
 def refined_lee(
     x: _X,
@@ -43,5 +43,5 @@ def refined_lee(
     *,
     cval: float | None = None,
     max_memory: int | str | None = None,
-    element_dim: str = "element",
+    element_dim: str | tuple[str, str] = "element",
 ) -> _X: ...

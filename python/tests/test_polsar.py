@@ -325,3 +325,20 @@ def test_threads_and_memory_budget():
                                   polsar.refined_lee(p, threads=2))
     with pytest.raises(MemoryError, match="memory budget"):
         polsar.refined_lee(p, max_memory=1000)
+
+
+def test_xarray_complex():
+    xr = pytest.importorskip("xarray")
+    m = wishart_scene(2, 11, 9, seed=13).astype(np.complex64)
+    arr = xr.DataArray(m, dims=("i", "j", "y", "x"), coords={"x": np.arange(9.0)},
+                       attrs={"a": 1})
+    got = polsar.boxcar(arr, size=3)
+    assert got.dims == arr.dims and got.dtype == np.complex64 and got.attrs == {"a": 1}
+    np.testing.assert_array_equal(got.values, polsar.boxcar(m, size=3))
+    moved = arr.transpose("y", "i", "x", "j").chunk({"y": 4, "x": 5})
+    got = polsar.refined_lee(moved, size=5, element_dim=("i", "j"))
+    assert got.dims == moved.dims
+    np.testing.assert_array_equal(got.transpose("i", "j", "y", "x").values,
+                                  polsar.refined_lee(m, size=5))
+    with pytest.raises(ValueError, match="as a pair"):
+        polsar.boxcar(arr, element_dim=("i", "k"))
