@@ -924,3 +924,4 @@ elif importlib.util.find_spec("xarray") is not None:
     sys.meta_path.insert(0, _XarrayHook())
 
 from . import metrics  # noqa: E402,F401  (despeckle.metrics)
+from . import polsar  # noqa: E402,F401  (despeckle.polsar)

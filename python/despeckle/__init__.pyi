@@ -7,6 +7,8 @@ from typing import Any, Literal, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
+from . import polsar as polsar
+
 __all__ = [
     "enhanced_lee", "lee", "kuan", "gamma_map", "frost", "enhanced_frost", "refined_lee",
     "lee_sigma", "idan", "ppb", "median", "mean", "local_stats", "estimate_enl", "quantile",

@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 __all__ = [
     "filter", "local_stats", "filter_table", "filter_file", "estimate", "estimate_rows",
-    "border_mode", "assess", "reference", "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
+    "border_mode", "assess", "reference", "polsar", "polsar_elements", "polsar_recognise",
+    "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
 ]
 
 _Float = np.float32 | np.float64
@@ -93,3 +94,22 @@ def assess(
 def reference(
     truth: _Array, estimate: _Array, peak: float, *, nodata: float | None = None,
 ) -> dict[str, Any]: ...
+
+def polsar(
+    planes: _Array,
+    *,
+    filter: str,
+    matrix: str | None = None,
+    size: int | None = None,
+    border: str | None = None,
+    cval: float | None = None,
+    nodata: float | None = None,
+    out: _Array | None = None,
+    threads: int | None = None,
+    max_memory: int | str | None = None,
+    looks: float | None = None,
+    ddof: int | None = None,
+    edge_rule: str | None = None,
+) -> _Array: ...
+def polsar_elements(matrix: str) -> tuple[str, list[str]]: ...
+def polsar_recognise(names: Sequence[str]) -> tuple[str, list[int]]: ...

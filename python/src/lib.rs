@@ -14,6 +14,8 @@ mod filters;
 mod metrics;
 mod params;
 mod plane;
+mod planes;
+mod polsar;
 mod spec;
 mod temporal;
 
@@ -39,6 +41,9 @@ fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate::estimate_rows, m)?)?;
     m.add_function(wrap_pyfunction!(border_mode, m)?)?;
     m.add_function(wrap_pyfunction!(temporal::quegan, m)?)?;
+    m.add_function(wrap_pyfunction!(polsar::polsar, m)?)?;
+    m.add_function(wrap_pyfunction!(polsar::polsar_elements, m)?)?;
+    m.add_function(wrap_pyfunction!(polsar::polsar_recognise, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::assess, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::reference, m)?)?;
     // The engine recomputes its running sums at these absolute row / column positions; the

@@ -19,8 +19,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Options of `despeckle info`.
 #[derive(Args)]
 pub struct InfoArgs {
-    /// The GeoTIFF to describe.
-    #[arg(value_name = "IN.tif")]
+    /// The file to describe: a GeoTIFF, a PolSARpro folder or a BEAM-DIMAP .dim (a
+    /// polarimetric matrix is recognised from the band or file names).
+    #[arg(value_name = "IN")]
     input: PathBuf,
 }
 
@@ -34,12 +35,21 @@ pub fn print_out(text: &str) -> Result<()> {
     }
 }
 
-/// Prints a GeoTIFF's description.
+/// Prints the description of a GeoTIFF, a PolSARpro folder or a BEAM-DIMAP product.
 pub fn info(args: &InfoArgs) -> Result<()> {
-    let reader = Reader::open(&args.input)?;
+    let path = &args.input;
+    if path.is_dir() && path.join("config.txt").is_file() {
+        return print_out(&crate::polsar_info::folder(path)?);
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("dim") {
+        return print_out(&crate::polsar_info::dimap(path)?);
+    }
+    let reader = Reader::open(path)?;
+    let matrix = crate::polsar_info::tiff_matrix(reader.info()).unwrap_or_default();
     print_out(&format!(
-        "File:          {}\n{}\n",
-        args.input.display(),
+        "File:          {}\n{}\n{matrix}",
+        path.display(),
         reader.info()
     ))
 }

@@ -5,7 +5,9 @@ mod files;
 mod memory;
 mod output;
 mod polsar;
+mod polsar_info;
 mod polsar_io;
+mod polsar_slc;
 mod quality;
 mod quicklook;
 mod report;
@@ -33,7 +35,8 @@ enum Command {
     /// Filter the bundled Sentinel-1 sample (writes a before/after quick-look PNG) and a
     /// generated 10,000 × 10,000 scene (prints time, peak memory and ENL).
     Demo(demo::DemoArgs),
-    /// Describe a GeoTIFF: size, bands, type, layout, compression, no-data, georeferencing.
+    /// Describe a GeoTIFF (size, bands, type, layout, compression, no-data, georeferencing), a
+    /// PolSARpro folder or a BEAM-DIMAP product, with the polarimetric matrix they hold.
     Info(files::InfoArgs),
     /// List every filter with its parameters and their defaults.
     Filters,
@@ -45,7 +48,8 @@ enum Command {
     /// a sortable table of measures.
     Compare(quality::CompareArgs),
     /// Polarimetric speckle filters on C2, C3, T3, C4 and T4 matrices (PolSARpro folders or
-    /// GeoTIFFs): `despeckle polsar refined-lee IN_T3 OUT_T3 --size 7 --looks 1`.
+    /// GeoTIFFs): `despeckle polsar refined-lee IN_T3 OUT_T3 --size 7 --looks 1`; matrices
+    /// formed from SLC GeoTIFFs: `despeckle polsar c2 VV.tif VH.tif OUT.tif --multilook 4x1`.
     Polsar(polsar::PolsarArgs),
 }
 

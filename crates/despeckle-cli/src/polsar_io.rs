@@ -230,28 +230,73 @@ enum Out {
     Tiff(Box<Writer>),
 }
 
+/// What an output is made from: its size, the files it may not overwrite, and the metadata
+/// carried over.
+pub struct OutputMeta {
+    /// Width and height of the output.
+    pub size: (usize, usize),
+    /// The input files (never overwritten, never an output).
+    pub files: Vec<PathBuf>,
+    /// A GeoTIFF output's georeferencing and no-data value (band descriptions are set).
+    pub geo: Option<(GeoTags, Option<f64>)>,
+    /// A PolSARpro output's `map info`, coordinate system and `PolarType`.
+    pub polsarpro: (Option<String>, Option<String>, Option<String>),
+}
+
+impl Input {
+    /// The metadata of an output of the same grid.
+    pub fn output_meta(&self) -> OutputMeta {
+        let (geo, polsarpro) = match self {
+            Input::Tiff(r, _) => (
+                Some((
+                    GeoTags {
+                        gdal_metadata: None,
+                        ..r.info().geo.clone()
+                    },
+                    r.info().nodata,
+                )),
+                (None, None, None),
+            ),
+            Input::Folder(f) => {
+                let (m, c) = f.georeferencing();
+                (
+                    None,
+                    (
+                        m.map(str::to_string),
+                        c.map(str::to_string),
+                        Some(f.config().polar_type.clone()),
+                    ),
+                )
+            }
+        };
+        OutputMeta {
+            size: self.size(),
+            files: self.files(),
+            geo,
+            polsarpro,
+        }
+    }
+}
+
 impl Sink {
     /// Starts writing `matrix` planes to `path` (a GeoTIFF if it ends in .tif, otherwise a
-    /// PolSARpro folder), with georeferencing from `input` where it has some; no output file
-    /// may be one of `input`'s files.
+    /// PolSARpro folder) with `meta`'s georeferencing; no output file may be one of `meta`'s
+    /// input files.
     pub fn create(
         path: &Path,
-        input: &Input,
+        meta: OutputMeta,
         matrix: Matrix,
         overwrite: bool,
         bar: Option<ProgressBar>,
     ) -> Result<Sink> {
-        let (w, h) = input.size();
-        let files = input.files();
+        let (w, h) = meta.size;
+        let files = meta.files;
         let out = if is_tiff(path) {
             let checked = Outputs::check(files.iter().map(PathBuf::as_path), [path], overwrite)?;
             let mut opts = WriterOptions::new(w, h, matrix.planes());
-            if let Input::Tiff(r, _) = input {
-                opts.geo = GeoTags {
-                    gdal_metadata: None,
-                    ..r.info().geo.clone()
-                };
-                opts.nodata = r.info().nodata;
+            if let Some((geo, nodata)) = meta.geo {
+                opts.geo = geo;
+                opts.nodata = nodata;
             }
             opts.geo.gdal_metadata = Some(descriptions_xml(matrix));
             opts.overwrite = overwrite;
@@ -269,17 +314,7 @@ impl Sink {
                 );
             }
             let checked = Outputs::check(files.iter().map(PathBuf::as_path), [], overwrite)?;
-            let (map_info, crs, polar_type) = match input {
-                Input::Folder(f) => {
-                    let (m, c) = f.georeferencing();
-                    (
-                        m.map(str::to_string),
-                        c.map(str::to_string),
-                        Some(f.config().polar_type.clone()),
-                    )
-                }
-                Input::Tiff(..) => (None, None, None),
-            };
+            let (map_info, coordinate_system, polar_type) = meta.polsarpro;
             let opts = PolsarproOptions {
                 output: OutputOptions {
                     overwrite,
@@ -288,7 +323,7 @@ impl Sink {
                 },
                 polar_type,
                 map_info,
-                coordinate_system: crs,
+                coordinate_system,
             };
             Out::Folder(PolsarproWriter::create(path, matrix, w, h, &opts)?)
         };

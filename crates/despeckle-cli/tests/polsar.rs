@@ -275,3 +275,176 @@ fn geotiff_bands_named_by_their_descriptions() {
     );
     assert!(tmp.path().join("folder/C12_imag.bin").exists());
 }
+
+/// SLC → C2, C3, T3, C4, T4 (with and without --multilook) on CInt16 and CFloat32 GeoTIFFs
+/// written by GDAL, against numpy outer products and block means (tests/polsar_slc.py).
+#[test]
+fn matrices_from_slc_against_numpy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polsar_slc.py");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let o = Command::new(python)
+        .arg(script)
+        .arg(tmp.path())
+        .arg(bin())
+        .output()
+        .expect("run polsar_slc.py (needs python3 with numpy and rasterio: scripts/setup.sh)");
+    assert!(
+        o.status.success(),
+        "polsar_slc.py: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A float32 GeoTIFF of `bands` bands of ones: a real (not complex) input.
+fn write_real(path: &Path, w: usize, h: usize, bands: usize) {
+    use despeckle_geotiff::{Writer, WriterOptions};
+    let mut wr = Writer::create(path, WriterOptions::new(w, h, bands)).unwrap();
+    for b in 0..bands {
+        wr.write_rows(b, &vec![1f32; w * h]).unwrap();
+    }
+    wr.finish().unwrap();
+}
+
+/// Bad SLC command lines are one-line errors that leave no output.
+#[test]
+fn slc_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real.tif");
+    write_real(&real, 8, 6, 1);
+    let out = tmp.path().join("out.tif");
+    let cases: [(&[&str], &str); 5] = [
+        (&["c3", "a.tif", "b.tif"], "takes 4 input files"),
+        (
+            &["c2", "REAL", "REAL", "OUT", "--multilook", "0x2"],
+            "factors from 1",
+        ),
+        (
+            &["c2", "REAL", "REAL", "OUT", "--multilook", "4by2"],
+            "AZxRG",
+        ),
+        (&["c2", "REAL", "REAL", "OUT"], "complex SLC samples"),
+        (
+            &["boxcar", "REAL", "OUT", "--multilook", "2x2"],
+            "for matrices formed from SLC",
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match *a {
+                "REAL" => real.display().to_string(),
+                "OUT" => out.display().to_string(),
+                a => a.to_string(),
+            })
+            .collect();
+        let o = Command::new(bin())
+            .arg("polsar")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} left an output");
+    }
+}
+
+/// `despeckle info` names the matrix of a PolSARpro folder and of a GeoTIFF whose band
+/// descriptions name the elements, with the element order.
+#[test]
+fn info_recognises_matrices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("C2");
+    write_c2(&folder, 6, 5);
+    let o = Command::new(bin())
+        .arg("info")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("Matrix:        C2 (covariance"), "{text}");
+    assert!(
+        text.contains(
+            "C11 (C11.bin), C12_real (C12_real.bin), C12_imag (C12_imag.bin), C22 (C22.bin)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Size:          6 x 5"), "{text}");
+    // a GeoTIFF written by `polsar boxcar`: band descriptions set
+    let tif = tmp.path().join("c2.tif");
+    let st = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&folder)
+        .arg(&tif)
+        .args(["--size", "3", "--quiet"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = Command::new(bin()).arg("info").arg(&tif).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Matrix:        C2 (covariance, 2 × 2 Hermitian), 4 planes"),
+        "{text}"
+    );
+    assert!(text.contains("C11 (band 1), C12_real (band 2)"), "{text}");
+    // a plain GeoTIFF: no matrix line
+    let plain = tmp.path().join("plain.tif");
+    write_real(&plain, 4, 4, 1);
+    let o = Command::new(bin())
+        .arg("info")
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("Matrix:"));
+}
+
+/// `despeckle info` on a BEAM-DIMAP C2 product whose bands are listed out of element order
+/// (as ESA SNAP may write them), with a band that is no element.
+#[test]
+fn info_on_a_dimap_product() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("p.data");
+    std::fs::create_dir(&data).unwrap();
+    let names = ["C22", "C12_real", "C11", "C12_imag", "Span"];
+    let (mut files, mut infos) = (String::new(), String::new());
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(data.join(format!("{name}.img")), vec![0u8; 4 * 3 * 2]).unwrap();
+        std::fs::write(
+            data.join(format!("{name}.hdr")),
+            "ENVI\nsamples = 3\nlines = 2\nbands = 1\nheader offset = 0\nfile type = ENVI \
+             Standard\ndata type = 4\ninterleave = bsq\nbyte order = 1\n",
+        )
+        .unwrap();
+        files += &format!(
+            "<Data_File><DATA_FILE_PATH href=\"p.data/{name}.hdr\" /><BAND_INDEX>{i}</BAND_INDEX></Data_File>\n"
+        );
+        infos += &format!(
+            "<Spectral_Band_Info><BAND_INDEX>{i}</BAND_INDEX><BAND_NAME>{name}</BAND_NAME>\
+             <DATA_TYPE>float32</DATA_TYPE></Spectral_Band_Info>\n"
+        );
+    }
+    let dim = tmp.path().join("p.dim");
+    std::fs::write(
+        &dim,
+        format!(
+            "<?xml version=\"1.0\"?>\n<Dimap_Document name=\"p.dim\">\
+             <Raster_Dimensions><NCOLS>3</NCOLS><NROWS>2</NROWS><NBANDS>5</NBANDS></Raster_Dimensions>\
+             <Data_Access><DATA_FILE_FORMAT>ENVI</DATA_FILE_FORMAT>{files}</Data_Access>\
+             <Image_Interpretation>{infos}</Image_Interpretation></Dimap_Document>\n"
+        ),
+    )
+    .unwrap();
+    let o = Command::new(bin()).arg("info").arg(&dim).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("BEAM-DIMAP"), "{text}");
+    assert!(text.contains("Matrix:        C2 (covariance"), "{text}");
+    assert!(
+        text.contains("C11 (band 3), C12_real (band 2), C12_imag (band 4), C22 (band 1)"),
+        "{text}"
+    );
+    assert!(text.contains("not stored in element order"), "{text}");
+}

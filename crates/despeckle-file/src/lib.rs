@@ -445,6 +445,8 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
             info.nodata
                 .map(|v| match (info.sample_type.is_complex(), opts.complex) {
                     (true, Some(ComplexMode::Amplitude)) => v.abs(),
+                    (true, Some(ComplexMode::Real)) => v,
+                    (true, Some(ComplexMode::Imaginary)) => 0.0,
                     (true, _) => v * v,
                     (false, _) => v,
                 })

@@ -65,6 +65,11 @@ pub enum ComplexMode {
     Intensity,
     /// `sqrt(re² + im²)` (magnitude).
     Amplitude,
+    /// `re`, the real part (with [`Imaginary`](ComplexMode::Imaginary): the complex values
+    /// themselves, e.g. to form polarimetric matrices).
+    Real,
+    /// `im`, the imaginary part.
+    Imaginary,
 }
 
 /// Where one band's samples are in a decoded buffer of native-endian samples.
@@ -106,10 +111,11 @@ fn each<const N: usize, T: Sample>(
 
 #[inline]
 fn complex_value<T: Sample>(re: f64, im: f64, mode: ComplexMode) -> T {
-    let p = re * re + im * im;
     T::from_f64(match mode {
-        ComplexMode::Intensity => p,
-        ComplexMode::Amplitude => p.sqrt(),
+        ComplexMode::Intensity => re * re + im * im,
+        ComplexMode::Amplitude => (re * re + im * im).sqrt(),
+        ComplexMode::Real => re,
+        ComplexMode::Imaginary => im,
     })
 }
 

@@ -93,6 +93,50 @@ impl GeoTags {
         Some([x - i * sc[0], sc[0], 0.0, y + j * sc[1], 0.0, -sc[1]])
     }
 
+    /// The georeferencing of the grid whose pixels are blocks of `fx` × `fy` pixels of this
+    /// one, from the top-left corner (multilooking by block averaging): the pixel scale and
+    /// the transformation's pixel steps multiplied, the tie points' raster coordinates
+    /// divided (corners for `PixelIsArea`; centres, shifted to the block centres, for
+    /// `PixelIsPoint`). Other tags are kept.
+    pub fn scaled(&self, fx: usize, fy: usize) -> GeoTags {
+        let (fx, fy) = (fx as f64, fy as f64);
+        let point = self.raster_type() == Some(RasterType::PixelIsPoint);
+        let mut g = self.clone();
+        if let Some(s) = g.model_pixel_scale.as_mut() {
+            if let Some(v) = s.get_mut(0) {
+                *v *= fx;
+            }
+            if let Some(v) = s.get_mut(1) {
+                *v *= fy;
+            }
+        }
+        if let Some(tp) = g.model_tiepoint.as_mut() {
+            for t in tp.chunks_exact_mut(6) {
+                if point {
+                    t[0] = (t[0] - (fx - 1.0) / 2.0) / fx;
+                    t[1] = (t[1] - (fy - 1.0) / 2.0) / fy;
+                } else {
+                    t[0] /= fx;
+                    t[1] /= fy;
+                }
+            }
+        }
+        if let Some(m) = g.model_transformation.as_mut()
+            && m.len() >= 16
+        {
+            // x' = a·i + b·j + c: with i = fx·I (+ (fx − 1)/2 for centres), j likewise
+            for row in 0..3 {
+                let (a, b) = (m[4 * row], m[4 * row + 1]);
+                if point {
+                    m[4 * row + 3] += a * (fx - 1.0) / 2.0 + b * (fy - 1.0) / 2.0;
+                }
+                m[4 * row] = a * fx;
+                m[4 * row + 1] = b * fy;
+            }
+        }
+        g
+    }
+
     /// The GeoKeys as `(key id, tag location, count, value or offset)`, skipping the header.
     fn keys(&self) -> impl Iterator<Item = [u16; 4]> + '_ {
         let dir = self.geo_key_directory.as_deref().unwrap_or(&[]);
@@ -180,6 +224,41 @@ pub fn format_nodata(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scaled_grids() {
+        use super::*;
+        let g = GeoTags {
+            model_pixel_scale: Some(vec![10.0, 20.0, 0.0]),
+            model_tiepoint: Some(vec![
+                0.0, 0.0, 0.0, 500.0, 900.0, 0.0, 8.0, 4.0, 0.0, 1.0, 2.0, 0.0,
+            ]),
+            ..GeoTags::default()
+        };
+        let s = g.scaled(4, 2);
+        assert_eq!(s.model_pixel_scale, Some(vec![40.0, 40.0, 0.0]));
+        assert_eq!(
+            s.model_tiepoint,
+            Some(vec![
+                0.0, 0.0, 0.0, 500.0, 900.0, 0.0, 2.0, 2.0, 0.0, 1.0, 2.0, 0.0
+            ])
+        );
+        assert_eq!(
+            s.geo_transform(),
+            Some([500.0, 40.0, 0.0, 900.0, 0.0, -40.0])
+        );
+        let t = GeoTags {
+            model_transformation: Some(vec![
+                10.0, 1.0, 0.0, 500.0, 2.0, -20.0, 0.0, 900.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                1.0,
+            ]),
+            ..GeoTags::default()
+        };
+        assert_eq!(
+            t.scaled(3, 2).geo_transform(),
+            Some([500.0, 30.0, 2.0, 900.0, 6.0, -40.0])
+        );
+    }
+
     use super::*;
 
     #[test]

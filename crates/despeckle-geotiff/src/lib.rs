@@ -5,7 +5,8 @@
 //!   to `f32` or `f64` ([`Sample`]); rows can be read in any order. It reads stripped and tiled,
 //!   classic and BigTIFF files, uncompressed or LZW/Deflate/ZSTD/PackBits with predictor 1, 2 or
 //!   3, samples of 8 to 64 bits (integer or float) and complex `CInt16`/`CInt32`/`CFloat32`
-//!   (converted to intensity or amplitude, see [`ComplexMode`]), pixel- or band-interleaved.
+//!   (converted to intensity or amplitude, or read part by part: see [`ComplexMode`]), pixel-
+//!   or band-interleaved.
 //! - [`Writer`] takes rows top to bottom and writes float32 (or float64) strips or tiles,
 //!   uncompressed or LZW/Deflate/ZSTD/PackBits (with the floating-point predictor on request),
 //!   classic TIFF or BigTIFF, copying the georeferencing and GDAL tags ([`GeoTags`]) bit for bit.

@@ -226,6 +226,15 @@ fn complex_samples_as_intensity_and_amplitude() {
                         let (re, im) = complex_parts(1, i % 21, i / 21);
                         assert!((v - (re * re + im * im).sqrt()).abs() < 1e-12);
                     }
+                    // the parts themselves, exactly
+                    for (mode, part) in [(ComplexMode::Real, 0), (ComplexMode::Imaginary, 1)] {
+                        r.set_complex_mode(Some(mode));
+                        r.read_rows(1, 0, &mut all).unwrap();
+                        for (i, v) in all.iter().enumerate() {
+                            let (re, im) = complex_parts(1, i % 21, i / 21);
+                            assert_eq!(*v, [re, im][part], "{mode:?} at {i}");
+                        }
+                    }
                 }
             }
         }
