@@ -109,6 +109,21 @@ def _kind(img):
     return None
 
 
+def _attrs_nodata(arr):
+    """The no-data value a DataArray declares (``_FillValue``, ``nodata`` or ``missing_value``
+    in its attrs or encoding), or None (also for NaN: NaN is always no-data)."""
+    for source in (arr.attrs, arr.encoding):
+        for key in ("_FillValue", "nodata", "missing_value"):
+            v = source.get(key)
+            if v is not None:
+                try:
+                    v = float(_np.asarray(v).ravel()[0])
+                except (TypeError, ValueError, IndexError):
+                    continue
+                return None if _np.isnan(v) else v
+    return None
+
+
 def _as_array(img):
     """``img`` as a numpy array for the compiled functions (no copy for ndarrays)."""
     if isinstance(img, _np.ndarray):

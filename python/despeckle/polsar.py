@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as _np
 
 from . import _despeckle as _ext
-from . import _kind
+from . import _attrs_nodata, _kind
 
 __all__ = ["boxcar", "refined_lee", "elements", "to_planes", "to_matrix"]
 
@@ -207,11 +207,7 @@ def _xarray(arr, kw, element_dim):
     if arr.ndim != 3:
         raise ValueError(f"the DataArray has dims {arr.dims}: pass ({element_dim}, y, x)")
     if kw.get("nodata") is None:
-        for src in (arr.attrs, arr.encoding):
-            v = src.get("_FillValue", src.get("nodata"))
-            if v is not None:
-                kw["nodata"] = float(v)
-                break
+        kw["nodata"] = _attrs_nodata(arr)
     labels = None
     if element_dim in arr.coords:
         labels = [str(v) for v in arr.coords[element_dim].values]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as _np
 
 from . import _despeckle as _ext
-from . import _kind
+from . import _attrs_nodata, _kind
 
 __all__ = ["quegan"]
 
@@ -101,11 +101,7 @@ def _xarray(arr, kw, time_dim, labels):
     if arr.ndim != 3:
         raise ValueError(f"the DataArray has dims {arr.dims}: pass (time, y, x)")
     if kw.get("nodata") is None:
-        for src in (arr.attrs, arr.encoding):
-            v = src.get("_FillValue", src.get("nodata"))
-            if v is not None:
-                kw["nodata"] = float(v)
-                break
+        kw["nodata"] = _attrs_nodata(arr)
     image_dims = [d for d in arr.dims if d != time_dim]
     moved = arr.transpose(time_dim, *image_dims)
     data = moved.data

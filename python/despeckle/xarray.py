@@ -27,7 +27,7 @@ import xarray as _xr
 
 import despeckle as _pkg
 
-from . import _stat_names
+from . import _attrs_nodata, _stat_names
 
 __all__ = ["DespeckleAccessor"]
 
@@ -63,16 +63,7 @@ class DespeckleAccessor:
     def _nodata(self, nodata):
         if not (isinstance(nodata, str) and nodata == "auto"):
             return nodata
-        for source in (self._da.attrs, self._da.encoding):
-            for key in ("_FillValue", "nodata", "missing_value"):
-                v = source.get(key)
-                if v is not None:
-                    try:
-                        v = float(_np.asarray(v).ravel()[0])
-                    except (TypeError, ValueError, IndexError):
-                        continue
-                    return None if _np.isnan(v) else v
-        return None
+        return _attrs_nodata(self._da)
 
     def _apply(self, dims, numpy_func, dask_name, kwargs):
         """Runs the filter on the array with ``dims`` last; returns result DataArrays."""

@@ -232,9 +232,10 @@ def test_in_place_memory():
     """In place on a 4000² float32 image: peak RSS grows by < 5 % of the image size.
 
     With 2 worker threads (the engine's buffers are O(width × size) per worker, so the bound
-    is for this count), after one call on a small image: the first call maps ~1.5 MiB of the
-    extension's machine code (file-backed pages, counted in RSS), a one-time cost that does
-    not depend on the image; the cold figure is printed too (-s)."""
+    is for this count), after one call on a small image: the first call maps a few MiB of the
+    extension's machine code (file-backed pages, counted in RSS; 5 MiB with the polarimetric
+    and temporal code), a one-time cost that does not depend on the image: the cold figure
+    is checked with 8 MiB for it, and printed too (-s)."""
     code = textwrap.dedent("""
         import sys
         import numpy as np, despeckle
@@ -264,7 +265,7 @@ def test_in_place_memory():
     print(f"in place, 4000² float32: peak RSS +{grew / 2**20:.2f} MiB "
           f"({100 * grew / nbytes:.1f} %), first call ever +{cold / 2**20:.2f} MiB")
     assert grew < 0.05 * nbytes, f"peak RSS grew by {grew / 2**20:.1f} MiB"
-    assert cold < 0.05 * nbytes + 2 * 2**20, f"first call: peak RSS grew by {cold / 2**20:.1f} MiB"
+    assert cold < 0.05 * nbytes + 8 * 2**20, f"first call: peak RSS grew by {cold / 2**20:.1f} MiB"
 
 
 @pytest.mark.parametrize("border", ("reflect", "mirror", "wrap", "shrink"))
