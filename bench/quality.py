@@ -87,6 +87,9 @@ SWEEP: dict[str, dict[str, tuple]] = {
     "idan": {"size": (7, 9, 11), "region": (25, 50, 100)},
     "median": {},
     "mean": {},
+    # the window size is not a parameter of the non-local filter: the sweep is its passes (the
+    # default, two passes, is the plain ``ppb`` row)
+    "ppb": {"size": (7,), "passes": (1, 2)},
 }
 
 

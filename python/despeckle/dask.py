@@ -309,15 +309,24 @@ def _run(name, darr, params):
 def _halo_size(name, params):
     """The window side whose halo (``size // 2``) covers what an output chunk depends on.
 
-    The window filters: ``size``. ``ppb`` reads ``reach = W/2 + P/2 + A/2 + b/2`` pixels
-    around a pixel and its state runs ``warmup = W/2 + 2·(A/2)`` rows from a multiple of 16
-    before the first output row (``Ppb::reach``, ``Ppb``'s warm-up in the core): the halo is
-    ``reach + warmup + 16`` so that a chunk's rows see the same refreshes as the whole image.
+    The window filters: ``size``. ``ppb`` (``Ppb::reach``, ``Ppb::warmup`` in the core) reads
+    ``reach`` pixels around a pixel: pass 1's ``r₁ = W/2 + P/2 + A/2 + b/2``, plus with two
+    passes the lag ``ℓ = max(W/2 + P₂/2 + A/2, W/2 + 2·(A/2))`` pass 1 runs ahead; its state
+    runs ``warmup`` rows (``W/2 + 2·(A/2)`` for one pass; ``ℓ + (W/2 + 2·(A/2)) +
+    max(P₂/2 + 1 − A/2, 0) + (W/2 + 2·(A/2))`` for two) from a multiple of 16 before the
+    first output row: the halo is ``reach + warmup + 16`` so that a chunk's rows see the same
+    refreshes as the whole image.
     """
     if name == "ppb":
-        w, p, a, b = (int(params[k]) // 2 for k in ("search", "patch", "aggregation",
-                                                      "presmooth"))
-        return 2 * ((w + p + a + b) + (w + 2 * a) + 16) + 1
+        w, p, a, b, p2 = (int(params[k]) // 2 for k in ("search", "patch", "aggregation",
+                                                          "presmooth", "patch2"))
+        warm = w + 2 * a
+        reach, warmup = w + p + a + b, warm
+        if int(params["passes"]) == 2:
+            lag = max(w + p2 + a, warm)
+            reach += lag
+            warmup = lag + warm + max(p2 + 1 - a, 0) + warm
+        return 2 * (reach + warmup + 16) + 1
     return params.get("size", 7)
 
 

@@ -396,7 +396,35 @@ pub const H: ParamDef = ParamDef {
     name: "h",
     kind: ParamKind::Float,
     default: None,
-    help: "the filtering parameter h (> 0; default from the strength)",
+    help: "pass 1's filtering parameter h (> 0; default from the strength)",
+};
+/// The non-local filter's number of passes.
+pub const PASSES: ParamDef = ParamDef {
+    name: "passes",
+    kind: ParamKind::Int,
+    default: Some("2"),
+    help: "passes: 2 (a second pass compares the first one's patches) or 1 (the first alone)",
+};
+/// The non-local filter's pass-2 patch `P₂`.
+pub const PATCH2: ParamDef = ParamDef {
+    name: "patch2",
+    kind: ParamKind::Int,
+    default: Some("5"),
+    help: "pass 2's patch side P₂ (odd, 1 … 51)",
+};
+/// The non-local filter's pass-2 strength `c₂`.
+pub const STRENGTH2: ParamDef = ParamDef {
+    name: "strength2",
+    kind: ParamKind::Float,
+    default: Some("0.09"),
+    help: "pass 2's strength c₂ of h₂ = c₂/√L·P₂² (> 0; larger smooths more)",
+};
+/// The non-local filter's pass-2 `h₂`, given directly.
+pub const H2: ParamDef = ParamDef {
+    name: "h2",
+    kind: ParamKind::Float,
+    default: None,
+    help: "pass 2's filtering parameter h₂ (> 0; default from strength2)",
 };
 
 /// The window options common to every filter (handled by the file pipeline, not by the
@@ -647,17 +675,34 @@ pub static FILTERS: &[FilterDef] = &[
     },
     FilterDef {
         name: "ppb",
-        summary: "Non-local (PPB-type; Deledalle, Denis & Tupin 2009): weighted mean over the \
-                  search window, weights exp(−D/h) from log-patch dissimilarities",
-        params: &[LOOKS, SEARCH, PATCH, AGGREGATION, PRESMOOTH, STRENGTH, H],
+        summary: "Non-local (PPB-type; Deledalle, Denis & Tupin 2009), two passes: weighted \
+                  mean over the search window, weights exp(−D/h) from log-patch \
+                  dissimilarities (pass 2 compares pass 1's patches)",
+        params: &[
+            LOOKS,
+            PASSES,
+            SEARCH,
+            PATCH,
+            AGGREGATION,
+            PRESMOOTH,
+            STRENGTH,
+            H,
+            PATCH2,
+            STRENGTH2,
+            H2,
+        ],
         build: |p| {
             let f = Ppb::new(p.float("looks")?)?
+                .with_passes(p.count("passes")?)?
                 .with_search(p.count("search")?)?
                 .with_patch(p.count("patch")?)?
                 .with_aggregation(p.count("aggregation")?)?
                 .with_presmooth(p.count("presmooth")?)?
                 .with_strength(p.float("strength")?)?
-                .with_h(p.opt_float("h")?)?;
+                .with_h(p.opt_float("h")?)?
+                .with_patch2(p.count("patch2")?)?
+                .with_strength2(p.float("strength2")?)?
+                .with_h2(p.opt_float("h2")?)?;
             Ok(Box::new(crate::one_plane::OnePlane(f)))
         },
     },

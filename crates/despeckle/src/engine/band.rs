@@ -281,6 +281,7 @@ fn band_loop<T: Sample, F: MultiFilter>(
         let ctx = PlanesContext {
             y,
             output,
+            height: builder.height,
             planes: &ctxs,
         };
         filter.filter_rows(&mut state, &ctx, &mut out);

@@ -36,6 +36,8 @@ pub struct PlanesContext<'a> {
     /// Whether this row's output is kept: `false` for the warm-up rows a band runs through
     /// before its first output row (see [`MultiFilter::warmup`]).
     pub output: bool,
+    /// The image height (rows `0..height`; the window's rows outside follow the border mode).
+    pub height: usize,
     /// Each input plane's window statistics and values for this row (`planes[i].y` is `y`
     /// clamped at 0). The window sums (`count`, `sum`, `sum_sq`) are empty slices when the
     /// filter does not use them ([`MultiFilter::uses_sums`]).

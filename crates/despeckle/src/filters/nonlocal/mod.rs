@@ -6,27 +6,28 @@
 //! computed once, added to both pixels), `O(1)` in `P` for the vertical patch sums (running
 //! column sums) and `P + A` additions for the horizontal ones; all maths in `f32` lanes.
 
+mod chain;
 mod maths;
-mod stream;
+mod pass;
+mod pilot;
 
 use crate::engine::{MultiFilter, PlanesContext};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
-use stream::{Geometry, PassState};
+use chain::{Chain, Schedule};
+use pass::Geometry;
 
-/// The non-local (PPB-type) patch-based filter for `L`-look intensity images.
+/// The non-local patch-based filter for `L`-look intensity images: two passes by default
+/// (docs/nonlocal.md), one pass (the pilot) with [`Ppb::with_passes`]`(1)`.
 ///
 /// Built with [`Ppb::new`] and the `with_*` setters; the engine's window size
-/// ([`Options::size`]) is not used: the filter reads `W/2 + P/2 + A/2 + b/2` pixels around
-/// each pixel ([`Ppb::reach`]).
+/// ([`Options::size`]) is not used: the filter reads [`Ppb::reach`] pixels around each pixel.
 ///
-/// Definition (docs/filters.md, "Non-local, PPB-type"; docs/nonlocal.md), for an `L`-look
-/// intensity image `I` extended by the border mode, search window `W × W`, patch `P × P`,
-/// aggregation `A × A`, guide pre-smoothing `b × b`, `τ = 30`, `ε = 2⁻¹²⁶`:
+/// One pass `Π(g; P, h)` (docs/filters.md, "Non-local"; docs/nonlocal.md §1) averages the
+/// intensities `I` (extended by the border mode) over the `W × W` search window, comparing a
+/// guide `g` (logs), with patch `P × P`, aggregation `A × A`, `τ = 30`, `ε = 2⁻¹²⁶`:
 ///
-/// * guide `g(u) = ln max(B(u), ε)`, `B` the mean of the valid values of the `b × b` window
-///   (`b = 1`: the pixel itself);
 /// * per position and search offset `d`: `e(q, d) = (g(q) − g(q + d))²` over valid pairs;
 /// * patch dissimilarity `D(u, d) = P² · Σ_k e(u + k, d) / Σ_k n(u + k, d)` over the
 ///   `P × P` patch (`n` = 1 where both positions are valid);
@@ -35,15 +36,20 @@ use stream::{Geometry, PassState};
 ///   and `s + d` at the same place), 0 unless both pixels are valid;
 /// * estimate `R̂(s) = (M·I(s) + Σ_d w·I(s + d)) / (M + Σ_d w)`, `M = max_d w(s, d)` (the
 ///   centre weighs as much as its most similar other pixel), `R̂(s) = I(s)` when no weight is
-///   positive;
-/// * `h = c · P² · 2ψ₁(b²L)` (`c` the strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on
-///   pure `L`-look speckle), or given directly.
+///   positive.
+///
+/// Pass 1 (the pilot `R₁`): guide `g₁ = ln max(B, ε)`, `B` the mean of the valid values of the
+/// `b × b` window (`b = 1`: the pixel itself), patch `P₁`, `h₁ = c₁ · P₁² · 2ψ₁(b²L)` (`c₁` the
+/// strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on pure `L`-look speckle), or given.
+/// Pass 2: guide `g₂ = ln max(R₁, ε)` (the pilot, extended by the same border mode), patch
+/// `P₂`, `h₂ = k₂ · P₂²`, `k₂ = c₂/√L` (`c₂` default 0.09), or given. Both passes run in one
+/// stream, pass 1 a few rows ahead of pass 2.
 ///
 /// ```
 /// use despeckle::{ImageMut, ImageRef, Options, Ppb};
 /// let img: Vec<f32> = (0..40 * 30).map(|i| 1.0 + (i % 7) as f32).collect();
 /// let mut out = vec![0.0f32; img.len()];
-/// let f = Ppb::new(1.0)?.with_search(7)?.with_patch(3)?;
+/// let f = Ppb::new(1.0)?.with_search(7)?.with_patch(3)?.with_patch2(3)?;
 /// despeckle::filter_planes(
 ///     &f,
 ///     &[ImageRef::new(&img, 40, 30)?],
@@ -55,12 +61,16 @@ use stream::{Geometry, PassState};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ppb {
     looks: f64,
+    passes: usize,
     search: usize,
     patch: usize,
     aggregation: usize,
     presmooth: usize,
     strength: f64,
     h: Option<f64>,
+    patch2: usize,
+    strength2: f64,
+    h2: Option<f64>,
 }
 
 fn check_odd(name: &'static str, v: usize, min: usize, max: usize) -> Result<usize> {
@@ -74,72 +84,108 @@ fn check_odd(name: &'static str, v: usize, min: usize, max: usize) -> Result<usi
     }
 }
 
+fn check_positive(name: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::param(
+            name,
+            format!("{name} must be a finite number > 0, got {v}"),
+        ))
+    }
+}
+
 impl Ppb {
-    /// The filter for `looks`-look intensities (> 0) with the defaults `W = 21`, `P = 7`,
-    /// `A = 3`, `b = 3`, strength 0.4.
+    /// The filter for `looks`-look intensities (> 0) with the defaults: two passes, `W = 21`,
+    /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.4; pass 2 `P₂ = 5`, strength 0.09.
     pub fn new(looks: f64) -> Result<Self> {
         Ok(Ppb {
             looks: super::check_looks(looks)?,
+            passes: 2,
             search: 21,
             patch: 7,
             aggregation: 3,
             presmooth: 3,
             strength: 0.4,
             h: None,
+            patch2: 5,
+            strength2: 0.09,
+            h2: None,
         })
     }
 
-    /// The search window side `W` (odd, 3 … 101).
+    /// The number of passes: 1 (the pilot alone) or 2 (default).
+    pub fn with_passes(mut self, passes: usize) -> Result<Self> {
+        if !(1..=2).contains(&passes) {
+            return Err(Error::param(
+                "passes",
+                format!("passes must be 1 or 2, got {passes}"),
+            ));
+        }
+        self.passes = passes;
+        Ok(self)
+    }
+
+    /// The search window side `W` (odd, 3 … 101), both passes.
     pub fn with_search(mut self, search: usize) -> Result<Self> {
         self.search = check_odd("search", search, 3, 101)?;
         Ok(self)
     }
 
-    /// The patch side `P` (odd, 1 … 51).
+    /// Pass 1's patch side `P₁` (odd, 1 … 51).
     pub fn with_patch(mut self, patch: usize) -> Result<Self> {
         self.patch = check_odd("patch", patch, 1, 51)?;
         Ok(self)
     }
 
-    /// The aggregation side `A` (odd, 1 … 9; 1: no aggregation).
+    /// The aggregation side `A` (odd, 1 … 9; 1: no aggregation), both passes.
     pub fn with_aggregation(mut self, aggregation: usize) -> Result<Self> {
         self.aggregation = check_odd("aggregation", aggregation, 1, 9)?;
         Ok(self)
     }
 
-    /// The side `b` of the local mean the patches compare (odd, 1 … 9; 1: the pixels).
+    /// The side `b` of the local mean pass 1 compares (odd, 1 … 9; 1: the pixels).
     pub fn with_presmooth(mut self, presmooth: usize) -> Result<Self> {
         self.presmooth = check_odd("presmooth", presmooth, 1, 9)?;
         Ok(self)
     }
 
-    /// The strength `c` of `h = c · P² · 2ψ₁(b²L)` (finite, > 0; larger smooths more).
+    /// The strength `c₁` of `h₁ = c₁ · P₁² · 2ψ₁(b²L)` (finite, > 0; larger smooths more).
     pub fn with_strength(mut self, strength: f64) -> Result<Self> {
-        if !(strength.is_finite() && strength > 0.0) {
-            return Err(Error::param(
-                "strength",
-                format!("strength must be a finite number > 0, got {strength}"),
-            ));
-        }
-        self.strength = strength;
+        self.strength = check_positive("strength", strength)?;
         Ok(self)
     }
 
-    /// Sets `h` directly (finite, > 0), overriding the strength; `None`: from the strength.
+    /// Sets `h₁` directly (finite, > 0), overriding the strength; `None`: from the strength.
     pub fn with_h(mut self, h: Option<f64>) -> Result<Self> {
-        if let Some(v) = h
-            && !(v.is_finite() && v > 0.0)
-        {
-            return Err(Error::param(
-                "h",
-                format!("h must be a finite number > 0, got {v}"),
-            ));
-        }
-        self.h = h;
+        self.h = h.map(|v| check_positive("h", v)).transpose()?;
         Ok(self)
     }
 
-    /// The filtering parameter `h` in use.
+    /// Pass 2's patch side `P₂` (odd, 1 … 51).
+    pub fn with_patch2(mut self, patch: usize) -> Result<Self> {
+        self.patch2 = check_odd("patch2", patch, 1, 51)?;
+        Ok(self)
+    }
+
+    /// The strength `c₂` of `h₂ = c₂/√L · P₂²` (finite, > 0; larger smooths more).
+    pub fn with_strength2(mut self, strength: f64) -> Result<Self> {
+        self.strength2 = check_positive("strength2", strength)?;
+        Ok(self)
+    }
+
+    /// Sets `h₂` directly (finite, > 0), overriding `strength2`; `None`: from `strength2`.
+    pub fn with_h2(mut self, h: Option<f64>) -> Result<Self> {
+        self.h2 = h.map(|v| check_positive("h2", v)).transpose()?;
+        Ok(self)
+    }
+
+    /// The number of passes.
+    pub fn passes(&self) -> usize {
+        self.passes
+    }
+
+    /// Pass 1's filtering parameter `h₁` in use.
     pub fn h(&self) -> f64 {
         self.h.unwrap_or_else(|| {
             let p2 = (self.patch * self.patch) as f64;
@@ -148,27 +194,51 @@ impl Ppb {
         })
     }
 
-    fn geometry(&self) -> Geometry {
-        Geometry {
+    /// Pass 2's filtering parameter `h₂` in use.
+    pub fn h2(&self) -> f64 {
+        self.h2.unwrap_or_else(|| {
+            let p2 = (self.patch2 * self.patch2) as f64;
+            self.strength2 / self.looks.sqrt() * p2
+        })
+    }
+
+    fn schedule(&self) -> Schedule {
+        let first = Geometry {
             rw: self.search / 2,
             rp: self.patch / 2,
             ra: self.aggregation / 2,
             rb: self.presmooth / 2,
             h: self.h(),
-        }
+        };
+        let second = (self.passes == 2).then(|| Geometry {
+            rp: self.patch2 / 2,
+            rb: 0,
+            h: self.h2(),
+            ..first
+        });
+        Schedule { first, second }
     }
 
-    /// How far (in pixels, along each axis) an output pixel depends on the input:
-    /// `W/2 + P/2 + A/2 + b/2` (15 with the defaults). The halo a tiling needs.
+    /// How far (in pixels, along each axis) the filter reads the input around a pixel: pass
+    /// 1's reach `W/2 + P₁/2 + A/2 + b/2` (15 with the defaults), plus with two passes the
+    /// rows pass 1 runs ahead, `max(W/2 + P₂/2 + A/2, W/2 + 2·(A/2))` (13): 28.
     pub fn reach(&self) -> usize {
-        self.geometry().radius()
+        self.schedule().radius()
+    }
+
+    /// Rows a band (or a tile) runs before its first output row so that the streamed state is
+    /// complete there, before rounding its start down to a multiple of 16 (12 for one pass
+    /// with the defaults, 39 for two). A tiling whose tiles overlap by
+    /// `reach + warmup + 16` rows and columns gives the same bits as the whole image.
+    pub fn warmup(&self) -> usize {
+        self.schedule().warmup()
     }
 }
 
-/// The state of a band: one pass per plane.
+/// The state of a band: the chained passes of each plane.
 #[derive(Debug)]
 pub struct PpbState {
-    planes: Vec<PassState>,
+    planes: Vec<Chain>,
     row: Vec<f64>,
 }
 
@@ -188,17 +258,19 @@ impl MultiFilter for Ppb {
     }
 
     fn warmup(&self, _opts: &Options) -> usize {
-        self.geometry().warmup()
+        Ppb::warmup(self)
     }
 
     fn uses_sums(&self) -> bool {
         false
     }
 
-    fn state(&self, width: usize, planes: usize, _opts: &Options) -> PpbState {
-        let geo = self.geometry();
+    fn state(&self, width: usize, planes: usize, opts: &Options) -> PpbState {
+        let sched = self.schedule();
         PpbState {
-            planes: (0..planes).map(|_| PassState::new(geo, width)).collect(),
+            planes: (0..planes)
+                .map(|_| Chain::new(sched, width, opts.border()))
+                .collect(),
             row: vec![0.0; width],
         }
     }
@@ -211,7 +283,7 @@ impl MultiFilter for Ppb {
         out: &mut [Vec<T>],
     ) {
         for ((st, c), o) in state.planes.iter_mut().zip(ctx.planes).zip(out) {
-            st.row(c, ctx.y, &mut state.row);
+            st.row(c, ctx.y, ctx.height, &mut state.row);
             if ctx.output {
                 for (o, &v) in o.iter_mut().zip(&state.row) {
                     *o = T::from_f64(v);
@@ -221,7 +293,8 @@ impl MultiFilter for Ppb {
     }
 
     fn scratch_bytes(&self, width: usize, _size: usize, planes: usize) -> usize {
-        let geo = self.geometry();
-        planes * geo.state_bytes(width) + 8 * width + 16 * (width + 2 * geo.radius())
+        let sched = self.schedule();
+        let r = sched.radius();
+        planes * sched.state_bytes(width) + 8 * width + 16 * (width + 2 * r)
     }
 }

@@ -7,11 +7,18 @@
 //! pixel above came from earlier rows) and is written out. Per offset the state keeps the
 //! running column sums of the dissimilarity over `P` rows, and the last `A` rows of patch-pair
 //! weights summed over `A` columns (the aggregation). Column sums are recomputed directly on
-//! rows that are multiples of [`REFRESH_ROWS`], so every value is a function of its position
-//! only: bit-identical whatever band the row falls in, once [`Geometry::warmup`] rows have run.
+//! rows `phase + k·`[`REFRESH_ROWS`] (and on the pass's first row, which is one of them), so
+//! every value is a function of its position only: bit-identical whatever band the row falls
+//! in, once [`Geometry::warmup`] rows have run.
+//!
+//! A pass reads its rows through a [`Source`]: the values and validity from the engine's window
+//! (which may be wider and taller than the pass's reach: pass 1 of the chained filter runs rows
+//! ahead of the engine's row), the guide either from a local mean of those values (pass 1) or
+//! from the pilot rows pass 1 produced (pass 2).
 
 use super::maths::{self, Acc};
-use crate::engine::{REFRESH_ROWS, RowContext};
+use super::pilot::Pilot;
+use crate::engine::{REFRESH_ROWS, Window};
 use crate::sample::Real;
 
 /// The radii and constants of one pass.
@@ -39,6 +46,11 @@ impl Geometry {
     /// complete: `W/2` rows of pairs reaching down to the row, `2·A/2` rows of aggregation.
     pub fn warmup(&self) -> usize {
         self.rw + 2 * self.ra
+    }
+
+    /// How many rows above its first row a pass reads: `max(P/2 + 1 − A/2, 0)`.
+    pub fn rows_above(&self) -> usize {
+        (self.rp + 1).saturating_sub(self.ra)
     }
 
     /// The offsets `(d_y, d_x)` of the positive half of the search window, in processing order.
@@ -77,6 +89,25 @@ struct Row {
     x: Vec<f32>,
 }
 
+/// Where the guide of a pass comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Guide<'a> {
+    /// `ln max(B, ε)`, `B` the mean of the valid values of the `b × b` window (`b = 2·rb + 1`).
+    LocalMean,
+    /// `ln max(R₁, ε)`: the rows of a pilot, padded as the pass's rows.
+    Pilot(&'a Pilot),
+}
+
+/// The rows a pass reads: the engine's window, whose row 0 is absolute row `top` and whose
+/// padded column `col` is the pass's padded column 0, and the guide.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Source<'a> {
+    pub window: Window<'a>,
+    pub top: isize,
+    pub col: usize,
+    pub guide: Guide<'a>,
+}
+
 /// The state of one pass over one plane of a band of rows.
 #[derive(Debug)]
 pub(crate) struct PassState {
@@ -93,6 +124,8 @@ pub(crate) struct PassState {
     den: Vec<f32>,
     max: Vec<f32>,
     started: bool,
+    /// Column sums are recomputed on rows `≡ phase (mod REFRESH_ROWS)`.
+    phase: isize,
     // scratch rows (padded width)
     e_new: Vec<f32>,
     e_old: Vec<f32>,
@@ -104,8 +137,9 @@ pub(crate) struct PassState {
 }
 
 impl PassState {
-    /// The state for an image `width` wide.
-    pub fn new(geo: Geometry, width: usize) -> Self {
+    /// The state for an image `width` wide, recomputing its column sums on its first row and
+    /// on rows `≡ phase (mod REFRESH_ROWS)`.
+    pub fn new(geo: Geometry, width: usize, phase: usize) -> Self {
         let r = geo.radius();
         let wp = width + 2 * r;
         let offsets = geo.offsets();
@@ -128,6 +162,7 @@ impl PassState {
             den: vec![0.0; acc],
             max: vec![0.0; acc],
             started: false,
+            phase: (phase % REFRESH_ROWS) as isize,
             e_new: vec![0.0; wp],
             e_old: vec![0.0; wp],
             ncol: vec![0.0; wp],
@@ -143,51 +178,60 @@ impl PassState {
         r.rem_euclid(self.rows.len() as isize) as usize
     }
 
-    /// Makes sure absolute row `r` is in the row ring, computed from the engine's window of
-    /// row `y`.
+    /// Makes sure absolute row `r` is in the row ring, read from `src`.
     #[inline(always)]
-    fn load(&mut self, ctx: &RowContext<'_>, y: isize, r: isize) {
+    fn load(&mut self, src: &Source<'_>, r: isize) {
         let s = self.slot(r);
         if self.rows[s].y == r {
             return;
         }
-        let radius = self.geo.radius() as isize;
         let rb = self.geo.rb;
-        let (values, valid) = (ctx.window.values(), ctx.window.valid());
-        let k = (r - (y - radius)) as usize;
+        let (values, valid) = (src.window.values(), src.window.valid());
+        let k = (r - src.top) as usize;
+        let c = src.col;
         let row = &mut self.rows[s];
         row.y = r;
         let wp = row.g.len();
         for p in 0..wp {
-            row.x[p] = values[k][p] as f32;
-            row.v[p] = valid[k][p] as f32;
+            row.x[p] = values[k][c + p] as f32;
+            row.v[p] = valid[k][c + p] as f32;
         }
-        row.g.fill(0.0);
-        if rb == 0 {
-            for p in 0..wp {
-                let g = maths::log_floor(row.x[p]);
-                row.g[p] = f32::select(row.v[p] > 0.0, g, 0.0);
+        match src.guide {
+            // the pilot's logs, 0 where invalid
+            Guide::Pilot(pilot) => {
+                for (g, (&l, &v)) in row.g.iter_mut().zip(pilot.row(r).iter().zip(&row.v)) {
+                    *g = f32::select(v > 0.0, l, 0.0);
+                }
             }
-            return;
-        }
-        // B = the mean of the valid values of the b × b window, in f64
-        let mut sum = vec![0.0f64; wp];
-        let mut cnt = vec![0.0f64; wp];
-        for kk in k - rb..=k + rb {
-            for p in 0..wp {
-                sum[p] += values[kk][p];
-                cnt[p] += valid[kk][p];
+            // the pixels' logs, 0 where invalid
+            Guide::LocalMean if rb == 0 => {
+                for p in 0..wp {
+                    let g = maths::log_floor(row.x[p]);
+                    row.g[p] = f32::select(row.v[p] > 0.0, g, 0.0);
+                }
             }
-        }
-        for p in rb..wp - rb {
-            let (mut s1, mut n) = (0.0, 0.0);
-            for q in p - rb..=p + rb {
-                s1 += sum[q];
-                n += cnt[q];
+            Guide::LocalMean => {
+                row.g.fill(0.0);
+                // B = the mean of the valid values of the b × b window, in f64
+                let mut sum = vec![0.0f64; wp];
+                let mut cnt = vec![0.0f64; wp];
+                for kk in k - rb..=k + rb {
+                    for p in 0..wp {
+                        sum[p] += values[kk][c + p];
+                        cnt[p] += valid[kk][c + p];
+                    }
+                }
+                for p in rb..wp - rb {
+                    let (mut s1, mut n) = (0.0, 0.0);
+                    for q in p - rb..=p + rb {
+                        s1 += sum[q];
+                        n += cnt[q];
+                    }
+                    let b = if n > 0.0 { s1 / n } else { 0.0 };
+                    let g = maths::log_floor(b as f32);
+                    row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
+                }
             }
-            let b = if n > 0.0 { s1 / n } else { 0.0 };
-            let g = maths::log_floor(b as f32);
-            row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
         }
     }
 
@@ -220,20 +264,20 @@ impl PassState {
         }
     }
 
-    /// Handles row `y` (the engine's window `ctx`) and writes its estimates to `out`.
+    /// Handles row `y`, read from `src` (`full`: every position `src` holds is valid), and
+    /// writes its estimates to `out`; `centre`: row `y`'s values in the image's precision.
     #[inline(always)]
-    pub fn row(&mut self, ctx: &RowContext<'_>, y: isize, out: &mut [f64]) {
+    pub fn row(&mut self, src: &Source<'_>, y: isize, full: bool, centre: &[f64], out: &mut [f64]) {
         let Geometry { rw, rp, ra, rb, h } = self.geo;
         let radius = self.geo.radius();
         let (w, wp) = (self.width, self.width + 2 * radius);
         let (rp_i, ra_i) = (rp as isize, ra as isize);
         let first = (y + ra_i - rp_i - 1).min(y);
         for r in first..=y + (radius - rb) as isize {
-            self.load(ctx, y, r);
+            self.load(src, r);
         }
-        let refresh = !self.started || y.rem_euclid(REFRESH_ROWS as isize) == 0;
+        let refresh = !self.started || (y - self.phase).rem_euclid(REFRESH_ROWS as isize) == 0;
         self.started = true;
-        let full = ctx.all_valid;
         let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f32;
         let hf = h as f32;
         let full_scale = p2 / (p2 * hf);
@@ -345,7 +389,7 @@ impl PassState {
             den: &mut self.den[sa..sa + w],
             max: &mut self.max[sa..sa + w],
         };
-        acc.finish(ctx.centre, out);
+        acc.finish(centre, out);
         self.num[sa..sa + w].fill(0.0);
         self.den[sa..sa + w].fill(0.0);
         self.max[sa..sa + w].fill(0.0);
