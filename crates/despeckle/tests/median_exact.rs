@@ -70,6 +70,11 @@ fn ramps_steps_and_ties_are_exact() {
         ),
         ("steps", image(w, h, 5, |x, _, _| ((x / 6) % 3) as f64)),
         ("ties", image(w, h, 6, |_, _, r| (r % 3) as f64 * 0.5)),
+        // odd subnormals: their halves round, their sums do not
+        (
+            "subnormals",
+            image(w, h, 7, |_, _, r| f64::from_bits(2 * (r % 5) + 1)),
+        ),
         (
             "signed zeros",
             image(w, h, 7, |_, _, r| [-0.0, 0.0, 2.0, -1.0][(r % 4) as usize]),

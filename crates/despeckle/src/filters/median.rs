@@ -243,7 +243,16 @@ impl Filter for Median {
             } else if n % 2 == 1 {
                 hi.to_f64()
             } else {
-                lo.to_f64() * 0.5 + hi.to_f64() * 0.5
+                // the correctly rounded midpoint: `lo + hi` rounds once and halving is exact
+                // (subnormal sums are exact); halves first only where the sum overflows
+                // (halving an odd subnormal would round, and could leave [lo, hi])
+                let (lo, hi) = (lo.to_f64(), hi.to_f64());
+                let sum = lo + hi;
+                if sum.is_finite() {
+                    sum * 0.5
+                } else {
+                    lo * 0.5 + hi * 0.5
+                }
             });
         }
     }
