@@ -117,3 +117,72 @@ fn bright_targets_leave_no_residue_on_dark_areas() {
         "variance error {wv:e}, mean error {wm:e}"
     );
 }
+
+#[test]
+fn spread_far_below_the_level() {
+    // 32-bit integer data near 2³² (read as float64) and float64 data near 1e12: the spread is
+    // 1e-8 … 1e-12 of the level, where `Σx² − μΣx` cancels entirely (its error was several
+    // times the variance). The variance must be exact to the rounding of a two-pass sum: the
+    // values are integers, so each `x − μ` is exact but for μ's own rounding (≈ 5e-7 at 2³²),
+    // which adds `n·δ²` — 1e-12 of these variances. Bound: 1e-9 of the variance itself.
+    // Also checks the standard deviation, a no-data hole, and every border mode.
+    let (w, h) = (160usize, 40usize);
+    for (level, sd) in [(4_294_962_296.0, 30.0), (4_294_962_296.0, 3.0), (1e12, 1.0)] {
+        let mut rng = common::Rng::new(5);
+        let mut v: Vec<f64> = (0..w * h)
+            .map(|_| (level + sd * (rng.speckle(1) - 1.0) * 1.7).round())
+            .collect();
+        // a constant patch: variance exactly 0
+        for y in 10..20 {
+            for x in 60..80 {
+                v[y * w + x] = level;
+            }
+        }
+        let nodata = -1.0;
+        for x in 100..104 {
+            v[15 * w + x] = nodata;
+        }
+        let img = Img { w, h, v: v.clone() };
+        for size in [3, 7, 21] {
+            for border in common::BORDERS {
+                let opts = Options::new(size)
+                    .unwrap()
+                    .with_border(border)
+                    .with_nodata(Some(nodata));
+                let run = |stat| {
+                    let mut out = vec![0.0f64; w * h];
+                    filter(
+                        &LocalStats::new(stat),
+                        ImageRef::new(&v, w, h).unwrap(),
+                        &mut ImageMut::new(&mut out, w, h).unwrap(),
+                        &opts,
+                    )
+                    .unwrap();
+                    out
+                };
+                let (var, sd_out) = (run(Statistic::Variance), run(Statistic::StdDev));
+                let mut worst = 0.0f64;
+                for y in 0..h {
+                    for x in 0..w {
+                        let i = y * w + x;
+                        if v[i] == nodata {
+                            continue;
+                        }
+                        let win = window(&img, x, y, size, border, Some(nodata));
+                        let (_, exact) = moments(&win, 0);
+                        let err = (var[i] - exact).abs() / exact.max(1e-300);
+                        let err_sd = (sd_out[i] - exact.sqrt()).abs() / exact.sqrt().max(1e-300);
+                        if exact == 0.0 {
+                            assert_eq!(var[i], 0.0, "constant window at {x},{y}");
+                        }
+                        worst = worst.max(err).max(err_sd);
+                    }
+                }
+                assert!(
+                    worst < 1e-9,
+                    "level {level}, sd {sd}, size {size}, {border:?}: relative error {worst:e}"
+                );
+            }
+        }
+    }
+}

@@ -188,6 +188,36 @@ pub fn moments_row<L: crate::sample::Real>(
     }
 }
 
+/// The one-pass sum of squared deviations `Σx² − μ·Σx` is trusted down to this fraction of
+/// `Σx²`; below it (a spread under about 0.1 % of the level, or a constant window) it is
+/// recomputed in two passes by [`deviation_sum`].
+///
+/// The one-pass form loses `log2(Σx² / Σ(x − μ)²)` bits to cancellation: with values near
+/// 2³² and a spread of 30 its error is several times the variance itself. Below the threshold
+/// at most 20 of the 53 bits are lost before the fallback takes over.
+pub const CANCELLATION: f64 = 1.0 / (1u64 << 20) as f64;
+
+/// Whether `Σx² − μ·Σx = ss` lost too many bits to cancellation (see [`CANCELLATION`]); all-zero
+/// windows (`Σx² = 0`) are exact.
+#[inline(always)]
+pub fn cancelled(ss: f64, s2: f64) -> bool {
+    ss <= s2 * CANCELLATION && s2 > 0.0
+}
+
+/// `Σ (x − μ)²` over the valid values of output pixel `x`'s window, summed directly (two-pass
+/// variance: no cancellation beyond the rounding of each `x − μ`). `mu` is the window mean.
+pub fn deviation_sum(window: &Window<'_>, x: usize, mu: f64) -> f64 {
+    let size = window.size();
+    let mut ss = 0.0;
+    for (vals, ok) in window.values().iter().zip(window.valid()) {
+        for (&v, &k) in vals[x..x + size].iter().zip(&ok[x..x + size]) {
+            let d = (v - mu) * k;
+            ss += d * d;
+        }
+    }
+    ss
+}
+
 /// Window mean and variance from the sums: `μ = Σx / n`,
 /// `σ² = max(0, Σx² − μ·Σx) / max(n − ddof, 1)` (0 when `n ≤ ddof`).
 ///

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::range::{Degree, Maths, rescue, saturate};
 use super::speckle::check_ddof;
-use crate::engine::{Filter, RowContext, mean_variance};
+use crate::engine::{Filter, RowContext, cancelled, deviation_sum, mean_variance};
 use crate::error::{Error, Result};
 use crate::sample::Sample;
 
@@ -15,7 +15,9 @@ pub enum Statistic {
     /// `μ = Σx / n`.
     #[default]
     Mean,
-    /// `σ² = max(0, Σx² − μ·Σx) / (n − ddof)` (0 where `n ≤ ddof`).
+    /// `σ² = max(0, Σx² − μ·Σx) / (n − ddof)` (0 where `n ≤ ddof`); where that one-pass form
+    /// cancels (a spread below about 0.1 % of the level), `Σ(x − μ)² / (n − ddof)` summed
+    /// directly ([`deviation_sum`](crate::engine::deviation_sum)).
     Variance,
     /// `σ`.
     StdDev,
@@ -105,7 +107,12 @@ impl LocalStats {
         let w = out.len();
         let (n, s1, s2) = (&ctx.count[..w], &ctx.sum[..w], &ctx.sum_sq[..w]);
         for x in 0..w {
-            let (mu, var) = mean_variance(n[x], s1[x], s2[x], ddof);
+            let (mu, mut var) = mean_variance(n[x], s1[x], s2[x], ddof);
+            let one_pass = (s2[x] - s1[x] * mu).max(0.0);
+            if self.stat != Statistic::Mean && n[x] > ddof && cancelled(one_pass, s2[x]) {
+                // a spread far below the level: the one-pass sums cancelled
+                var = deviation_sum(&ctx.window, x, mu) / (n[x] - ddof);
+            }
             let v = match self.stat {
                 Statistic::Mean => mu,
                 Statistic::Variance => var,
