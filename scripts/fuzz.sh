@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the GeoTIFF reader with cargo-fuzz (libFuzzer).
+# Coverage-guided fuzzing of the readers with cargo-fuzz (libFuzzer). Targets: `reader` and
+# `info` (the GeoTIFF reader; seeds in fuzz/seeds, crashes kept in fuzz/regressions), `envi`,
+# `polsarpro` and `dimap` (ENVI headers and rasters, PolSARpro config.txt folders, BEAM-DIMAP
+# documents: seeds in fuzz/seeds-TARGET, crashes kept in fuzz/regressions-TARGET).
 #
 #   scripts/fuzz.sh install                 install cargo-fuzz from crates.io if missing
 #   scripts/fuzz.sh run TARGET [SECONDS] [LIBFUZZER ARGS...]
-#                                           fuzz TARGET (reader or info) for SECONDS (default
+#                                           fuzz TARGET (see above) for SECONDS (default
 #                                           600) with the limits below; new inputs go to
 #                                           fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET
 #   scripts/fuzz.sh tmin TARGET FILE        minimise a crashing input (copy the result into
@@ -11,7 +14,8 @@
 #   scripts/fuzz.sh cmin TARGET             merge fuzz/corpus/TARGET down to a minimal set
 #   scripts/fuzz.sh replay                  replay seeds and regressions as the test suite does
 #   scripts/fuzz.sh seeds                   regenerate fuzz/seeds (python3 with rasterio;
-#                                           gdal_translate for the CInt32 seeds)
+#                                           gdal_translate for the CInt32 seeds) and
+#                                           fuzz/seeds-{envi,polsarpro,dimap} (plain python3)
 #
 # cargo-fuzz needs nightly Rust features; the stable toolchain builds it with
 # RUSTC_BOOTSTRAP=1 (set here), so no nightly install is needed.
@@ -48,8 +52,16 @@ usage() {
 
 check_target() {
     case "${1:-}" in
-        reader | info) ;;
-        *) echo "fuzz.sh: unknown target '${1:-}' (reader or info)" >&2; exit 2 ;;
+        reader | info | envi | polsarpro | dimap) ;;
+        *) echo "fuzz.sh: unknown target '${1:-}' (reader, info, envi, polsarpro or dimap)" >&2; exit 2 ;;
+    esac
+}
+
+# The read-only input folders of a target: its seeds and the crashes kept as regressions.
+inputs() {
+    case "$1" in
+        reader | info) echo "seeds regressions" ;;
+        *) mkdir -p "$FUZZ/regressions-$1"; echo "seeds-$1 regressions-$1" ;;
     esac
 }
 
@@ -72,8 +84,9 @@ case "$cmd" in
             parallel=(-jobs="$JOBS" -workers="$JOBS")  # each job logs to fuzz-N.log
         fi
         # The seeds and the regressions are read-only inputs; new inputs go to corpus/TARGET.
+        # shellcheck disable=SC2046
         exec nice -n "${NICE:-5}" cargo fuzz run "$target" \
-            "corpus/$target" seeds regressions -- \
+            "corpus/$target" $(inputs "$target") -- \
             "${LIMITS[@]}" "${MAX_LEN[@]}" -max_total_time="$seconds" "${parallel[@]}" \
             -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@"
         ;;
@@ -92,10 +105,12 @@ case "$cmd" in
         ;;
     replay)
         cd "$ROOT"
-        exec cargo test -p despeckle-geotiff --test fuzz_corpus
+        cargo test -p despeckle-geotiff --test fuzz_corpus
+        exec cargo test -p despeckle-envi --test fuzz_corpus
         ;;
     seeds)
-        exec python3 "$FUZZ/make_seeds.py" "$FUZZ/seeds"
+        python3 "$FUZZ/make_seeds.py" "$FUZZ/seeds"
+        exec python3 "$FUZZ/make_text_seeds.py" "$FUZZ"
         ;;
     *)
         usage

@@ -43,6 +43,8 @@
 mod dimap;
 mod error;
 mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod output;
 mod polsarpro;
