@@ -1,6 +1,11 @@
 //! `despeckle polsar c2|c3|t3|c4|t4 SLC... OUT`: polarimetric matrices formed from single-look
 //! complex GeoTIFFs (one channel per file) with the core's SLC formulas, multilooked by block
 //! averaging in the same streaming pass.
+//!
+//! A sample that is zero in every channel has no data (Sentinel-1 SLCs are zero outside the
+//! swath and in the gaps between bursts; ESA SNAP reads their bands with no-data value 0): it
+//! is left out of its block's average, and a block with no data at all gives NaN in every
+//! element (the output's no-data value), which the filters then leave out of their windows.
 
 use std::path::PathBuf;
 
@@ -79,6 +84,8 @@ pub struct SlcSource {
     im: Vec<Vec<f64>>,
     /// One output row of every plane, summed over its block.
     acc: Vec<f64>,
+    /// The number of samples with data in each output pixel's block.
+    count: Vec<u32>,
 }
 
 impl SlcSource {
@@ -155,6 +162,7 @@ impl SlcSource {
             re: vec![vec![0.0; in_width]; n],
             im: vec![vec![0.0; in_width]; n],
             acc: vec![0.0; width * matrix.planes()],
+            count: vec![0; width],
         })
     }
 
@@ -173,7 +181,8 @@ impl SlcSource {
                     gdal_nodata: None,
                     ..geo
                 },
-                None,
+                // pixels whose block had no data (zero in every channel) are NaN
+                Some(f64::NAN),
             )),
             polsarpro: (None, None, None),
         }
@@ -218,18 +227,24 @@ impl PlaneSource<f32> for SlcSource {
     ) -> Result<(), BoxError> {
         let (w, k) = (self.width, self.matrix.planes());
         let (az, rg) = (self.looks.az, self.looks.rg);
-        let n = (az * rg) as f64;
+        let channels = self.readers.len();
         let mut s = [Complex64::new(0.0, 0.0); 4];
         for r in 0..rows {
             self.acc.fill(0.0);
+            self.count.fill(0);
             for a in 0..az {
                 self.read_row((y0 + r) * az + a)?;
                 for x in 0..w * rg {
-                    for (c, v) in s.iter_mut().enumerate().take(self.readers.len()) {
+                    for (c, v) in s.iter_mut().enumerate().take(channels) {
                         *v = Complex64::new(self.re[c][x], self.im[c][x]);
+                    }
+                    // zero in every channel: outside the swath or between bursts (no data)
+                    if s[..channels].iter().all(|v| v.re == 0.0 && v.im == 0.0) {
+                        continue;
                     }
                     let m = pixel(self.matrix, &s);
                     let ox = x / rg;
+                    self.count[ox] += 1;
                     for (p, v) in m[..k].iter().enumerate() {
                         self.acc[p * w + ox] += v;
                     }
@@ -237,8 +252,13 @@ impl PlaneSource<f32> for SlcSource {
             }
             for (p, buf) in bufs.iter_mut().enumerate() {
                 let dst = &mut buf[r * w..(r + 1) * w];
-                for (d, v) in dst.iter_mut().zip(&self.acc[p * w..(p + 1) * w]) {
-                    *d = (v / n) as f32;
+                let sums = &self.acc[p * w..(p + 1) * w];
+                for ((d, v), &n) in dst.iter_mut().zip(sums).zip(&self.count) {
+                    *d = if n == 0 {
+                        f32::NAN
+                    } else {
+                        (v / n as f64) as f32
+                    };
                 }
             }
         }

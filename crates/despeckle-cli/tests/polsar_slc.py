@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`despeckle polsar c2|c3|t3|c4|t4 SLC... OUT` against numpy: complex GeoTIFFs written with GDAL
-(through rasterio), the matrices formed here as outer products of the scattering vectors of
-docs/polarimetry.md, block means for --multilook, and the output read back with GDAL.
+(through rasterio; CInt32 through gdal_translate), the matrices formed here as outer products
+of the scattering vectors of docs/polarimetry.md, block means for --multilook (samples zero in
+every channel have no data), and the output read back with GDAL.
 
     polsar_slc.py DIR DESPECKLE    write the inputs to DIR, run the binary DESPECKLE, check
 
@@ -43,6 +44,12 @@ def channels(rng, cint16):
     s = s * scale
     if cint16:  # the file holds integers: the reference uses exactly those
         s = np.round(s.real) + 1j * np.round(s.imag)
+    # no data, as in Sentinel-1 SLCs: zero in every channel (rows outside a burst, columns
+    # outside the swath, single samples); a zero in some channels only is data
+    s[:, :3, :] = 0
+    s[:, :, W - 5:] = 0
+    s[:, 10, 7] = 0
+    s[:2, 12, 9] = 0
     return s.astype(np.complex128)
 
 
@@ -63,17 +70,22 @@ def vector(kind, s):
 
 def planes(kind, s, az, rg):
     """The k² planes (upper triangle row by row, real then imaginary) of ⟨k kᴴ⟩ over blocks of
-    az × rg pixels."""
+    az × rg pixels, leaving out samples that are zero in every channel used (NaN where a
+    block has none)."""
     k = vector(kind, s)
-    m = np.einsum("iyx,jyx->ijyx", k, k.conj())
+    used = s[:2] if kind == "c2" else s
+    valid = np.any(used != 0, axis=0)
+    m = np.einsum("iyx,jyx->ijyx", k, k.conj()) * valid
     h, w = H // az, W // rg
-    m = m[:, :, :h * az, :w * rg].reshape(len(k), len(k), h, az, w, rg).mean(axis=(3, 5))
+    m = m[:, :, :h * az, :w * rg].reshape(len(k), len(k), h, az, w, rg).sum(axis=(3, 5))
+    n = valid[:h * az, :w * rg].reshape(h, az, w, rg).sum(axis=(1, 3))
+    m = m / np.maximum(n, 1)
     out = []
     for i in range(len(k)):
         out.append(m[i, i].real)
         for j in range(i + 1, len(k)):
             out += [m[i, j].real, m[i, j].imag]
-    return np.stack(out)
+    return np.where(n > 0, np.stack(out), np.nan)
 
 
 def names(kind):
@@ -106,15 +118,23 @@ def check(out, kind, ref, az, rg, what):
             problem(f"{what}: transform {d.transform}, expected {want}")
         if d.crs is None or d.crs.to_epsg() != 32632:
             problem(f"{what}: crs {d.crs}")
+        if d.nodata is None or not np.isnan(d.nodata):
+            problem(f"{what}: no-data value {d.nodata}, expected NaN")
     if got.shape != ref.shape:
         problem(f"{what}: shape {got.shape}, expected {ref.shape}")
         return
+    if not np.array_equal(np.isnan(got), np.isnan(ref)):
+        problem(f"{what}: NaN (no data) at {np.argwhere(np.isnan(got) != np.isnan(ref))[:3]}")
+        return
+    if not np.isnan(ref).any():
+        problem(f"{what}: the reference has no block without data")
+    got, ref = np.nan_to_num(got), np.nan_to_num(ref)
     # float32 output of float64 sums: relative to each pixel's trace (off-diagonal elements
     # can be near 0 where the channels are uncorrelated)
     k = int(kind[1])
     diag = [p for p, n in enumerate(names(kind)) if n[1] == n[2] and "_" not in n]
     trace = ref[diag].sum(axis=0)
-    err = np.abs(got - ref) / trace
+    err = np.abs(got - ref) / np.where(trace > 0, trace, 1.0)
     if not err.max() <= 1e-6:
         p, y, x = np.unravel_index(err.argmax(), err.shape)
         problem(f"{what}: {names(kind)[p]} at ({x}, {y}) is {got[p, y, x]}, expected "
@@ -124,12 +144,20 @@ def check(out, kind, ref, az, rg, what):
 def main():
     d, exe = sys.argv[1], sys.argv[2]
     rng = np.random.default_rng(1)
-    for fmt, cint16 in (("cint16", True), ("cfloat32", False)):
+    for fmt, cint16 in (("cint16", True), ("cint32", True), ("cfloat32", False)):
         s = channels(rng, cint16)
+        if fmt == "cint32":
+            s *= 5000  # beyond int16, within int32
         paths = []
         for name, ch in zip(("HH", "HV", "VH", "VV"), s):
             p = os.path.join(d, f"{fmt}_{name}.tif")
-            write(p, ch.astype(np.complex64), "complex_int16" if cint16 else "complex64")
+            if fmt == "cint32":
+                # rasterio cannot write CInt32: GDAL's gdal_translate converts a CFloat64 file
+                tmp = os.path.join(d, f"tmp_{name}.tif")
+                write(tmp, ch, "complex128")
+                subprocess.run(["gdal_translate", "-q", "-ot", "CInt32", tmp, p], check=True)
+            else:
+                write(p, ch.astype(np.complex64), "complex_int16" if cint16 else "complex64")
             paths.append(p)
         cases = [("c2", [paths[3], paths[2]], s[[3, 2]], (1, 1)),
                  ("c2", [paths[3], paths[2]], s[[3, 2]], (4, 1)),
@@ -158,7 +186,7 @@ def main():
         run(exe, ["polsar", filt, two, ref, *two_extra, "--quiet"])
         if os.path.exists(one) and os.path.exists(ref):
             with rasterio.open(one) as a, rasterio.open(ref) as b:
-                if not np.array_equal(a.read(), b.read()):
+                if not np.array_equal(a.read(), b.read(), equal_nan=True):
                     problem(f"--filter {filt}: differs from polsar {filt} on the formed matrix")
                 if a.transform != b.transform:
                     problem(f"--filter {filt}: transform {a.transform} != {b.transform}")
