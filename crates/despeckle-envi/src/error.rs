@@ -1,4 +1,4 @@
-//! The crate's error type: every message is one line that names the file.
+//! The crate's error type: every message is one bounded line that names the file.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ pub enum Error {
     #[error(transparent)]
     File(#[from] despeckle_geotiff::Error),
     /// An ENVI header that cannot be read: not an ENVI header, a missing or invalid field.
-    #[error("{}: invalid ENVI header: {reason}", path.display())]
+    #[error("{}: invalid ENVI header: {}", line(path.display()), line(reason))]
     Header {
         /// The header file.
         path: PathBuf,
@@ -24,7 +24,7 @@ pub enum Error {
         reason: String,
     },
     /// A header or document larger than this crate reads.
-    #[error("{}: {bytes} bytes: larger than the {limit} bytes a {what} may have", path.display())]
+    #[error("{}: {bytes} bytes: larger than the {limit} bytes a {what} may have", line(path.display()))]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -37,8 +37,9 @@ pub enum Error {
     },
     /// A data file shorter than its header declares.
     #[error(
-        "{}: truncated: the header declares {expected} bytes ({what}) but the file has {actual}",
-        path.display()
+        "{}: truncated: the header declares {expected} bytes ({}) but the file has {actual}",
+        line(path.display()),
+        line(what)
     )]
     Truncated {
         /// The data file.
@@ -51,7 +52,7 @@ pub enum Error {
         what: String,
     },
     /// A feature this crate does not read or write.
-    #[error("{}: unsupported {what}", path.display())]
+    #[error("{}: unsupported {}", line(path.display()), line(what))]
     Unsupported {
         /// The file.
         path: PathBuf,
@@ -59,7 +60,7 @@ pub enum Error {
         what: String,
     },
     /// A band, row range or buffer that does not fit the raster.
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {}", line(path.display()), line(reason))]
     OutOfRange {
         /// The file.
         path: PathBuf,
@@ -70,7 +71,7 @@ pub enum Error {
     /// float32).
     #[error(
         "{}: value {value} at row {row}, column {col} does not fit float32: read it as float64",
-        path.display()
+        line(path.display())
     )]
     ValueRange {
         /// The data file.
@@ -83,7 +84,7 @@ pub enum Error {
         col: usize,
     },
     /// A PolSARpro folder that cannot be read or written as one.
-    #[error("{}: PolSARpro folder: {reason}", path.display())]
+    #[error("{}: PolSARpro folder: {}", line(path.display()), line(reason))]
     Polsarpro {
         /// The folder or one of its files.
         path: PathBuf,
@@ -91,7 +92,7 @@ pub enum Error {
         reason: String,
     },
     /// A BEAM-DIMAP product that cannot be read.
-    #[error("{}: BEAM-DIMAP product: {reason}", path.display())]
+    #[error("{}: BEAM-DIMAP product: {}", line(path.display()), line(reason))]
     Dimap {
         /// The `.dim` file or one of its band files.
         path: PathBuf,
@@ -99,13 +100,25 @@ pub enum Error {
         reason: String,
     },
     /// Files or bands that do not make a polarimetric matrix.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", line(path.display()), line(source))]
     Layout {
         /// The folder or product.
         path: PathBuf,
         /// Why the names do not make a matrix.
         source: despeckle::polsar::LayoutError,
     },
+}
+
+/// `text` as one bounded line: control characters (line breaks, tabs, NUL: texts and paths
+/// can come from a damaged file) become spaces, and it is cut to
+/// [`MAX_DETAIL_CHARS`](despeckle_geotiff::MAX_DETAIL_CHARS) characters.
+fn line(text: impl std::fmt::Display) -> String {
+    let flat: String = text
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    despeckle_geotiff::clip(flat)
 }
 
 impl Error {

@@ -1,7 +1,7 @@
 //! The crate's integration tests in one binary (one link, not one per file): references of
 //! every filter, drivers, borders, no-data, planes, the non-local, polarimetric and temporal
-//! filters. Tests that switch or measure something process-wide (the SIMD variants, the
-//! allocation budget) are binaries of their own (Cargo.toml).
+//! filters, the instruction-set variants. The allocation-budget tests, which measure the whole
+//! process, are a binary of their own (Cargo.toml).
 
 mod accuracy;
 mod common;
@@ -18,4 +18,5 @@ mod planes;
 mod polsar_filters;
 mod ppb;
 mod reference;
+mod simd_variants;
 mod temporal;

@@ -1,14 +1,27 @@
-//! Every filter of the speckle family gives bit-identical results with the baseline
-//! instruction set and with the widest variant this CPU runs (AVX2 or AVX-512): no fused
-//! multiply-add or reassociation sneaks in. Its own test binary: it switches a process-wide
-//! setting. (`DESPECKLE_SIMD=avx2 cargo test -p despeckle --test integration filters_simd` compares baseline and AVX2.)
+//! The instruction-set variants of the engine (baseline, AVX2, AVX-512) give bit-identical
+//! results for every filter of the speckle family: no fused multiply-add or reassociation
+//! sneaks in. (`DESPECKLE_SIMD=avx2 cargo test -p despeckle --test integration simd_variants`
+//! compares baseline and AVX2.)
+//!
+//! These tests switch a process-wide setting (`force_portable_code`). Other tests of the
+//! binary may run meanwhile with either variant, which changes none of their results (that is
+//! what is tested here); the switching tests themselves hold [`SWITCH`] so that one cannot
+//! restore the automatic choice in the middle of another's baseline run.
 
-mod common;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::common;
 
 use despeckle::{
-    Distance, EnhancedFrost, Filter, Frost, GammaMap, Idan, ImageMut, ImageRef, Kuan, Lee,
-    LeeSigma, Median, Options, RefinedLee, Sample, filter,
+    Distance, EnhancedFrost, EnhancedLee, Filter, Frost, GammaMap, Idan, ImageMut, ImageRef, Kuan,
+    Lee, LeeSigma, LocalStats, Median, Options, RefinedLee, Sample, Statistic, filter,
 };
+
+static SWITCH: Mutex<()> = Mutex::new(());
+
+fn switch() -> MutexGuard<'static, ()> {
+    SWITCH.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn bits<T: Sample, F: Filter>(f: &F, input: &[T], w: usize, h: usize, portable: bool) -> Vec<u64> {
     despeckle::engine::dispatch::force_portable_code(portable);
@@ -42,7 +55,20 @@ fn agree<F: Filter>(f: &F, img: &common::Img) {
 }
 
 #[test]
+fn engine_variants_agree() {
+    let _switch = switch();
+    let img = common::scene(301, 67, 1, 5, -1.0);
+    agree(&EnhancedLee::new(1.0).unwrap(), &img);
+    agree(&LocalStats::new(Statistic::Cv), &img);
+    eprintln!(
+        "AVX2 variant available: {}",
+        despeckle::engine::dispatch::uses_avx2()
+    );
+}
+
+#[test]
 fn instruction_set_variants_agree_for_every_filter() {
+    let _switch = switch();
     let img = common::scene(203, 61, 1, 8, -1.0);
     let z98 = common::quantile(&img, 0.98, Some(-1.0));
     agree(&Lee::new(1.0).unwrap(), &img);
