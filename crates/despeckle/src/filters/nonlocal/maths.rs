@@ -169,6 +169,22 @@ fn chunk(s: &[f32], i: usize) -> [f32; LANES] {
     s[i..i + LANES].try_into().expect("a chunk")
 }
 
+/// `Σ_{k=0..2r} s[i + k .. i + k + LANES]`, added left to right; `R > 0`: `r = R` (the loop
+/// unrolled, no bounds checks), `R = 0`: `r` as given.
+#[inline(always)]
+fn box_chunk<const R: usize>(s: &[f32], i: usize, r: usize) -> [f32; LANES] {
+    let r = if R > 0 { R } else { r };
+    let s = &s[i..i + LANES + 2 * r];
+    let mut d = chunk(s, 0);
+    for k in 1..=2 * r {
+        let v = chunk(s, k);
+        for j in 0..LANES {
+            d[j] += v[j];
+        }
+    }
+    d
+}
+
 /// The patch-pair weights `ω[i]` for `i < n` (rounded up, see [`LANES`]) from the column sums
 /// `cs` (`D[i] = Σ_{k=0..2r} cs[i + k]`, a direct box sum added left to right): `ω = exp(−D·scale)`
 /// where `D·scale ≤ τ`, else 0, with `scale = P²/(n·h)` (`counts`: `n` the valid pairs of each
@@ -179,17 +195,28 @@ pub(crate) fn patch_weights(
     cs: &[f32],
     r: usize,
     counts: Option<&[f32]>,
+    scale: (f32, f32, f32),
+    omega: &mut [f32],
+) {
+    // the usual patches (3, 5, 7) with their box sums unrolled
+    match r {
+        1 => patch_weights_r::<1>(cs, r, counts, scale, omega),
+        2 => patch_weights_r::<2>(cs, r, counts, scale, omega),
+        3 => patch_weights_r::<3>(cs, r, counts, scale, omega),
+        _ => patch_weights_r::<0>(cs, r, counts, scale, omega),
+    }
+}
+
+#[inline(always)]
+fn patch_weights_r<const R: usize>(
+    cs: &[f32],
+    r: usize,
+    counts: Option<&[f32]>,
     (p2, h, full): (f32, f32, f32),
     omega: &mut [f32],
 ) {
     for i in (0..omega.len()).step_by(LANES) {
-        let mut d = chunk(cs, i);
-        for k in 1..=2 * r {
-            let v = chunk(cs, i + k);
-            for j in 0..LANES {
-                d[j] += v[j];
-            }
-        }
+        let d = box_chunk::<R>(cs, i, r);
         let o = &mut omega[i..i + LANES];
         match counts {
             None => {
@@ -211,8 +238,8 @@ pub(crate) fn patch_weights(
 
 /// The aggregation and the pixel pairs `(s, s + d)` at `n` positions (rounded up, see
 /// [`LANES`]): `new[i] = Σ_{k=0..2r} ω[i + k]` (the patch pairs of the newest row, a direct
-/// box sum), `w[i] = Σ_j old_j[i] + new[i]` (the `A` aggregation rows, added top to bottom,
-/// the newest last), times `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] =
+/// box sum), `w[i] = Σ_j old_j[i] + new[i]` (the `2r + 1` aggregation rows, added top to
+/// bottom, the newest last), times `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] =
 /// w[i]·(xb[i] − xa[i])`: what the pair moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -222,35 +249,49 @@ pub(crate) fn pair_weights(
     new: &mut [f32],
     old: &[&[f32]],
     masks: Option<(&[f32], &[f32])>,
+    x: (&[f32], &[f32]),
+    w: &mut [f32],
+    delta: &mut [f32],
+) {
+    // no aggregation, and the default 3 × 3, unrolled
+    match r {
+        0 => pair_weights_r::<0, false>(omega, r, new, old, masks, x, w, delta),
+        1 => pair_weights_r::<1, true>(omega, r, new, old, masks, x, w, delta),
+        _ => pair_weights_r::<0, true>(omega, r, new, old, masks, x, w, delta),
+    }
+}
+
+/// [`pair_weights`] with `r = R` when `R > 0`; `AGG`: `r > 0`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pair_weights_r<const R: usize, const AGG: bool>(
+    omega: &[f32],
+    r: usize,
+    new: &mut [f32],
+    old: &[&[f32]],
+    masks: Option<(&[f32], &[f32])>,
     (xa, xb): (&[f32], &[f32]),
     w: &mut [f32],
     delta: &mut [f32],
 ) {
+    let r = if R > 0 { R } else { r };
+    let old = &old[..2 * r];
     for i in (0..w.len()).step_by(LANES) {
-        let mut g = chunk(omega, i);
-        for k in 1..=2 * r {
-            let v = chunk(omega, i + k);
+        let g = box_chunk::<R>(omega, i, r);
+        new[i..i + LANES].copy_from_slice(&g);
+        let mut s = g;
+        if AGG {
+            s = chunk(old[0], i);
+            for a in &old[1..] {
+                let v = chunk(a, i);
+                for j in 0..LANES {
+                    s[j] += v[j];
+                }
+            }
             for j in 0..LANES {
-                g[j] += v[j];
+                s[j] += g[j];
             }
         }
-        new[i..i + LANES].copy_from_slice(&g);
-        let mut s = match old.first() {
-            Some(first) => {
-                let mut s = chunk(first, i);
-                for a in &old[1..] {
-                    let v = chunk(a, i);
-                    for j in 0..LANES {
-                        s[j] += v[j];
-                    }
-                }
-                for j in 0..LANES {
-                    s[j] += g[j];
-                }
-                s
-            }
-            None => g,
-        };
         if let Some((va, vb)) = masks {
             let (va, vb) = (chunk(va, i), chunk(vb, i));
             for j in 0..LANES {

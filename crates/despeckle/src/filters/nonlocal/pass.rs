@@ -146,7 +146,8 @@ struct Scratch {
 }
 
 /// Image columns of one block of [`PassState::row`]'s loop: each offset runs all its steps
-/// over one block before the next offset, so that the block's rows stay in L1.
+/// over one block before the next offset, so that the block's rows stay in L1 (128, 240,
+/// 256, 512 and 1,024 columns ran at the same speed).
 pub(crate) const BLOCK: usize = 128;
 
 impl PassState {
