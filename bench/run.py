@@ -90,6 +90,7 @@ FILTER_CASES = (
     "z98",
     "enl-auto",
     "ppb",
+    "ppb-1",
 )
 #: JSON keys every case must print.
 REQUIRED_KEYS = ("case", "size", "n", "seconds", "peak_rss_bytes", "rss_before_bytes",

@@ -172,9 +172,11 @@ fn main() -> Result<()> {
             )?,
             "lee-sigma" => in_place(&LeeSigma::new(a.looks, z98)?, &mut img, n, &opts)?,
             "idan" => in_place(&Idan::new(a.looks)?, &mut img, n, &opts)?,
-            // the non-local filter in place (W = 21, P = 7, A = 3, b = 3; `--size` unused)
-            "ppb" => {
-                let f = Ppb::new(a.looks)?;
+            // the non-local filter in place (W = 21, P = 7, A = 3, b = 3; `--size` unused):
+            // two passes (the default) or one
+            "ppb" | "ppb-1" => {
+                let passes = if a.case == "ppb" { 2 } else { 1 };
+                let f = Ppb::new(a.looks)?.with_passes(passes)?;
                 despeckle::filter_planes_in_place(
                     &f,
                     &mut [ImageMut::new(&mut img, n, n)?],

@@ -150,7 +150,7 @@ impl Real for f32 {
         p = p * r + 0.5;
         let y = p * r * r + r + 1.0;
         let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-        let scale = f32::from_bits(((ni + 127) as u32) << 23);
+        let scale = f32::from_bits((ni.wrapping_add(127) as u32) << 23);
         // A NaN argument gives NaN through the arithmetic; keep it explicit.
         if self.is_nan() { self } else { y * scale }
     }
@@ -188,7 +188,7 @@ impl Real for f64 {
             + 2.0;
         let y = 1.0 + 2.0 * p / (q - p);
         let ni = (t.to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64);
-        let scale = f64::from_bits(((ni + 1023) as u64) << 52);
+        let scale = f64::from_bits((ni.wrapping_add(1023) as u64) << 52);
         if self.is_nan() { self } else { y * scale }
     }
 }

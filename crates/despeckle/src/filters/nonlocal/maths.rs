@@ -34,138 +34,276 @@ pub(crate) fn log_floor(b: f32) -> f32 {
     b.max(EPS).ln()
 }
 
-/// `e[q] = va[q]·vb[q+dx]·min((ga[q] − gb[q+dx])², cap)` for `q` in `lo..hi` (0 elsewhere):
-/// the dissimilarity of the positions `q` (row a) and `q + d` (row b); `masks` `(va, vb)`,
-/// `None` when every position is valid.
+/// The dissimilarity of two positions: `min((ga − gb)², cap)`.
 ///
 /// `cap` (above `τ·h`) changes no weight — a patch pair holding one such position has
 /// `D ≥ cap > τ·h`, weight 0 either way — and bounds the running sums' magnitudes.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn dissimilarity(
-    ga: &[f32],
-    gb: &[f32],
-    masks: Option<(&[f32], &[f32])>,
-    dx: isize,
-    lo: usize,
-    hi: usize,
-    cap: f32,
-    e: &mut [f32],
-) {
-    e[..lo].fill(0.0);
-    e[hi..].fill(0.0);
-    let sb = (lo as isize + dx) as usize;
-    let n = hi - lo;
-    let (ga, gb) = (&ga[lo..hi], &gb[sb..sb + n]);
-    match masks {
-        // every position valid: the same values as with masks of ones, without the products
-        None => {
-            for (i, o) in e[lo..hi].iter_mut().enumerate() {
-                let d = ga[i] - gb[i];
-                *o = (d * d).min(cap);
+fn e(ga: f32, gb: f32, cap: f32) -> f32 {
+    let d = ga - gb;
+    (d * d).min(cap)
+}
+
+/// One pair of rows `(a, b)` of one offset `d = (d_y, d_x)`, as the column loop reads it:
+/// `ga[i]`, `va[i]` the guide and validity of position `i` on row `a`, `gb[i]`, `vb[i]` those
+/// of `i + d` on row `b` (the slices start at the first position handled); `masks`: `None`
+/// when every position is valid.
+#[derive(Clone, Copy)]
+pub(crate) struct PairRows<'a> {
+    pub ga: &'a [f32],
+    pub gb: &'a [f32],
+    pub masks: Option<(&'a [f32], &'a [f32])>,
+}
+
+impl PairRows<'_> {
+    /// `e` of the first `n` positions, in an iterator the loops below fuse.
+    #[inline(always)]
+    fn e(&self, n: usize, cap: f32) -> impl Iterator<Item = f32> + '_ {
+        let (ga, gb) = (&self.ga[..n], &self.gb[..n]);
+        let (va, vb) = match self.masks {
+            Some((va, vb)) => (&va[..n], &vb[..n]),
+            None => (&ga[..0], &gb[..0]),
+        };
+        let masked = self.masks.is_some();
+        (0..n).map(move |i| {
+            let v = e(ga[i], gb[i], cap);
+            // every position valid: the same values as with masks of ones, without the products
+            if masked { v * (va[i] * vb[i]) } else { v }
+        })
+    }
+}
+
+/// `cs[i] = Σ_k e_k[i]` over the `P` row pairs `rows` (top to bottom, added in that order):
+/// the column sums recomputed directly.
+#[inline(always)]
+pub(crate) fn column_sums(cs: &mut [f32], rows: &[PairRows<'_>], cap: f32) {
+    let n = cs.len();
+    for (k, r) in rows.iter().enumerate() {
+        match (k, r.masks) {
+            (0, _) => {
+                for (s, v) in cs.iter_mut().zip(r.e(n, cap)) {
+                    *s = v;
+                }
+            }
+            (_, None) => {
+                let (ga, gb) = (&r.ga[..n], &r.gb[..n]);
+                for i in 0..n {
+                    cs[i] += e(ga[i], gb[i], cap);
+                }
+            }
+            (_, Some(_)) => {
+                for (s, v) in cs.iter_mut().zip(r.e(n, cap)) {
+                    *s += v;
+                }
             }
         }
-        Some((va, vb)) => {
-            let (va, vb) = (&va[lo..hi], &vb[sb..sb + n]);
-            for (i, o) in e[lo..hi].iter_mut().enumerate() {
-                let d = ga[i] - gb[i];
-                *o = (d * d).min(cap) * (va[i] * vb[i]);
+    }
+}
+
+/// `cs[i] += e_new[i] − e_old[i]`: the running column sums move down one row.
+#[inline(always)]
+pub(crate) fn column_sums_step(cs: &mut [f32], new: PairRows<'_>, old: PairRows<'_>, cap: f32) {
+    let n = cs.len();
+    match (new.masks, old.masks) {
+        (None, None) => {
+            let (na, nb) = (&new.ga[..n], &new.gb[..n]);
+            let (oa, ob) = (&old.ga[..n], &old.gb[..n]);
+            for i in 0..n {
+                cs[i] += e(na[i], nb[i], cap) - e(oa[i], ob[i], cap);
+            }
+        }
+        _ => {
+            for ((s, x), y) in cs.iter_mut().zip(new.e(n, cap)).zip(old.e(n, cap)) {
+                *s += x - y;
             }
         }
     }
 }
 
-/// `m[q] = va[q]·vb[q+dx]` for `q` in `lo..hi` (0 elsewhere): whether both positions of the
-/// pair are valid.
+/// `n[i] = Σ_k va_k[i]·vb_k[i]` over the `P` row pairs `rows` (each with masks): how many
+/// pairs of each column of the patch pair are valid.
 #[inline(always)]
-pub(crate) fn pair_valid(va: &[f32], vb: &[f32], dx: isize, lo: usize, hi: usize, m: &mut [f32]) {
-    m[..lo].fill(0.0);
-    m[hi..].fill(0.0);
-    let sb = (lo as isize + dx) as usize;
-    let n = hi - lo;
-    let (va, vb) = (&va[lo..hi], &vb[sb..sb + n]);
-    for (i, o) in m[lo..hi].iter_mut().enumerate() {
-        *o = va[i] * vb[i];
+pub(crate) fn valid_counts(n: &mut [f32], rows: &[PairRows<'_>]) {
+    let len = n.len();
+    for (k, r) in rows.iter().enumerate() {
+        let (va, vb) = r.masks.expect("masks");
+        let (va, vb) = (&va[..len], &vb[..len]);
+        if k == 0 {
+            for i in 0..len {
+                n[i] = va[i] * vb[i];
+            }
+        } else {
+            for i in 0..len {
+                n[i] += va[i] * vb[i];
+            }
+        }
     }
 }
 
-/// `acc[q] += a[q] − b[q]`: the running column sum's update.
+/// `out[i] = Σ_{k=0..2r} src[i + k]` for every `i` of `out` (`src` holds `out.len() + 2r`
+/// values): a direct box sum, added left to right.
 #[inline(always)]
-pub(crate) fn add_sub(acc: &mut [f32], a: &[f32], b: &[f32]) {
-    for ((s, &x), &y) in acc.iter_mut().zip(a).zip(b) {
-        *s += x - y;
-    }
-}
-
-/// `acc[q] += a[q]`.
-#[inline(always)]
-pub(crate) fn add(acc: &mut [f32], a: &[f32]) {
-    for (s, &x) in acc.iter_mut().zip(a) {
-        *s += x;
-    }
-}
-
-/// `out[p] = Σ_{k=−r..r} src[p+k]` for `p` in `lo + r .. hi − r` (0 elsewhere): a direct box
-/// sum of `2r + 1` terms, added left to right.
-#[inline(always)]
-pub(crate) fn box_sum(src: &[f32], r: usize, lo: usize, hi: usize, out: &mut [f32]) {
-    let (a, b) = (lo + r, hi.saturating_sub(r).max(lo + r));
+pub(crate) fn box_sum(src: &[f32], r: usize, out: &mut [f32]) {
     let n = out.len();
-    out[..a.min(n)].fill(0.0);
-    out[b.min(n)..].fill(0.0);
-    if a >= b {
-        return;
-    }
-    let out = &mut out[a..b];
-    out.copy_from_slice(&src[a - r..b - r]);
+    out.copy_from_slice(&src[..n]);
     for k in 1..=2 * r {
-        for (o, &s) in out.iter_mut().zip(&src[a - r + k..b - r + k]) {
+        for (o, &s) in out.iter_mut().zip(&src[k..k + n]) {
             *o += s;
         }
     }
 }
 
-/// The patch-pair weights from the patch sums: `ω = exp(−D·scale)` where `D·scale ≤ τ`,
-/// else 0, with `scale = P²/(n·h)` (`n` the valid pairs of the patch pair, `None`: every pair
-/// valid, `scale = full`). A patch pair without a valid pair (`n = 0`) weighs 0.
+/// Lanes of the chunked loops: one AVX-512 vector of `f32` (two AVX2 ones). The chunked loops
+/// handle `n` rounded up to a multiple of `LANES`: their inputs hold that many values (plus
+/// their margins), and what they write past `n` is not read.
+pub(crate) const LANES: usize = 16;
+
+/// `n` rounded up to a multiple of [`LANES`].
 #[inline(always)]
-pub(crate) fn weights(d: &mut [f32], n: Option<&[f32]>, p2h: (f32, f32), full: f32) {
-    match n {
-        None => {
-            for v in d.iter_mut() {
-                let t = *v * full;
-                *v = f32::select(t <= TAU, Real::exp(-t), 0.0);
-            }
+pub(crate) fn lanes(n: usize) -> usize {
+    n.div_ceil(LANES) * LANES
+}
+
+#[inline(always)]
+fn chunk(s: &[f32], i: usize) -> [f32; LANES] {
+    s[i..i + LANES].try_into().expect("a chunk")
+}
+
+/// `Σ_{k=0..2r} s[i + k .. i + k + LANES]`, added left to right; `R > 0`: `r = R` (the loop
+/// unrolled, no bounds checks), `R = 0`: `r` as given.
+#[inline(always)]
+fn box_chunk<const R: usize>(s: &[f32], i: usize, r: usize) -> [f32; LANES] {
+    let r = if R > 0 { R } else { r };
+    let s = &s[i..i + LANES + 2 * r];
+    let mut d = chunk(s, 0);
+    for k in 1..=2 * r {
+        let v = chunk(s, k);
+        for j in 0..LANES {
+            d[j] += v[j];
         }
-        Some(n) => {
-            let (p2, h) = p2h;
-            for (v, &n) in d.iter_mut().zip(n) {
-                let t = *v * (p2 / (n * h));
-                *v = f32::select(n > 0.0 && t <= TAU, Real::exp(-t), 0.0);
+    }
+    d
+}
+
+/// The patch-pair weights `ω[i]` for `i < n` (rounded up, see [`LANES`]) from the column sums
+/// `cs` (`D[i] = Σ_{k=0..2r} cs[i + k]`, a direct box sum added left to right): `ω = exp(−D·scale)`
+/// where `D·scale ≤ τ`, else 0, with `scale = P²/(n·h)` (`counts`: `n` the valid pairs of each
+/// patch pair, `None`: every pair valid, `scale = full`). A patch pair without a valid pair
+/// (`n = 0`) weighs 0.
+#[inline(always)]
+pub(crate) fn patch_weights(
+    cs: &[f32],
+    r: usize,
+    counts: Option<&[f32]>,
+    scale: (f32, f32, f32),
+    omega: &mut [f32],
+) {
+    // the usual patches (3, 5, 7) with their box sums unrolled
+    match r {
+        1 => patch_weights_r::<1>(cs, r, counts, scale, omega),
+        2 => patch_weights_r::<2>(cs, r, counts, scale, omega),
+        3 => patch_weights_r::<3>(cs, r, counts, scale, omega),
+        _ => patch_weights_r::<0>(cs, r, counts, scale, omega),
+    }
+}
+
+#[inline(always)]
+fn patch_weights_r<const R: usize>(
+    cs: &[f32],
+    r: usize,
+    counts: Option<&[f32]>,
+    (p2, h, full): (f32, f32, f32),
+    omega: &mut [f32],
+) {
+    for i in (0..omega.len()).step_by(LANES) {
+        let d = box_chunk::<R>(cs, i, r);
+        let o = &mut omega[i..i + LANES];
+        match counts {
+            None => {
+                for j in 0..LANES {
+                    let t = d[j] * full;
+                    o[j] = f32::select(t <= TAU, Real::exp(-t), 0.0);
+                }
+            }
+            Some(n) => {
+                let n = chunk(n, i);
+                for j in 0..LANES {
+                    let t = d[j] * (p2 / (n[j] * h));
+                    o[j] = f32::select(n[j] > 0.0 && t <= TAU, Real::exp(-t), 0.0);
+                }
             }
         }
     }
 }
 
-/// `Δ[p] = w[p]·(xb[p + dx] − xa[p])` for `p` in `lo..hi` (0 elsewhere): what the pair
-/// `(s, s + d)` moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
+/// The aggregation and the pixel pairs `(s, s + d)` at `n` positions (rounded up, see
+/// [`LANES`]): `new[i] = Σ_{k=0..2r} ω[i + k]` (the patch pairs of the newest row, a direct
+/// box sum), `w[i] = Σ_j old_j[i] + new[i]` (the `2r + 1` aggregation rows, added top to
+/// bottom, the newest last), times `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] =
+/// w[i]·(xb[i] − xa[i])`: what the pair moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
 #[inline(always)]
-pub(crate) fn pair_delta(
-    w: &[f32],
-    xa: &[f32],
-    xb: &[f32],
-    dx: isize,
-    lo: usize,
-    hi: usize,
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pair_weights(
+    omega: &[f32],
+    r: usize,
+    new: &mut [f32],
+    old: &[&[f32]],
+    masks: Option<(&[f32], &[f32])>,
+    x: (&[f32], &[f32]),
+    w: &mut [f32],
     delta: &mut [f32],
 ) {
-    delta[..lo].fill(0.0);
-    delta[hi..].fill(0.0);
-    let sb = (lo as isize + dx) as usize;
-    let n = hi - lo;
-    let (w, xa, xb) = (&w[lo..hi], &xa[lo..hi], &xb[sb..sb + n]);
-    for (i, o) in delta[lo..hi].iter_mut().enumerate() {
-        *o = w[i] * (xb[i] - xa[i]);
+    // no aggregation, and the default 3 × 3, unrolled
+    match r {
+        0 => pair_weights_r::<0, false>(omega, r, new, old, masks, x, w, delta),
+        1 => pair_weights_r::<1, true>(omega, r, new, old, masks, x, w, delta),
+        _ => pair_weights_r::<0, true>(omega, r, new, old, masks, x, w, delta),
+    }
+}
+
+/// [`pair_weights`] with `r = R` when `R > 0`; `AGG`: `r > 0`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pair_weights_r<const R: usize, const AGG: bool>(
+    omega: &[f32],
+    r: usize,
+    new: &mut [f32],
+    old: &[&[f32]],
+    masks: Option<(&[f32], &[f32])>,
+    (xa, xb): (&[f32], &[f32]),
+    w: &mut [f32],
+    delta: &mut [f32],
+) {
+    let r = if R > 0 { R } else { r };
+    let old = &old[..2 * r];
+    for i in (0..w.len()).step_by(LANES) {
+        let g = box_chunk::<R>(omega, i, r);
+        new[i..i + LANES].copy_from_slice(&g);
+        let mut s = g;
+        if AGG {
+            s = chunk(old[0], i);
+            for a in &old[1..] {
+                let v = chunk(a, i);
+                for j in 0..LANES {
+                    s[j] += v[j];
+                }
+            }
+            for j in 0..LANES {
+                s[j] += g[j];
+            }
+        }
+        if let Some((va, vb)) = masks {
+            let (va, vb) = (chunk(va, i), chunk(vb, i));
+            for j in 0..LANES {
+                s[j] *= va[j] * vb[j];
+            }
+        }
+        let (xa, xb) = (chunk(xa, i), chunk(xb, i));
+        let (wo, dout) = (&mut w[i..i + LANES], &mut delta[i..i + LANES]);
+        for j in 0..LANES {
+            wo[j] = s[j];
+            dout[j] = s[j] * (xb[j] - xa[j]);
+        }
     }
 }
 
@@ -178,11 +316,12 @@ pub(crate) struct Acc<'a> {
 }
 
 impl Acc<'_> {
-    /// Adds `sign·Δ[o + x]` and `w[o + x]` for every image column `x`.
+    /// Adds `sign·Δ[x]` to `N[x]`, `w[x]` to `S[x]` and raises `M[x]` to `w[x]` for every
+    /// column `x` of the accumulators.
     #[inline(always)]
-    pub(crate) fn add(&mut self, w: &[f32], delta: &[f32], o: usize, sign: f32) {
+    pub(crate) fn add(&mut self, w: &[f32], delta: &[f32], sign: f32) {
         let n = self.num.len();
-        let (w, delta) = (&w[o..o + n], &delta[o..o + n]);
+        let (w, delta) = (&w[..n], &delta[..n]);
         let (num, den, max) = (&mut self.num[..n], &mut self.den[..n], &mut self.max[..n]);
         for x in 0..n {
             let wx = w[x];
@@ -222,15 +361,11 @@ mod tests {
     #[test]
     fn box_sum_is_a_direct_window_sum() {
         let src: Vec<f32> = (0..20).map(|i| (i * i % 7) as f32).collect();
-        let mut out = vec![f32::NAN; 20];
-        box_sum(&src, 2, 3, 18, &mut out);
-        for (p, &o) in out.iter().enumerate() {
-            let want = if (5..16).contains(&p) {
-                (p - 2..=p + 2).map(|k| src[k]).sum()
-            } else {
-                0.0
-            };
-            assert_eq!(o, want, "{p}");
+        let mut out = vec![f32::NAN; 16];
+        box_sum(&src, 2, &mut out);
+        for (i, &o) in out.iter().enumerate() {
+            let want: f32 = (i..=i + 4).map(|k| src[k]).sum();
+            assert_eq!(o, want, "{i}");
         }
     }
 }
