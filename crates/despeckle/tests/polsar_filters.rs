@@ -17,7 +17,7 @@ type C = Complex64;
 
 /// The k² planes of a k × k Hermitian matrix, in the documented order (upper triangle row by
 /// row: diagonal, then each off-diagonal element as real and imaginary part).
-fn planes_of(m: &[Vec<C>]) -> Vec<f64> {
+pub(crate) fn planes_of(m: &[Vec<C>]) -> Vec<f64> {
     let k = m.len();
     let mut out = vec![];
     for i in 0..k {
@@ -31,7 +31,7 @@ fn planes_of(m: &[Vec<C>]) -> Vec<f64> {
 }
 
 /// The inverse of [`planes_of`].
-fn matrix_of(p: &[f64], k: usize) -> Vec<Vec<C>> {
+pub(crate) fn matrix_of(p: &[f64], k: usize) -> Vec<Vec<C>> {
     let mut m = vec![vec![C::new(0.0, 0.0); k]; k];
     let mut it = p.iter();
     for i in 0..k {
@@ -46,7 +46,7 @@ fn matrix_of(p: &[f64], k: usize) -> Vec<Vec<C>> {
 }
 
 /// A standard complex Gaussian sample (Box–Muller), E|z|² = 1.
-fn gauss(rng: &mut Rng) -> C {
+pub(crate) fn gauss(rng: &mut Rng) -> C {
     let (u, v) = (rng.uniform(), rng.uniform());
     let r = (-u.ln()).sqrt();
     let t = 2.0 * std::f64::consts::PI * v;
@@ -56,7 +56,7 @@ fn gauss(rng: &mut Rng) -> C {
 /// A Wishart scene of k × k matrices, `looks` looks: three regions (left, right of a
 /// vertical edge, below a diagonal edge) with their own covariance A Aᴴ, a few point targets
 /// (covariance × 300). Returns the k² planes.
-fn wishart(k: usize, w: usize, h: usize, looks: usize, seed: u64) -> Vec<Vec<f64>> {
+pub(crate) fn wishart(k: usize, w: usize, h: usize, looks: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = Rng::new(seed);
     let mixers: Vec<Vec<Vec<C>>> = (0..3)
         .map(|r| {
@@ -115,7 +115,7 @@ fn wishart(k: usize, w: usize, h: usize, looks: usize, seed: u64) -> Vec<Vec<f64
 }
 
 /// Runs a filter with `filter_planes`.
-fn run<F: MultiFilter>(
+pub(crate) fn run<F: MultiFilter>(
     f: &F,
     planes: &[Vec<f64>],
     w: usize,
@@ -138,14 +138,14 @@ fn run<F: MultiFilter>(
 }
 
 /// Whether every plane of pixel `i` is valid (finite, not the no-data value).
-fn joint_valid(planes: &[Vec<f64>], i: usize, nodata: Option<f64>) -> bool {
+pub(crate) fn joint_valid(planes: &[Vec<f64>], i: usize, nodata: Option<f64>) -> bool {
     planes
         .iter()
         .all(|p| p[i].is_finite() && Some(p[i]) != nodata)
 }
 
 /// The window of pixel (x, y): `g[dy][dx]` is the source pixel index, `None` where invalid.
-fn window_of(
+pub(crate) fn window_of(
     planes: &[Vec<f64>],
     w: usize,
     h: usize,
@@ -324,7 +324,7 @@ fn eigenvalue_helper_is_right() {
 
 /// Asserts every pixel's output matrix is Hermitian positive semi-definite: smallest
 /// eigenvalue ≥ −1e-6 · trace.
-fn assert_psd(out: &[Vec<f64>], k: usize, what: &str) {
+pub(crate) fn assert_psd(out: &[Vec<f64>], k: usize, what: &str) {
     for i in 0..out[0].len() {
         let p: Vec<f64> = out.iter().map(|pl| pl[i]).collect();
         let m = matrix_of(&p, k);
@@ -619,7 +619,7 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
 }
 
 /// Runs a filter with `filter_stream_planes` in blocks of `block` rows.
-fn stream<F: MultiFilter>(
+pub(crate) fn stream<F: MultiFilter>(
     f: &F,
     planes: &[Vec<f64>],
     w: usize,
@@ -645,7 +645,7 @@ fn stream<F: MultiFilter>(
     outs
 }
 
-fn same_bits(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
+pub(crate) fn same_bits(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
     a.iter()
         .zip(b)
         .all(|(x, y)| x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()))
