@@ -8,13 +8,10 @@
 use std::collections::VecDeque;
 
 use crate::common;
-use crate::polsar_filters::{assert_psd, joint_valid, run, same_bits, stream, window_of, wishart};
+use crate::polsar_filters::{assert_psd, drivers_agree, joint_valid, run, window_of, wishart};
 use despeckle::estimate::joint_quantiles;
 use despeckle::polsar::{Criterion, Matrix, PolIdan, PolLeeSigma};
-use despeckle::{
-    Border, Idan, ImageMut, ImageRef, LeeSigma, MultiFilter, Options, Planes, filter,
-    filter_planes, filter_planes_in_place,
-};
+use despeckle::{Border, Idan, ImageMut, ImageRef, LeeSigma, MultiFilter, Options, Planes, filter};
 
 /// The window as `Option<source index>` per position (`None`: invalid or outside).
 type Grid = Vec<Vec<Option<usize>>>;
@@ -504,55 +501,8 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
             .unwrap()
             .with_border(border)
             .with_nodata(Some(-9.0));
-        fn all<F: MultiFilter>(f: &F, planes: &[Vec<f64>], w: usize, h: usize, o: &Options) {
-            let want = run(f, planes, w, h, &o.with_threads(Some(1)));
-            for threads in [2, 3] {
-                let ot = o.with_threads(Some(threads));
-                assert!(
-                    same_bits(&run(f, planes, w, h, &ot), &want),
-                    "{threads} threads"
-                );
-                let mut inplace = planes.to_vec();
-                {
-                    let mut views: Vec<ImageMut<f64>> = inplace
-                        .iter_mut()
-                        .map(|p| ImageMut::new(p, w, h).unwrap())
-                        .collect();
-                    filter_planes_in_place(f, &mut views, &ot).unwrap();
-                }
-                assert!(same_bits(&inplace, &want), "in place");
-                for block in [16, 48] {
-                    assert!(
-                        same_bits(&stream(f, planes, w, h, &ot, block), &want),
-                        "blocks of {block}"
-                    );
-                }
-            }
-            let p32: Vec<Vec<f32>> = planes
-                .iter()
-                .map(|p| p.iter().map(|&v| v as f32).collect())
-                .collect();
-            let run32 = |threads: usize| {
-                let inputs: Vec<ImageRef<f32>> = p32
-                    .iter()
-                    .map(|p| ImageRef::new(p, w, h).unwrap())
-                    .collect();
-                let mut outs = vec![vec![0f32; w * h]; 9];
-                {
-                    let mut views: Vec<ImageMut<f32>> = outs
-                        .iter_mut()
-                        .map(|p| ImageMut::new(p, w, h).unwrap())
-                        .collect();
-                    filter_planes(f, &inputs, &mut views, &o.with_threads(Some(threads))).unwrap();
-                }
-                outs
-            };
-            let a = run32(1);
-            assert!(a.iter().flatten().all(|v| v.is_finite() || *v == -9.0));
-            assert_eq!(a, run32(3));
-        }
-        all(&ls, &planes, w, h, &o);
-        all(&idan, &planes, w, h, &o);
+        drivers_agree(&ls, &planes, w, h, &o);
+        drivers_agree(&idan, &planes, w, h, &o);
     }
 }
 

@@ -68,6 +68,18 @@ pub(crate) fn check_target(target: usize) -> Result<usize> {
     }
 }
 
+/// Checks a minimum point-target cluster (1 to `target²`).
+pub(crate) fn check_min_cluster(count: usize, target: usize) -> Result<usize> {
+    let max = target * target;
+    if count == 0 || count > max {
+        return Err(Error::param(
+            "min_cluster",
+            format!("must be between 1 and {max} (the target window's pixels), got {count}"),
+        ));
+    }
+    Ok(count)
+}
+
 /// Checks that the window holds the point-target test of a `target × target` window
 /// (`2·target − 1` at least).
 pub(crate) fn check_size(target: usize, opts: &Options) -> Result<()> {
@@ -163,14 +175,7 @@ impl LeeSigma {
     /// Sets the minimum number of target-window pixels above `Z98` that makes a point target
     /// (1 to t², default 6; Lee et al.'s text uses 5).
     pub fn with_min_cluster(mut self, count: usize) -> Result<Self> {
-        let max = self.target * self.target;
-        if count == 0 || count > max {
-            return Err(Error::param(
-                "min_cluster",
-                format!("must be between 1 and {max} (the target window's pixels), got {count}"),
-            ));
-        }
-        self.min_cluster = count;
+        self.min_cluster = check_min_cluster(count, self.target)?;
         Ok(self)
     }
 

@@ -4,7 +4,9 @@
 use super::check_planes;
 use crate::engine::{MultiFilter, PlanesContext, Validity};
 use crate::error::{Compact, Error, Result};
-use crate::filters::lee_sigma::{SigmaRange, check_sigma, check_target, point_targets};
+use crate::filters::lee_sigma::{
+    SigmaRange, check_min_cluster, check_sigma, check_target, point_targets,
+};
 use crate::filters::speckle::{Domain, check_ddof, check_looks, mmse_weight, shifted_moments};
 use crate::options::Options;
 use crate::polsar::Matrix;
@@ -102,14 +104,7 @@ impl PolLeeSigma {
 
     /// Sets the minimum point-target cluster (1 to t², default 6 as SNAP).
     pub fn with_min_cluster(mut self, count: usize) -> Result<Self> {
-        let max = self.target * self.target;
-        if count == 0 || count > max {
-            return Err(Error::param(
-                "min_cluster",
-                format!("must be between 1 and {max} (the target window's pixels), got {count}"),
-            ));
-        }
-        self.min_cluster = count;
+        self.min_cluster = check_min_cluster(count, self.target)?;
         Ok(self)
     }
 
