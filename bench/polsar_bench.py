@@ -15,7 +15,7 @@ Makes a C3 PolSARpro folder (``config.txt`` and nine float32 ``.bin`` files with
 
 Each run is timed by a wrapper process: wall time, CPU time (user + system of the whole
 process tree, from ``getrusage(RUSAGE_CHILDREN)``) and peak RSS (the sum over the process
-tree, sampled every 20 ms with psutil: polsartools runs a pool of worker processes). CPU time
+tree, sampled every 100 ms with psutil: polsartools runs a pool of worker processes). CPU time
 is the number to compare on a shared machine. Then the outputs are compared where the
 conventions agree (pixels at least 2 windows from the image borders and from polsartools'
 512 x 512 block seams), per element: the largest difference relative to the element's
@@ -74,7 +74,7 @@ while p.poll() is None:
         peak = max(peak, rss)
     except psutil.Error:
         pass
-    time.sleep(0.02)
+    time.sleep(0.1)
 err = p.stderr.read()
 dt = time.perf_counter() - t0
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
