@@ -162,7 +162,7 @@ def _numpy(x, out, kw):
                          "pass (k², y, x) float planes or a (k, k, y, x) complex matrix")
     if kw.get("filter") == "lee_sigma" and kw.get("z98") is None:
         # the parameters are checked before the image is read
-        probe = dict(kw, z98=[_np.inf] * _K[x.shape[0]])
+        probe = dict(kw, z98=[_np.inf] * _K.get(x.shape[0], 1))
         _ext.polsar(_np.zeros((x.shape[0], 1, 1), dtype=x.dtype), **probe)
         _z98_of(x, kw)
     if out is None:

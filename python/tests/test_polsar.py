@@ -449,3 +449,5 @@ def test_lee_sigma_and_idan_errors():
         polsar._ext.polsar(p, filter="idan", sigma=0.5)
     with pytest.raises(ValueError, match="the lee_sigma takes no region"):
         polsar._ext.polsar(p, filter="lee_sigma", z98=[1, 1, 1], region=5)
+    with pytest.raises(ValueError, match="5 planes hold no polarimetric matrix"):
+        polsar.lee_sigma(np.zeros((5, 8, 8)))
