@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 __all__ = [
     "filter", "local_stats", "filter_table", "filter_file", "estimate", "estimate_rows",
-    "border_mode", "assess", "reference", "polsar", "polsar_elements", "polsar_recognise",
+    "border_mode", "assess", "reference", "polsar", "polsar_elements", "polsar_recognise", "polsar_z98",
     "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
 ]
 
@@ -110,6 +110,16 @@ def polsar(
     looks: float | None = None,
     ddof: int | None = None,
     edge_rule: str | None = None,
+    sigma: float | None = None,
+    target_window: int | None = None,
+    min_cluster: int | None = None,
+    z98: Sequence[float] | None = None,
+    region: int | None = None,
+    criterion: str | None = None,
 ) -> _Array: ...
+def polsar_z98(
+    read: Any, planes: int, height: int, width: int, dtype: str, *,
+    matrix: str | None = None, nodata: float | None = None,
+) -> list[float]: ...
 def polsar_elements(matrix: str) -> tuple[str, list[str]]: ...
 def polsar_recognise(names: Sequence[str]) -> tuple[str, list[int]]: ...

@@ -1,5 +1,5 @@
 """Polarimetric speckle filtering of C2, C3, T3, C4 and T4 matrices: :func:`boxcar`,
-:func:`refined_lee`.
+:func:`refined_lee`, :func:`lee_sigma`, :func:`idan`.
 
 A polarimetric pixel is a k × k Hermitian positive semi-definite matrix (k = 2, 3, 4). The
 filters take it in either of two layouts and return the result in the layout and dtype given:
@@ -17,9 +17,10 @@ an ``xarray.DataArray`` of real planes has an element dimension (``element_dim``
 ``"element"``) whose coordinate labels (C11, C12_real, ...) are set on the result; a complex
 one has two matrix dimensions (``element_dim=("i", "j")``, default its first two dims).
 
-Both filters decide from the span (the trace) and apply the same decision to every element,
-so a C3 and a T3 (or a C4 and a T4) image filter identically: ``matrix=`` only names the
-elements. Definitions: docs/polarimetry.md.
+Every filter applies one decision to every element. Boxcar and Refined Lee decide from the
+span (the trace), so a C3 and a T3 (or a C4 and a T4) image filter identically and
+``matrix=`` only names the elements; Lee Sigma and IDAN also select pixels from each diagonal
+element, which differ between C and T. Definitions: docs/polarimetry.md, docs/filters.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy as _np
 from . import _despeckle as _ext
 from . import _attrs_nodata, _kind
 
-__all__ = ["boxcar", "refined_lee", "elements", "to_planes", "to_matrix"]
+__all__ = ["boxcar", "refined_lee", "lee_sigma", "idan", "z98", "elements", "to_planes",
+           "to_matrix"]
 
 _REAL = {_np.dtype(_np.complex64): _np.dtype(_np.float32),
          _np.dtype(_np.complex128): _np.dtype(_np.float64)}
@@ -130,10 +132,19 @@ def _is_complex(x):
     return _np.issubdtype(x.dtype, _np.complexfloating)
 
 
+def _z98_of(planes, kw):
+    """Fills Lee Sigma's ``z98`` (unless given) from the whole ``(k², y, x)`` planes (numpy or
+    dask): the exact 98th percentile of each diagonal element over the jointly valid pixels."""
+    if kw.get("filter") == "lee_sigma" and kw.get("z98") is None:
+        kw["z98"] = z98(planes, matrix=kw.get("matrix"), nodata=kw.get("nodata"))
+    return kw
+
+
 def _numpy(x, out, kw):
     if _is_complex(x):
         _check_complex(x)
-        res = _to_matrix_np(_ext.polsar(_to_planes_np(x), **kw))
+        planes = _to_planes_np(x)
+        res = _to_matrix_np(_ext.polsar(planes, **_z98_of(planes, kw)))
         if out is None:
             return res
         if out is not x:
@@ -149,6 +160,11 @@ def _numpy(x, out, kw):
     if x.ndim != 3:
         raise ValueError(f"real planes have shape (k², y, x), got {x.shape} ({x.ndim}-D): "
                          "pass (k², y, x) float planes or a (k, k, y, x) complex matrix")
+    if kw.get("filter") == "lee_sigma" and kw.get("z98") is None:
+        # the parameters are checked before the image is read
+        probe = dict(kw, z98=[_np.inf] * _K.get(x.shape[0], 1))
+        _ext.polsar(_np.zeros((x.shape[0], 1, 1), dtype=x.dtype), **probe)
+        _z98_of(x, kw)
     if out is None:
         return _ext.polsar(_np.ascontiguousarray(x), **kw)
     return _ext.polsar(x, out=x, **kw)
@@ -159,8 +175,13 @@ def _dask_planes(darr, kw):
 
     _check_planes(darr)
     # checks the parameters now, not at compute time
-    _ext.polsar(_np.zeros((darr.shape[0], 1, 1), dtype=darr.dtype), **kw)
+    probe = dict(kw)
+    if kw.get("filter") == "lee_sigma" and kw.get("z98") is None:
+        probe["z98"] = [_np.inf] * _K[darr.shape[0]]
+    _ext.polsar(_np.zeros((darr.shape[0], 1, 1), dtype=darr.dtype), **probe)
     darr = darr.rechunk({0: -1})
+    # image-wide estimates now, from the whole array, as in memory
+    kw = _z98_of(darr, dict(kw))
 
     def planes(block, lead):
         return _ext.polsar(_np.ascontiguousarray(block), **kw)
@@ -313,4 +334,111 @@ def refined_lee(x, size=7, looks=1.0, matrix=None, ddof=0, edge_rule="gradient",
     kw = dict(filter="refined_lee", matrix=matrix, size=size, looks=looks, ddof=ddof,
               edge_rule=edge_rule, border=border, nodata=nodata, threads=threads, cval=cval,
               max_memory=max_memory)
+    return _run(x, out, kw, element_dim)
+
+
+def z98(x, matrix=None, nodata=None):
+    """The exact 98th percentile of each diagonal element of ``(k², y, x)`` real planes (numpy
+    or dask; dask arrays are read now, one band of row chunks at a time), over the pixels
+    valid in every element: the ``z98`` of :func:`lee_sigma` (``inf`` for an element without
+    valid pixels). Nearest rank, as :func:`despeckle.quantile`.
+    """
+    _check_planes(x)
+    k2, ny, nx = x.shape
+    if _kind(x) == "dask":
+        bounds = _np.cumsum((0,) + x.chunks[1])
+        band = {"lo": 0, "hi": 0, "data": None}
+
+        def read(y0, n):
+            if not (band["lo"] <= y0 and y0 + n <= band["hi"]):
+                lo = int(bounds[_np.searchsorted(bounds, y0, side="right") - 1])
+                hi = int(bounds[_np.searchsorted(bounds, y0 + n, side="left")])
+                band.update(lo=lo, hi=hi, data=_np.asarray(x[:, lo:hi].compute()))
+            return band["data"][:, y0 - band["lo"]:y0 - band["lo"] + n]
+    else:
+        arr = _np.asarray(x)
+
+        def read(y0, n):
+            return arr[:, y0:y0 + n]
+    return _ext.polsar_z98(read, k2, ny, nx, str(x.dtype), matrix=matrix, nodata=nodata)
+
+
+def lee_sigma(x, size=7, looks=1.0, sigma=0.9, target_window=3, min_cluster=6, z98=None,
+              matrix=None, ddof=0, border="reflect", nodata=None, out=None, threads=None, *,
+              cval=None, max_memory=None, element_dim="element"):
+    """Polarimetric improved Lee Sigma (Lee et al. 2009, 2015; ESA SNAP's polarimetric
+    filter): point targets kept (any diagonal element above its image-wide 98th percentile in
+    a cluster), pixels selected whose every diagonal element lies in its sigma range around
+    the a-priori mean, and the span's MMSE weight over them applied to every element.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, dask array or xarray.DataArray
+        As for :func:`boxcar`.
+    size : int, default 7
+        Window side, at least ``2 · target_window − 1``.
+    looks : float, default 1.0
+        Number of looks (η² = 1/looks; the sigma range and η′ are computed for any looks).
+    sigma : float, default 0.9
+        Probability of the sigma range (SNAP: 0.5–0.9).
+    target_window : {3, 5}, default 3
+        Window of the point-target test and of the a-priori mean.
+    min_cluster : int, default 6
+        Target-window pixels above Z98 that make a point target.
+    z98 : sequence of float, optional
+        The 98th percentile of each diagonal element (k values; ``inf`` disables the test for
+        one). Default: computed exactly from the whole image (:func:`z98`; a dask array is
+        read once for it, when the filter is called).
+    matrix : {None, "c2", "c3", "t3", "c4", "t4"}
+        As for :func:`boxcar`; a complex ``(k, k, y, x)`` matrix's diagonal is read directly.
+    ddof : {0, 1}, default 0
+        Variance convention: 0 population, 1 sample (SNAP).
+    border, nodata, out, threads, cval, max_memory, element_dim
+        As for :func:`boxcar`.
+
+    Returns
+    -------
+    The filtered matrix, in ``x``'s layout, shape and dtype.
+    """
+    if z98 is not None:
+        z98 = [float(v) for v in z98]
+    kw = dict(filter="lee_sigma", matrix=matrix, size=size, looks=looks, sigma=sigma,
+              target_window=target_window, min_cluster=min_cluster, z98=z98, ddof=ddof,
+              border=border, nodata=nodata, threads=threads, cval=cval,
+              max_memory=max_memory)
+    return _run(x, out, kw, element_dim)
+
+
+def idan(x, size=7, looks=1.0, region=50, criterion="each", matrix=None, ddof=0,
+         border="reflect", nodata=None, out=None, threads=None, *, cval=None,
+         max_memory=None, element_dim="element"):
+    """Polarimetric IDAN (Vasile et al. 2006; ESA SNAP's polarimetric filter): a region
+    grown from the pixel on its diagonal elements (within the tolerance of the 3 × 3 marginal
+    median, then of the region's mean), then the span's LLMMSE weight over the region applied
+    to every element.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, dask array or xarray.DataArray
+        As for :func:`boxcar`.
+    size : int, default 7
+        Window side: the region never leaves the window (a compact region of 50 pixels fits
+        in 9 × 9 or 11 × 11; ``2 · region + 1`` never limits it).
+    looks : float, default 1.0
+        Number of looks (σv = 1/√looks).
+    region : int, default 50
+        The most pixels of the first growth (1 to 10,000).
+    criterion : {"each", "sum"}, default "each"
+        ``"each"``: every diagonal element within the tolerance; ``"sum"``: the sum of their
+        relative deviations within k tolerances (SNAP).
+    matrix, ddof, border, nodata, out, threads, cval, max_memory, element_dim
+        As for :func:`lee_sigma`.
+
+    Returns
+    -------
+    The filtered matrix, in ``x``'s layout, shape and dtype.
+    """
+    kw = dict(filter="idan", matrix=matrix, size=size, looks=looks, region=region,
+              criterion=criterion, ddof=ddof, border=border, nodata=nodata, threads=threads,
+              cval=cval, max_memory=max_memory)
     return _run(x, out, kw, element_dim)

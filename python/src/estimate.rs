@@ -169,12 +169,17 @@ pub fn estimate_rows<'py>(
             )));
         }
     };
-    r.map_err(|e| match e {
-        // A Python error raised by `read` keeps its type.
+    r.map_err(read_error)
+}
+
+/// The error of an estimate read through a Python callable: a Python error raised by `read`
+/// keeps its type; others become a `ValueError`.
+pub fn read_error(e: despeckle::Error) -> PyErr {
+    match e {
         despeckle::Error::Stream(inner) => match inner.downcast::<PyErr>() {
             Ok(py_err) => *py_err,
             Err(other) => PyValueError::new_err(other.to_string()),
         },
         e => value_error(e),
-    })
+    }
 }

@@ -1,11 +1,12 @@
-//! `despeckle.polsar`: the polarimetric filters (`PolBoxcar`, `PolRefinedLee`) on the `(k², y,
-//! x)` real planes of a matrix. The documented API (complex layouts, dask, xarray) is in
+//! `despeckle.polsar`: the polarimetric filters (`PolBoxcar`, `PolRefinedLee`, `PolLeeSigma`,
+//! `PolIdan`) on the `(k², y, x)` real planes of a matrix, and the joint `Z98` of the diagonal
+//! elements. The documented API (complex layouts, dask, xarray) is in
 //! `python/despeckle/polsar.py`, which calls these.
 
-use despeckle::EdgeRule;
-use despeckle::polsar::{Matrix, PolBoxcar, PolRefinedLee};
+use despeckle::polsar::{Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
+use despeckle::{BoxError, EdgeRule, PlaneSource, Sample};
 use despeckle_file::planes::AnyPlanes;
-use numpy::{PyArray3, PyArrayDescrMethods, PyUntypedArrayMethods};
+use numpy::{Element, PyArray3, PyArrayDescrMethods, PyReadonlyArray3, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -70,7 +71,8 @@ pub fn polsar_recognise(names: Vec<String>) -> PyResult<(String, Vec<usize>)> {
 #[pyfunction]
 #[pyo3(signature = (planes, *, filter, matrix=None, size=None, border=None, cval=None,
                     nodata=None, out=None, threads=None, max_memory=None, looks=None,
-                    ddof=None, edge_rule=None))]
+                    ddof=None, edge_rule=None, sigma=None, target_window=None,
+                    min_cluster=None, z98=None, region=None, criterion=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn polsar<'py>(
     py: Python<'py>,
@@ -87,6 +89,12 @@ pub fn polsar<'py>(
     looks: Arg<'_, 'py>,
     ddof: Arg<'_, 'py>,
     edge_rule: Arg<'_, 'py>,
+    sigma: Arg<'_, 'py>,
+    target_window: Arg<'_, 'py>,
+    min_cluster: Arg<'_, 'py>,
+    z98: Option<Vec<f64>>,
+    region: Arg<'_, 'py>,
+    criterion: Arg<'_, 'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = params::options(size, border, cval, nodata, threads, max_memory)?;
     params::warn_threads(py, opts.threads())?;
@@ -104,23 +112,56 @@ pub fn polsar<'py>(
         )));
     }
     let m = matrix_for(arr.shape()[0], matrix.as_deref())?;
-    let f: Box<dyn AnyPlanes> = match filter {
-        "boxcar" => {
-            for (name, given) in [("looks", looks), ("ddof", ddof), ("edge_rule", edge_rule)] {
-                if given.is_some_and(|g| !g.is_none()) {
-                    return Err(PyValueError::new_err(format!(
-                        "invalid parameter `{name}`: the boxcar takes no {name}"
-                    )));
-                }
-            }
-            Box::new(PolBoxcar::new(m))
+    let given = |a: Arg<'_, 'py>| a.is_some_and(|g| !g.is_none());
+    let extra: [(&str, bool); 9] = [
+        ("looks", given(looks)),
+        ("ddof", given(ddof)),
+        ("edge_rule", given(edge_rule)),
+        ("sigma", given(sigma)),
+        ("target_window", given(target_window)),
+        ("min_cluster", given(min_cluster)),
+        ("z98", z98.is_some()),
+        ("region", given(region)),
+        ("criterion", given(criterion)),
+    ];
+    let takes: &[&str] = match filter {
+        "boxcar" => &[],
+        "refined_lee" => &["looks", "ddof", "edge_rule"],
+        "lee_sigma" => &[
+            "looks",
+            "ddof",
+            "sigma",
+            "target_window",
+            "min_cluster",
+            "z98",
+        ],
+        "idan" => &["looks", "ddof", "region", "criterion"],
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown polarimetric filter {other:?}: \"boxcar\", \"refined_lee\", \
+                 \"lee_sigma\" or \"idan\""
+            )));
         }
+    };
+    if let Some((name, _)) = extra.iter().find(|(n, g)| *g && !takes.contains(n)) {
+        return Err(PyValueError::new_err(format!(
+            "invalid parameter `{name}`: the {filter} takes no {name}"
+        )));
+    }
+    let looks = params::float(looks, "looks", Some(1.0))?.unwrap_or(1.0);
+    let ddof = params::int(ddof, "ddof", Some(0))?.unwrap_or(0);
+    let ddof = u8::try_from(ddof).map_err(|_| {
+        PyValueError::new_err(format!("invalid parameter `ddof`: 0 or 1, got {ddof}"))
+    })?;
+    let count = |a: Arg<'_, 'py>, name: &str, default: i64| -> PyResult<usize> {
+        let v = params::int(a, name, Some(default))?.unwrap_or(default);
+        usize::try_from(v).map_err(|_| {
+            PyValueError::new_err(format!("invalid parameter `{name}`: must be ≥ 1, got {v}"))
+        })
+    };
+    let f: Box<dyn AnyPlanes> = match filter {
+        "boxcar" => Box::new(PolBoxcar::new(m)),
         "refined_lee" => {
-            let looks = params::float(looks, "looks", Some(1.0))?.unwrap_or(1.0);
-            let ddof = params::int(ddof, "ddof", Some(0))?.unwrap_or(0);
-            let ddof = u8::try_from(ddof).map_err(|_| {
-                PyValueError::new_err(format!("invalid parameter `ddof`: 0 or 1, got {ddof}"))
-            })?;
             let rule = match params::string(edge_rule, "edge_rule", "gradient")?.as_str() {
                 "gradient" => EdgeRule::Gradient,
                 "closer" => EdgeRule::Closer,
@@ -139,10 +180,39 @@ pub fn polsar<'py>(
                     .with_edge_rule(rule),
             )
         }
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown polarimetric filter {other:?}: \"boxcar\" or \"refined_lee\""
-            )));
+        "lee_sigma" => {
+            let z98 = z98.ok_or_else(|| {
+                PyValueError::new_err(
+                    "invalid parameter `z98`: required (one per diagonal element)",
+                )
+            })?;
+            let sigma = params::float(sigma, "sigma", Some(0.9))?.unwrap_or(0.9);
+            let target = count(target_window, "target_window", 3)?;
+            let f = PolLeeSigma::new(m, looks, &z98)
+                .and_then(|f| f.with_sigma(sigma))
+                .and_then(|f| f.with_target_window(target))
+                .and_then(|f| f.with_ddof(ddof))
+                .map_err(value_error)?;
+            let f = if given(min_cluster) {
+                f.with_min_cluster(count(min_cluster, "min_cluster", 6)?)
+                    .map_err(value_error)?
+            } else {
+                f
+            };
+            Box::new(f)
+        }
+        _ => {
+            let criterion: Criterion = params::string(criterion, "criterion", "each")?
+                .parse()
+                .map_err(value_error)?;
+            let region = count(region, "region", 50)?;
+            Box::new(
+                PolIdan::new(m, looks)
+                    .and_then(|f| f.with_region(region))
+                    .and_then(|f| f.with_ddof(ddof))
+                    .map_err(value_error)?
+                    .with_criterion(criterion),
+            )
         }
     };
     f.check_options(&opts).map_err(value_error)?;
@@ -154,4 +224,84 @@ pub fn polsar<'py>(
         return planes::run(py, a, &*f, out, &opts, "planes");
     }
     Err(dtype_error(planes))
+}
+
+/// The planes of an image that lives elsewhere (a numpy or dask array), read through a Python
+/// callable `read(y0, n)` returning a `(planes, n, width)` array.
+struct CallbackPlanes<'a, 'py> {
+    read: &'a Bound<'py, PyAny>,
+    width: usize,
+    height: usize,
+    planes: usize,
+}
+
+impl<T: Sample + Element> PlaneSource<T> for CallbackPlanes<'_, '_> {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn planes(&self) -> usize {
+        self.planes
+    }
+    fn read_planes(&mut self, y0: usize, n: usize, bufs: &mut [&mut [T]]) -> Result<(), BoxError> {
+        let rows = self.read.call1((y0, n))?;
+        let rows: PyReadonlyArray3<'_, T> = rows.extract()?;
+        let view = rows.as_array();
+        if view.dim() != (self.planes, n, self.width) {
+            return Err(format!(
+                "read({y0}, {n}) returned shape {:?}, expected ({}, {n}, {})",
+                view.dim(),
+                self.planes,
+                self.width
+            )
+            .into());
+        }
+        for (buf, plane) in bufs.iter_mut().zip(view.outer_iter()) {
+            for (dst, v) in buf.iter_mut().zip(plane.iter()) {
+                *dst = *v;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The exact 98th percentile of each diagonal element of a matrix image read through
+/// `read(y0, n)` (`(k², n, width)` rows), over the pixels valid in every element (`+inf`
+/// where there is none): the polarimetric Lee Sigma's `z98`.
+#[pyfunction]
+#[pyo3(signature = (read, planes, height, width, dtype, *, matrix=None, nodata=None))]
+pub fn polsar_z98<'py>(
+    read: &Bound<'py, PyAny>,
+    planes: usize,
+    height: usize,
+    width: usize,
+    dtype: &str,
+    matrix: Option<String>,
+    nodata: Arg<'_, 'py>,
+) -> PyResult<Vec<f64>> {
+    let m = matrix_for(planes, matrix.as_deref())?;
+    let nodata = params::in_memory_nodata(nodata)?.filter(|v| !v.is_nan());
+    let mut src = CallbackPlanes {
+        read,
+        width,
+        height,
+        planes,
+    };
+    let diag = m.diagonal();
+    let r = match dtype {
+        "float32" => despeckle::estimate::joint_quantiles::<f32, _>(&mut src, diag, 0.98, nodata),
+        "float64" => despeckle::estimate::joint_quantiles::<f64, _>(&mut src, diag, 0.98, nodata),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "dtype {dtype:?}: float32 or float64"
+            )));
+        }
+    };
+    let z98 = r.map_err(crate::estimate::read_error)?;
+    Ok(z98
+        .into_iter()
+        .map(|v| v.unwrap_or(f64::INFINITY))
+        .collect())
 }

@@ -342,3 +342,112 @@ def test_xarray_complex():
                                   polsar.refined_lee(m, size=5))
     with pytest.raises(ValueError, match="as a pair"):
         polsar.boxcar(arr, element_dim=("i", "k"))
+
+
+# --- Lee Sigma and IDAN ------------------------------------------------------------------------
+# Their float64 references are the Rust integration tests (crates/despeckle/tests/
+# polsar_sigma_idan.rs); here: the image-wide Z98, what the Python layer adds (layouts, dask,
+# xarray, errors) and the reduction to the single-channel Python functions.
+
+
+def z98_by_sorting(p, nodata=None):
+    k = {4: 2, 9: 3, 16: 4}[p.shape[0]]
+    valid = np.isfinite(p).all(axis=0)
+    if nodata is not None:
+        valid &= (p != nodata).all(axis=0)
+    out = []
+    for d in diagonal_planes(k):
+        v = np.sort(p[d][valid].astype(np.float64))
+        out.append(float(v[min(max(int(np.ceil(0.98 * v.size)), 1), v.size) - 1]))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_z98_is_exact_over_jointly_valid_pixels(dtype):
+    da = pytest.importorskip("dask.array")
+    p = planes_of(wishart_scene(3, 37, 41, seed=20)).astype(dtype)
+    p[2, 5, 6] = np.nan
+    p[8, 7, 8] = -1
+    assert polsar.z98(p, nodata=-1) == z98_by_sorting(p, nodata=-1)
+    assert polsar.z98(da.from_array(p, chunks=(9, 10, 41)), nodata=-1) == \
+        z98_by_sorting(p, nodata=-1)
+    # given or computed: the same filter
+    np.testing.assert_array_equal(polsar.lee_sigma(p, nodata=-1),
+                                  polsar.lee_sigma(p, nodata=-1, z98=polsar.z98(p, nodata=-1)))
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_lee_sigma_and_idan_outputs_are_hermitian_psd(k):
+    m = wishart_scene(k, 30, 27, looks=2, seed=21)
+    for f, kw in ((polsar.lee_sigma, {"looks": 2}), (polsar.idan, {"looks": 2, "size": 9}),
+                  (polsar.idan, {"looks": 2, "criterion": "sum"})):
+        got = f(m, **kw)
+        assert got.shape == m.shape and got.dtype == m.dtype
+        assert_psd(got)
+        assert (np.abs(got - m) > 1e-9 * np.abs(m).max()).mean() > 0.5, f"{f.__name__} filters"
+
+
+def test_rank_one_c2_is_the_single_channel_filters():
+    """[[a, a], [a, a]]: Lee Sigma of intensities and IDAN of ``a`` in every element (IDAN bit
+    for bit, Lee Sigma to rounding)."""
+    a = np.abs(wishart_scene(1, 33, 40, seed=22)[0, 0]).real
+    p = np.stack([a, a, np.zeros_like(a), a])
+    z = float(np.sort(a.ravel())[int(np.ceil(0.98 * a.size)) - 1])
+    ls = polsar.lee_sigma(p, size=7, looks=2, ddof=1)
+    want = despeckle.lee_sigma(a, size=7, looks=2, ddof=1, z98=z)
+    for q in (0, 1, 3):
+        np.testing.assert_allclose(ls[q], want, rtol=0, atol=1e-12 * a.max())
+    idan = polsar.idan(p, size=9, looks=3, region=30)
+    want = despeckle.idan(a, size=9, looks=3, region=30)
+    for q in (0, 1, 3):
+        np.testing.assert_array_equal(idan[q], want)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_lee_sigma_and_idan_dask_bit_identical(complex_):
+    da = pytest.importorskip("dask.array")
+    m = wishart_scene(3, 45, 150, seed=23).astype(np.complex64)
+    x = m if complex_ else planes_of(m).astype(np.float32)
+    lead = (3, 3) if complex_ else (9,)
+    for f, kw in ((polsar.lee_sigma, {"size": 7, "looks": 1}),
+                  (polsar.idan, {"size": 9, "looks": 1, "region": 20})):
+        expect = f(x, **kw)
+        for ch in ((17, 41), (45, 150), (6, 5)):
+            got = f(da.from_array(x, chunks=lead + ch), **kw)
+            assert isinstance(got, da.Array)
+            np.testing.assert_array_equal(got.compute(), expect, err_msg=f"{f.__name__} {ch}")
+
+
+def test_lee_sigma_and_idan_xarray():
+    xr = pytest.importorskip("xarray")
+    p = planes_of(wishart_scene(2, 20, 21, seed=24)).astype(np.float32)
+    p[1, 3, 4] = -5
+    arr = xr.DataArray(p, dims=("element", "y", "x"), attrs={"nodata": -5.0},
+                       coords={"element": ["C11", "C12_real", "C12_imag", "C22"]})
+    got = polsar.lee_sigma(arr.chunk({"y": 7}))
+    assert got.dims == arr.dims and got.attrs == arr.attrs
+    np.testing.assert_array_equal(got.values, polsar.lee_sigma(p, nodata=-5))
+    assert got.values[1, 3, 4] == -5
+    np.testing.assert_array_equal(polsar.idan(arr).values, polsar.idan(p, nodata=-5))
+
+
+def test_lee_sigma_and_idan_errors():
+    p = planes_of(wishart_scene(3, 12, 12, seed=25))
+    with pytest.raises(ValueError, match="3 numbers"):
+        polsar.lee_sigma(p, z98=[1.0, 2.0])
+    with pytest.raises(ValueError, match="size"):
+        polsar.lee_sigma(p, size=3)
+    with pytest.raises(ValueError, match="target_window"):
+        polsar.lee_sigma(p, size=9, target_window=4)
+    with pytest.raises(ValueError, match="sigma"):
+        polsar.lee_sigma(p, sigma=1.0)
+    with pytest.raises(ValueError, match="criterion"):
+        polsar.idan(p, criterion="max")
+    with pytest.raises(ValueError, match="region"):
+        polsar.idan(p, region=0)
+    with pytest.raises(ValueError, match="the idan takes no sigma"):
+        polsar._ext.polsar(p, filter="idan", sigma=0.5)
+    with pytest.raises(ValueError, match="the lee_sigma takes no region"):
+        polsar._ext.polsar(p, filter="lee_sigma", z98=[1, 1, 1], region=5)
+    with pytest.raises(ValueError, match="5 planes hold no polarimetric matrix"):
+        polsar.lee_sigma(np.zeros((5, 8, 8)))

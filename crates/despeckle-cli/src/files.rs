@@ -584,7 +584,9 @@ fn filters_text() -> String {
         "\nFile options of every filter: --band N, --complex, --compress, --level, --predictor, \
          --tiled, --strips,\n--cog, --bigtiff, --dtype, --quicklook, --overwrite, --sync, --max-memory, \
          --quiet \
-         (despeckle FILTER --help).\nDefinitions: docs/filters.md.\n",
+         (despeckle FILTER --help).\nPolarimetric filters of C2, C3, T3, C4 and T4 matrices: \
+         despeckle polsar boxcar|refined-lee|lee-sigma|idan IN OUT\n(despeckle polsar --help).\n\
+         Definitions: docs/filters.md, docs/polarimetry.md.\n",
     );
     s
 }

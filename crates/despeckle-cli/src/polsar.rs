@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use despeckle::polsar::{Matrix, PolBoxcar, PolRefinedLee};
+use despeckle::estimate::joint_quantiles;
+use despeckle::polsar::{Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
 use despeckle::{EdgeRule, Options, PlaneSink, PlaneSource};
 use despeckle_file::planes::AnyPlanes;
 
@@ -18,11 +19,14 @@ use crate::polsar_slc::{Looks, SlcSource};
 /// Options of `despeckle polsar`.
 #[derive(Args, Debug)]
 pub struct PolsarArgs {
-    /// The filter: boxcar (multilook average of the matrices) or refined-lee (Lee, Grunes &
+    /// The filter: boxcar (multilook average of the matrices), refined-lee (Lee, Grunes &
     /// de Grandi 1999: the span's edge-aligned half window and weight applied to every
-    /// element); or the matrix to form from SLC files: c2 (S1.tif S2.tif, co-polarised
-    /// first, e.g. VV VH), c3, t3, c4, t4 (HH.tif HV.tif VH.tif VV.tif).
-    #[arg(value_name = "FILTER", value_parser = ["boxcar", "refined-lee", "c2", "c3", "t3", "c4", "t4"])]
+    /// element), lee-sigma (improved Lee Sigma, Lee et al. 2009/2015: pixels in the sigma
+    /// range of every diagonal element, point targets kept) or idan (Vasile et al. 2006:
+    /// adaptive neighbourhood grown on the diagonal elements); or the matrix to form from SLC
+    /// files: c2 (S1.tif S2.tif, co-polarised first, e.g. VV VH), c3, t3, c4, t4 (HH.tif
+    /// HV.tif VH.tif VV.tif).
+    #[arg(value_name = "FILTER", value_parser = FILTERS.iter().chain(["c2", "c3", "t3", "c4", "t4"].iter()).copied().collect::<Vec<_>>())]
     filter: String,
     /// IN OUT for a filter. IN: a PolSARpro folder (config.txt and one ELEMENT.bin per
     /// element) or a GeoTIFF whose band descriptions name the elements (C11, C12_real, ...; or
@@ -37,19 +41,20 @@ pub struct PolsarArgs {
     /// is dropped).
     #[arg(long, value_name = "AZxRG")]
     multilook: Option<Looks>,
-    /// Matrix from SLC: filter the (multilooked) matrix with boxcar or refined-lee in the
-    /// same pass (--size, --looks, ... apply).
-    #[arg(long = "filter", value_name = "FILTER", value_parser = ["boxcar", "refined-lee"])]
+    /// Matrix from SLC: filter the (multilooked) matrix with boxcar, refined-lee, lee-sigma
+    /// or idan in the same pass (--size, --looks, ... apply).
+    #[arg(long = "filter", value_name = "FILTER", value_parser = FILTERS)]
     then: Option<String>,
     /// The matrix of a GeoTIFF whose bands are not named: c2, c3, t3, c4 or t4 (bands in the
     /// element order C11, C12_real, C12_imag, ...).
     #[arg(long, value_name = "KIND")]
     matrix: Option<String>,
-    /// Window side in pixels (refined-lee: 5, 7, 9, 11, 13, 15 or 17).
+    /// Window side in pixels (refined-lee: 5, 7, 9, 11, 13, 15 or 17; lee-sigma: at least
+    /// 2·target − 1; idan: the region stays inside it).
     #[arg(long, value_name = "N", default_value_t = 7)]
     size: usize,
-    /// Number of looks of the input (refined-lee: speckle variance η² = 1/looks; default 1,
-    /// or AZ × RG for a matrix formed from SLC with --multilook).
+    /// Number of looks of the input (refined-lee, lee-sigma, idan: speckle variance
+    /// η² = 1/looks; default 1, or AZ × RG for a matrix formed from SLC with --multilook).
     #[arg(long, value_name = "L")]
     looks: Option<f64>,
     /// Variance convention: 0 population (PolSARpro), 1 sample, n − 1 (SNAP).
@@ -60,6 +65,27 @@ pub struct PolsarArgs {
     #[arg(long, value_name = "RULE", default_value = "gradient",
           value_parser = ["gradient", "closer"])]
     edge_rule: String,
+    /// lee-sigma: the sigma probability (0.5–0.9 in SNAP).
+    #[arg(long, value_name = "P")]
+    sigma: Option<f64>,
+    /// lee-sigma: the target window of the point-target test and the a-priori mean (3 or 5).
+    #[arg(long, value_name = "3|5")]
+    target_window: Option<usize>,
+    /// lee-sigma: target-window pixels above Z98 that make a point target (default 6).
+    #[arg(long, value_name = "K")]
+    min_cluster: Option<usize>,
+    /// lee-sigma: the 98th percentile of each diagonal element, comma-separated (C11,C22,...;
+    /// inf disables point targets), or auto (default): computed exactly over the whole image
+    /// in a first read.
+    #[arg(long, value_name = "Z,...|auto")]
+    z98: Option<String>,
+    /// idan: the most pixels of the first growth (default 50, as SNAP).
+    #[arg(long, value_name = "N")]
+    region: Option<usize>,
+    /// idan: each (every diagonal element within the tolerance, default) or sum (the sum of
+    /// their relative deviations within k tolerances, as SNAP).
+    #[arg(long, value_name = "RULE", value_parser = ["each", "sum"])]
+    criterion: Option<String>,
     /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
     #[arg(long, value_name = "MODE", default_value = "reflect")]
     border: String,
@@ -80,7 +106,7 @@ pub struct PolsarArgs {
 
 /// Runs `despeckle polsar`.
 pub fn run(a: &PolsarArgs) -> Result<()> {
-    if let "boxcar" | "refined-lee" = a.filter.as_str() {
+    if FILTERS.contains(&a.filter.as_str()) {
         let [input, output] = a.paths.as_slice() else {
             bail!(
                 "polsar {} takes IN OUT, got {} paths",
@@ -98,9 +124,9 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         let input_file = Input::open(input, given)?;
         let matrix = input_file.matrix(given);
         let opts = options(a, input_file.nodata())?;
-        let f = filter(&a.filter, matrix, a, 1.0)?;
         let meta = input_file.output_meta();
         let mut source = input_file.source()?;
+        let f = filter(&a.filter, matrix, a, 1.0, &mut source, &opts)?;
         return stream(
             Some(&*f),
             &mut source,
@@ -124,10 +150,17 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
     let mut source = SlcSource::open(matrix, slcs, looks)?;
     let opts = options(a, None)?;
     let f = match a.then.as_deref() {
-        Some(name) => Some(filter(name, matrix, a, (looks.az * looks.rg) as f64)?),
+        Some(name) => Some(filter(
+            name,
+            matrix,
+            a,
+            (looks.az * looks.rg) as f64,
+            &mut source,
+            &opts,
+        )?),
         None => {
-            if a.looks.is_some() || a.ddof != 0 || a.edge_rule != "gradient" {
-                bail!("--looks, --ddof and --edge-rule need --filter refined-lee");
+            if let Some(flag) = given_flags(a).first() {
+                bail!("{flag} needs --filter (it is a filter's parameter)");
             }
             None
         }
@@ -156,34 +189,124 @@ fn options(a: &PolsarArgs, nodata: Option<f64>) -> Result<Options> {
         .with_threads(a.threads))
 }
 
-/// The filter `name` with the command line's parameters (`default_looks`: refined-lee's
-/// looks without --looks).
+/// The filters of `despeckle polsar`.
+const FILTERS: [&str; 4] = ["boxcar", "refined-lee", "lee-sigma", "idan"];
+
+/// The filter parameters given on the command line, as their flags.
+fn given_flags(a: &PolsarArgs) -> Vec<&'static str> {
+    [
+        ("--looks", a.looks.is_some()),
+        ("--ddof", a.ddof != 0),
+        ("--edge-rule", a.edge_rule != "gradient"),
+        ("--sigma", a.sigma.is_some()),
+        ("--target-window", a.target_window.is_some()),
+        ("--min-cluster", a.min_cluster.is_some()),
+        ("--z98", a.z98.is_some()),
+        ("--region", a.region.is_some()),
+        ("--criterion", a.criterion.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
+}
+
+/// The flags each filter takes.
+fn takes(name: &str) -> &'static [&'static str] {
+    match name {
+        "boxcar" => &[],
+        "refined-lee" => &["--looks", "--ddof", "--edge-rule"],
+        "lee-sigma" => &[
+            "--looks",
+            "--ddof",
+            "--sigma",
+            "--target-window",
+            "--min-cluster",
+            "--z98",
+        ],
+        _ => &["--looks", "--ddof", "--region", "--criterion"],
+    }
+}
+
+/// The filter `name` with the command line's parameters (`default_looks`: the looks without
+/// --looks). Lee Sigma's `Z98` (unless given) is computed from `source` first, over the
+/// pixels valid in every element.
 fn filter(
     name: &str,
     matrix: Matrix,
     a: &PolsarArgs,
     default_looks: f64,
+    source: &mut dyn PlaneSource<f32>,
+    opts: &Options,
 ) -> Result<Box<dyn AnyPlanes>> {
+    if let Some(flag) = given_flags(a)
+        .into_iter()
+        .find(|f| !takes(name).contains(f))
+    {
+        bail!("polsar {name} takes no {flag}");
+    }
+    let looks = a.looks.unwrap_or(default_looks);
     Ok(match name {
-        "boxcar" => {
-            if a.ddof != 0 || a.looks.is_some() || a.edge_rule != "gradient" {
-                bail!("boxcar takes no --looks, --ddof or --edge-rule");
-            }
-            Box::new(PolBoxcar::new(matrix))
-        }
-        _ => {
+        "boxcar" => Box::new(PolBoxcar::new(matrix)),
+        "refined-lee" => {
             let rule = match a.edge_rule.as_str() {
                 "closer" => EdgeRule::Closer,
                 _ => EdgeRule::Gradient,
             };
             Box::new(
                 PolRefinedLee::new(matrix)
-                    .with_looks(a.looks.unwrap_or(default_looks))?
+                    .with_looks(looks)?
                     .with_ddof(a.ddof)?
                     .with_edge_rule(rule),
             )
         }
+        "lee-sigma" => {
+            let k = matrix.k();
+            let z98 = match a.z98.as_deref().map(str::trim) {
+                None | Some("auto") => {
+                    // checks every other parameter before reading the image
+                    probe_lee_sigma(matrix, looks, a, &vec![f64::INFINITY; k])?
+                        .check_options(opts)?;
+                    joint_quantiles(source, matrix.diagonal(), 0.98, opts.nodata())?
+                        .into_iter()
+                        .map(|v| v.unwrap_or(f64::INFINITY))
+                        .collect()
+                }
+                Some(list) => list
+                    .split(',')
+                    .map(|v| {
+                        v.trim().parse::<f64>().map_err(|_| {
+                            anyhow!("--z98: {v:?} is not a number (give {k} numbers or auto)")
+                        })
+                    })
+                    .collect::<Result<Vec<f64>>>()?,
+            };
+            Box::new(probe_lee_sigma(matrix, looks, a, &z98)?)
+        }
+        _ => {
+            let criterion: Criterion = a.criterion.as_deref().unwrap_or("each").parse()?;
+            Box::new(
+                PolIdan::new(matrix, looks)?
+                    .with_region(a.region.unwrap_or(50))?
+                    .with_ddof(a.ddof)?
+                    .with_criterion(criterion),
+            )
+        }
     })
+}
+
+/// Lee Sigma with the command line's parameters and `z98`.
+fn probe_lee_sigma(matrix: Matrix, looks: f64, a: &PolsarArgs, z98: &[f64]) -> Result<PolLeeSigma> {
+    let mut f = PolLeeSigma::new(matrix, looks, z98)?.with_ddof(a.ddof)?;
+    if let Some(s) = a.sigma {
+        f = f.with_sigma(s)?;
+    }
+    if let Some(t) = a.target_window {
+        f = f.with_target_window(t)?;
+    }
+    if let Some(m) = a.min_cluster {
+        f = f.with_min_cluster(m)?;
+    }
+    Ok(f)
 }
 
 /// Streams `source` through `f` (or unchanged, for a matrix formed without a filter) into

@@ -448,3 +448,122 @@ fn info_on_a_dimap_product() {
     );
     assert!(text.contains("not stored in element order"), "{text}");
 }
+
+/// `polsar lee-sigma` (Z98 computed from the folder) and `polsar idan` write what the core
+/// filters give on the same float32 planes, bit for bit; a given `--z98` equal to the
+/// computed one gives the same output; parameters of another filter are refused.
+#[test]
+fn lee_sigma_and_idan_on_a_polsarpro_folder_equal_the_core_filters() {
+    use despeckle::estimate::joint_quantiles;
+    use despeckle::polsar::{Criterion, Matrix, PolIdan, PolLeeSigma};
+    use despeckle::{ImageMut, ImageRef, MultiFilter, Options, Planes, filter_planes};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (37, 29);
+    let input = tmp.path().join("C2");
+    let planes = write_c2(&input, w, h);
+    /// The core filter's output on the same float32 planes.
+    fn core<F: MultiFilter>(
+        f: &F,
+        planes: &[Vec<f32>],
+        w: usize,
+        h: usize,
+        o: &Options,
+    ) -> Vec<Vec<f32>> {
+        let inputs: Vec<ImageRef<f32>> = planes
+            .iter()
+            .map(|p| ImageRef::new(p, w, h).unwrap())
+            .collect();
+        let mut outs = vec![vec![0f32; w * h]; planes.len()];
+        let mut views: Vec<ImageMut<f32>> = outs
+            .iter_mut()
+            .map(|p| ImageMut::new(p, w, h).unwrap())
+            .collect();
+        filter_planes(f, &inputs, &mut views, o).unwrap();
+        drop(views);
+        outs
+    }
+    let cli = |name: &str, out: &Path, args: &[&str]| {
+        let st = Command::new(bin())
+            .args(["polsar", name])
+            .arg(&input)
+            .arg(out)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        C2.iter().map(|n| read_plane(out, n)).collect::<Vec<_>>()
+    };
+    let o = Options::new(7).unwrap();
+    let mut src = Planes(
+        planes
+            .iter()
+            .map(|p| ImageRef::new(p, w, h).unwrap())
+            .collect(),
+    );
+    let z98: Vec<f64> = joint_quantiles(&mut src, Matrix::C2.diagonal(), 0.98, None)
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let ls = PolLeeSigma::new(Matrix::C2, 2.0, &z98)
+        .unwrap()
+        .with_sigma(0.8)
+        .unwrap()
+        .with_ddof(1)
+        .unwrap();
+    let want = core(&ls, &planes, w, h, &o);
+    let args = [
+        "--size", "7", "--looks", "2", "--sigma", "0.8", "--ddof", "1",
+    ];
+    assert_eq!(cli("lee-sigma", &tmp.path().join("ls"), &args), want);
+    let given = format!("{},{}", z98[0], z98[1]);
+    let mut with_z = args.to_vec();
+    with_z.extend(["--z98", &given]);
+    assert_eq!(cli("lee-sigma", &tmp.path().join("ls2"), &with_z), want);
+    let idan = PolIdan::new(Matrix::C2, 3.0)
+        .unwrap()
+        .with_region(30)
+        .unwrap()
+        .with_criterion(Criterion::Sum);
+    let want = core(&idan, &planes, w, h, &Options::new(9).unwrap());
+    let got = cli(
+        "idan",
+        &tmp.path().join("idan"),
+        &[
+            "--size",
+            "9",
+            "--looks",
+            "3",
+            "--region",
+            "30",
+            "--criterion",
+            "sum",
+        ],
+    );
+    assert_eq!(got, want);
+    // another filter's parameter, a wrong number of Z98 values: one-line errors, no output
+    for (name, args, msg) in [
+        ("idan", &["--sigma", "0.5"][..], "takes no --sigma"),
+        ("lee-sigma", &["--region", "9"][..], "takes no --region"),
+        ("lee-sigma", &["--z98", "1"][..], "2 numbers"),
+        ("lee-sigma", &["--z98", "a,b"][..], "not a number"),
+        ("lee-sigma", &["--size", "3"][..], "size"),
+    ] {
+        let out = tmp.path().join("bad");
+        let o = Command::new(bin())
+            .args(["polsar", name])
+            .arg(&input)
+            .arg(&out)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(e.contains(msg) && e.trim().lines().count() == 1, "{e}");
+        assert!(!out.exists());
+    }
+}

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::driver::RowSource;
+use crate::driver::{PlaneSource, RowSource};
 use crate::error::{Error, Result};
 use crate::filters::Domain;
 use crate::sample::Sample;
@@ -90,70 +90,167 @@ pub fn quantile<T: Sample>(
     q: f64,
     nodata: Option<f64>,
 ) -> Result<Option<f64>> {
-    if !(0.0..=1.0).contains(&q) {
+    check_q(q)?;
+    let ok = validity::<T>(nodata);
+    let rows = (STRIP_SAMPLES / source.width().max(1)).max(1);
+    let got = select::<T>(1, q, |visit| {
+        for_each_row(source, rows, |_, row| {
+            for v in row.iter().map(|v| v.to_f64()) {
+                if ok(v) {
+                    visit(0, v);
+                }
+            }
+        })
+    })?;
+    Ok(got[0])
+}
+
+/// The exact `q`-quantile (as [`quantile`]) of each of `planes` of a multi-plane image, over
+/// the pixels valid in *every* plane (finite, not `nodata`: the joint validity of a
+/// polarimetric matrix): one value per entry of `planes` (`None`: no such pixel).
+///
+/// All the quantiles are selected together, in the same passes (`f32`: 2, `f64`: at most 4)
+/// over the whole image read in strips; memory: one histogram per entry and a strip of rows.
+/// The polarimetric Lee Sigma's `Z98` of each diagonal element is
+/// `joint_quantiles(source, matrix.diagonal(), 0.98, nodata)`.
+pub fn joint_quantiles<T: Sample, S: PlaneSource<T> + ?Sized>(
+    source: &mut S,
+    planes: &[usize],
+    q: f64,
+    nodata: Option<f64>,
+) -> Result<Vec<Option<f64>>> {
+    check_q(q)?;
+    let (w, h, k) = (source.width(), source.height(), source.planes());
+    if let Some(&p) = planes.iter().find(|&&p| p >= k) {
         return Err(Error::param(
-            "quantile",
-            format!("must be between 0 and 1, got {}", crate::Compact(q)),
+            "planes",
+            format!("plane {p} of an image of {k} planes"),
         ));
     }
     let ok = validity::<T>(nodata);
-    let rows = (STRIP_SAMPLES / source.width().max(1)).max(1);
+    let rows = (STRIP_SAMPLES / (w * k).max(1)).max(1);
+    let mut bufs = vec![vec![T::default(); rows * w]; k];
+    select::<T>(planes.len(), q, |visit| {
+        if w == 0 {
+            return Ok(());
+        }
+        for y0 in (0..h).step_by(rows) {
+            let n = rows.min(h - y0) * w;
+            let mut refs: Vec<&mut [T]> = bufs.iter_mut().map(|b| &mut b[..n]).collect();
+            source
+                .read_planes(y0, n / w, &mut refs)
+                .map_err(Error::Stream)?;
+            for i in 0..n {
+                if bufs.iter().all(|b| ok(b[i].to_f64())) {
+                    for (c, &p) in planes.iter().enumerate() {
+                        visit(c, bufs[p][i].to_f64());
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn check_q(q: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&q) {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "quantile",
+            format!("must be between 0 and 1, got {}", crate::Compact(q)),
+        ))
+    }
+}
+
+/// The radix selection behind [`quantile`] and [`joint_quantiles`]: the `q`-quantile of each
+/// of `channels` sets of values, each pass of `pass` calling its visitor with
+/// `(channel, value)` for every valid value (the same values, in any order, on every pass).
+fn select<T: Sample>(
+    channels: usize,
+    q: f64,
+    mut pass: impl FnMut(&mut dyn FnMut(usize, f64)) -> Result<()>,
+) -> Result<Vec<Option<f64>>> {
     const BINS: usize = 1 << 16;
-    let mut count = vec![0u64; BINS];
-    let mut lo = vec![u64::MAX; BINS];
-    let mut hi = vec![0u64; BINS];
-    let mut rank = 0u64; // 1-based rank still to find inside the selected prefix
-    let mut prefix = 0u64;
+    struct Channel {
+        count: Vec<u64>,
+        lo: Vec<u64>,
+        hi: Vec<u64>,
+        /// 1-based rank still to find inside the selected prefix
+        rank: u64,
+        prefix: u64,
+        result: Option<Option<f64>>,
+    }
+    let mut ch: Vec<Channel> = (0..channels)
+        .map(|_| Channel {
+            count: vec![0; BINS],
+            lo: vec![u64::MAX; BINS],
+            hi: vec![0; BINS],
+            rank: 0,
+            prefix: 0,
+            result: None,
+        })
+        .collect();
     // f32 keys have 32 significant bits: two levels resolve them, no need to track whether
     // a bin holds a single value
     let single = std::mem::size_of::<T>() == 4;
     for level in 0..4u32 {
         let shift = 48 - 16 * level;
-        count.fill(0);
-        lo.fill(u64::MAX);
-        hi.fill(0);
-        for_each_row(source, rows, |_, row| {
-            for v in row.iter().map(|v| v.to_f64()) {
-                if !ok(v) {
-                    continue;
-                }
-                let k = key::<T>(v);
-                if level > 0 && (k >> (shift + 16)) != prefix {
-                    continue;
-                }
-                let bin = ((k >> shift) & 0xFFFF) as usize;
-                count[bin] += 1;
-                if !single {
-                    lo[bin] = lo[bin].min(k);
-                    hi[bin] = hi[bin].max(k);
-                }
+        for c in ch.iter_mut() {
+            c.count.fill(0);
+            c.lo.fill(u64::MAX);
+            c.hi.fill(0);
+        }
+        pass(&mut |i: usize, v: f64| {
+            let c = &mut ch[i];
+            if c.result.is_some() {
+                return;
+            }
+            let k = key::<T>(v);
+            if level > 0 && (k >> (shift + 16)) != c.prefix {
+                return;
+            }
+            let bin = ((k >> shift) & 0xFFFF) as usize;
+            c.count[bin] += 1;
+            if !single {
+                c.lo[bin] = c.lo[bin].min(k);
+                c.hi[bin] = c.hi[bin].max(k);
             }
         })?;
-        if level == 0 {
-            let n: u64 = count.iter().sum();
-            if n == 0 {
-                return Ok(None);
+        for c in ch.iter_mut().filter(|c| c.result.is_none()) {
+            if level == 0 {
+                let n: u64 = c.count.iter().sum();
+                if n == 0 {
+                    c.result = Some(None);
+                    continue;
+                }
+                c.rank = ((q * n as f64).ceil() as u64).clamp(1, n);
             }
-            rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+            let mut below = 0u64;
+            let bin = c
+                .count
+                .iter()
+                .position(|&n| {
+                    below += n;
+                    below >= c.rank
+                })
+                .expect("the rank is within the counted values");
+            c.rank -= below - c.count[bin];
+            c.prefix = (c.prefix << 16) | bin as u64;
+            if single && level == 1 {
+                c.result = Some(Some(value::<T>(c.prefix << 32)));
+            } else if !single && (c.lo[bin] == c.hi[bin] || level == 3) {
+                c.result = Some(Some(value::<T>(c.lo[bin])));
+            }
         }
-        let mut below = 0u64;
-        let bin = count
-            .iter()
-            .position(|&c| {
-                below += c;
-                below >= rank
-            })
-            .expect("the rank is within the counted values");
-        rank -= below - count[bin];
-        prefix = (prefix << 16) | bin as u64;
-        if single && level == 1 {
-            return Ok(Some(value::<T>(prefix << 32)));
-        }
-        if !single && (lo[bin] == hi[bin] || level == 3) {
-            return Ok(Some(value::<T>(lo[bin])));
+        if ch.iter().all(|c| c.result.is_some()) {
+            break;
         }
     }
-    unreachable!("four 16-bit levels resolve a 64-bit key")
+    Ok(ch
+        .into_iter()
+        .map(|c| c.result.expect("four 16-bit levels resolve a 64-bit key"))
+        .collect())
 }
 
 /// How an equivalent number of looks was estimated ([`enl`]).

@@ -16,6 +16,7 @@ mod median_exact;
 mod metrics;
 mod planes;
 mod polsar_filters;
+mod polsar_sigma_idan;
 mod ppb;
 mod reference;
 mod simd_variants;

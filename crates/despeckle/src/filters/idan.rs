@@ -64,13 +64,7 @@ impl Idan {
 
     /// Sets the maximum number of pixels of the first growth (`N`, 1 to 10,000; SNAP: 50).
     pub fn with_region(mut self, n: usize) -> Result<Self> {
-        if !(1..=10_000).contains(&n) {
-            return Err(Error::param(
-                "region",
-                format!("the adaptive neighbourhood size must be between 1 and 10000, got {n}"),
-            ));
-        }
-        self.region = n;
+        self.region = check_region(n)?;
         Ok(self)
     }
 
@@ -104,6 +98,18 @@ impl Idan {
     /// The variance convention (0 or 1).
     pub fn ddof(&self) -> u8 {
         self.ddof
+    }
+}
+
+/// Checks a maximum region size (1 to 10,000).
+pub(crate) fn check_region(n: usize) -> Result<usize> {
+    if (1..=10_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(Error::param(
+            "region",
+            format!("the adaptive neighbourhood size must be between 1 and 10000, got {n}"),
+        ))
     }
 }
 
@@ -156,155 +162,219 @@ impl Filter for Idan {
     }
 }
 
-impl Idan {
-    /// The filter's maths over a row, in `f64`.
-    #[inline(always)]
-    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
-        let w = out.len();
-        let n = ctx.window.size();
-        let h = n / 2;
-        let (vals, valid) = (ctx.window.values(), ctx.window.valid());
-        let amplitude = self.domain == Domain::Amplitude;
+/// The chunked grids of IDAN's region growing, shared by [`Idan`] and the polarimetric IDAN.
+///
+/// A chunk of up to [`GRID_CHUNK`] output pixels starting at column `x0` has `n + 2` rows of
+/// `g = cp + 2` cells (`cp = chunk + n − 1` window columns and a border cell each side); grid
+/// index `q = (dy + 1)·g + c + 1` for window row `dy` and chunk column `c`. A layer holds a
+/// value per cell, NaN where the pixel is invalid and on the border; the visit stamps mark
+/// each output pixel's visited cells and, before its growth, the columns just left and right
+/// of its window (the walls of its region).
+pub(crate) struct Grid {
+    /// Cells per grid row of the current chunk.
+    pub g: usize,
+    stamp: Vec<u32>,
+    offsets: [isize; 8],
+    /// The growth's first-in first-out queue, region and background (rejected) cells.
+    pub queue: Vec<usize>,
+    /// The region's cells.
+    pub region: Vec<usize>,
+    /// Cells visited and rejected by the first growth.
+    pub background: Vec<usize>,
+}
 
-        // The grid of a chunk of CHUNK output pixels: n + 2 rows of cp + 2 intensities (NaN:
-        // invalid, and a border of NaN) and raw values, cp = chunk + n − 1 window columns;
-        // grid index q = (dy + 1)·g + c + 1 for window row dy and chunk column c.
-        const CHUNK: usize = 256;
-        let cmax = CHUNK.min(w) + n - 1;
-        let gmax = cmax + 2;
-        let mut inten = vec![f64::NAN; (n + 2) * gmax];
-        let mut raw = vec![0.0f64; (n + 2) * gmax];
-        let mut stamp = vec![0u32; (n + 2) * gmax];
-        let mut queue: Vec<usize> = Vec::with_capacity(self.region + 1);
-        let mut region: Vec<usize> = Vec::with_capacity(n * n);
-        let mut background: Vec<usize> = Vec::with_capacity(8 * self.region + 8);
+/// Output pixels per chunk of the region-growing grids.
+pub(crate) const GRID_CHUNK: usize = 256;
 
-        for x0 in (0..w).step_by(CHUNK) {
-            let cw = CHUNK.min(w - x0);
-            let cp = cw + n - 1;
-            let g = cp + 2;
-            let (inten, raw, stamp) = (
-                &mut inten[..(n + 2) * g],
-                &mut raw[..(n + 2) * g],
-                &mut stamp[..(n + 2) * g],
-            );
-            inten.fill(f64::NAN);
-            stamp.fill(0);
-            for dy in 0..n {
-                let at = (dy + 1) * g + 1;
-                for c in 0..cp {
-                    let v = vals[dy][x0 + c];
-                    raw[at + c] = v;
-                    if valid[dy][x0 + c] != 0.0 {
-                        inten[at + c] = if amplitude { v * v } else { v };
-                    }
+impl Grid {
+    /// Grids for rows of `w` pixels, an `n × n` window and regions of up to `region` pixels.
+    pub fn new(w: usize, n: usize, region: usize) -> Self {
+        let cells = (n + 2) * (GRID_CHUNK.min(w) + n + 1);
+        Grid {
+            g: 0,
+            stamp: vec![0; cells],
+            offsets: [0; 8],
+            queue: Vec::with_capacity(region + 1),
+            region: Vec::with_capacity(n * n),
+            background: Vec::with_capacity(8 * region + 8),
+        }
+    }
+
+    /// The cells of one layer for a chunk of `n + 2` rows of `g` cells.
+    pub fn cells(w: usize, n: usize) -> usize {
+        (n + 2) * (GRID_CHUNK.min(w) + n + 1)
+    }
+
+    /// Starts the chunk of `cw` output pixels (window side `n`): clears the stamps.
+    pub fn start(&mut self, cw: usize, n: usize) {
+        self.g = cw + n + 1;
+        let g = self.g as isize;
+        self.offsets = NEIGHBOURS.map(|(dy, dx)| dy * g + dx);
+        self.stamp[..(n + 2) * self.g].fill(0);
+    }
+
+    /// Fills `layer` for the chunk at column `x0` from window rows `rows` (validity `valid`):
+    /// `f(v)` where valid, NaN elsewhere.
+    pub fn fill(
+        &self,
+        layer: &mut [f64],
+        rows: &[&[f64]],
+        valid: &[&[f64]],
+        x0: usize,
+        f: impl Fn(f64) -> f64,
+    ) {
+        let (n, g) = (rows.len(), self.g);
+        let cp = g - 2;
+        layer[..(n + 2) * g].fill(f64::NAN);
+        for dy in 0..n {
+            let at = (dy + 1) * g + 1;
+            for c in 0..cp {
+                if valid[dy][x0 + c] != 0.0 {
+                    layer[at + c] = f(rows[dy][x0 + c]);
                 }
-            }
-            let offsets: [isize; 8] = NEIGHBOURS.map(|(dy, dx)| dy * g as isize + dx);
-            for xl in 0..cw {
-                let x = x0 + xl;
-                // Visit stamps: the pixel's number marks its visited positions and, before
-                // its growth, the columns just left and right of its window (the walls of
-                // its region).
-                let generation = xl as u32 + 1;
-                for row in 0..n + 2 {
-                    stamp[row * g + xl] = generation; // window column −1
-                    stamp[row * g + xl + n + 1] = generation; // window column n
-                }
-                let centre = (h + 1) * g + xl + h + 1;
-                out[x] = T::from_f64(self.pixel(
-                    inten,
-                    raw,
-                    stamp,
-                    &offsets,
-                    g,
-                    centre,
-                    generation,
-                    ctx.centre[x],
-                    (&mut queue, &mut region, &mut background),
-                ));
             }
         }
     }
 
-    /// One pixel: seed, growth, second pass and estimate (see [`Idan`]).
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn pixel(
-        &self,
-        inten: &[f64],
-        raw: &[f64],
-        stamp: &mut [u32],
-        offsets: &[isize; 8],
-        g: usize,
-        centre: usize,
-        generation: u32,
-        z: f64,
-        lists: (&mut Vec<usize>, &mut Vec<usize>, &mut Vec<usize>),
-    ) -> f64 {
-        let (queue, region, background) = lists;
-        let sv2 = 1.0 / self.looks;
-        let sv = sv2.sqrt();
-        let (t1, t2) = (2.0 / 3.0 * sv, 2.0 * sv);
-        let accept = |i: f64, s: f64, t: f64| (i - s).abs() < t * s;
-        // 1. seed: upper median of the valid 3 × 3
+    /// Walls the window of chunk pixel `xl` (window side `n`); returns its generation and
+    /// centre cell.
+    pub fn walls(&mut self, xl: usize, n: usize) -> (u32, usize) {
+        let g = self.g;
+        let generation = xl as u32 + 1;
+        for row in 0..n + 2 {
+            self.stamp[row * g + xl] = generation; // window column −1
+            self.stamp[row * g + xl + n + 1] = generation; // window column n
+        }
+        (generation, (n / 2 + 1) * g + xl + n / 2 + 1)
+    }
+
+    /// The upper median (element `k / 2` of the `k` sorted values) of the valid cells of the
+    /// 3 × 3 neighbourhood of `centre` in `layer`; 0 if none is valid.
+    pub fn seed(&self, layer: &[f64], centre: usize) -> f64 {
+        let g = self.g as isize;
         let mut nine = [0.0f64; 9];
         let mut k = 0;
         for dy in [-1isize, 0, 1] {
             for dx in [-1isize, 0, 1] {
-                let v = inten[(centre as isize + dy * g as isize + dx) as usize];
+                let v = layer[(centre as isize + dy * g + dx) as usize];
                 if !v.is_nan() {
                     nine[k] = v;
                     k += 1;
                 }
             }
         }
-        let seed = if k == 9 {
+        if k == 9 {
             median_of_nine(nine)
         } else {
             nine[..k].sort_unstable_by(f64::total_cmp);
             if k > 0 { nine[k / 2] } else { 0.0 }
-        };
+        }
+    }
 
-        // 2. growth
+    /// The first growth from `centre` (see [`Idan`], step 2): `accept(q)` is `None` for an
+    /// invalid cell (layer NaN) and whether a valid cell joins the region otherwise. Fills
+    /// [`Grid::region`] and [`Grid::background`]; stops at `max` region cells.
+    pub fn grow(
+        &mut self,
+        centre: usize,
+        generation: u32,
+        max: usize,
+        accept: impl Fn(usize) -> Option<bool>,
+    ) {
+        let (queue, region, background) = (&mut self.queue, &mut self.region, &mut self.background);
         queue.clear();
         region.clear();
         background.clear();
-        stamp[centre] = generation;
-        let zi = inten[centre];
-        if !zi.is_nan() {
-            if accept(zi, seed, t1) {
-                region.push(centre);
-            } else {
-                background.push(centre);
-            }
+        self.stamp[centre] = generation;
+        match accept(centre) {
+            Some(true) => region.push(centre),
+            Some(false) => background.push(centre),
+            None => {}
         }
         queue.push(centre);
         let mut head = 0;
-        'grow: while head < queue.len() && region.len() < self.region {
+        'grow: while head < queue.len() && region.len() < max {
             let p = queue[head];
             head += 1;
-            for &off in offsets {
+            for &off in &self.offsets {
                 let q = (p as isize + off) as usize;
-                if stamp[q] == generation {
+                if self.stamp[q] == generation {
                     continue;
                 }
-                stamp[q] = generation;
-                let v = inten[q];
-                if v.is_nan() {
-                    continue; // invalid, or the border
-                }
-                if accept(v, seed, t1) {
-                    region.push(q);
-                    queue.push(q);
-                    if region.len() >= self.region {
-                        break 'grow;
+                self.stamp[q] = generation;
+                match accept(q) {
+                    None => {} // invalid, or the border
+                    Some(true) => {
+                        region.push(q);
+                        queue.push(q);
+                        if region.len() >= max {
+                            break 'grow;
+                        }
                     }
-                } else {
-                    background.push(q);
+                    Some(false) => background.push(q),
                 }
             }
         }
+    }
+}
+
+impl Idan {
+    /// The filter's maths over a row, in `f64`.
+    #[inline(always)]
+    fn row<T: Sample>(&self, ctx: &RowContext<'_>, out: &mut [T]) {
+        let w = out.len();
+        let n = ctx.window.size();
+        let (vals, valid) = (ctx.window.values(), ctx.window.valid());
+        let amplitude = self.domain == Domain::Amplitude;
+        let mut grid = Grid::new(w, n, self.region);
+        let cells = Grid::cells(w, n);
+        // intensities (NaN: invalid, and the border) and raw values
+        let mut inten = vec![f64::NAN; cells];
+        let mut raw = vec![0.0f64; cells];
+        for x0 in (0..w).step_by(GRID_CHUNK) {
+            let cw = GRID_CHUNK.min(w - x0);
+            grid.start(cw, n);
+            grid.fill(&mut inten, vals, valid, x0, |v| {
+                if amplitude { v * v } else { v }
+            });
+            grid.fill(&mut raw, vals, valid, x0, |v| v);
+            for xl in 0..cw {
+                let (generation, centre) = grid.walls(xl, n);
+                out[x0 + xl] = T::from_f64(self.pixel(
+                    &mut grid,
+                    &inten,
+                    &raw,
+                    centre,
+                    generation,
+                    ctx.centre[x0 + xl],
+                ));
+            }
+        }
+    }
+
+    /// One pixel: seed, growth, second pass and estimate (see [`Idan`]).
+    #[inline(always)]
+    fn pixel(
+        &self,
+        grid: &mut Grid,
+        inten: &[f64],
+        raw: &[f64],
+        centre: usize,
+        generation: u32,
+        z: f64,
+    ) -> f64 {
+        let sv2 = 1.0 / self.looks;
+        let sv = sv2.sqrt();
+        let (t1, t2) = (2.0 / 3.0 * sv, 2.0 * sv);
+        let accept = |i: f64, s: f64, t: f64| (i - s).abs() < t * s;
+        // 1. seed: upper median of the valid 3 × 3
+        let seed = grid.seed(inten, centre);
+        // 2. growth
+        grid.grow(centre, generation, self.region, |q| {
+            let v = inten[q];
+            (!v.is_nan()).then(|| accept(v, seed, t1))
+        });
+        let (region, background) = (&mut grid.region, &grid.background);
 
         // 3. second pass from the region's mean
         let seed2 = if region.is_empty() {

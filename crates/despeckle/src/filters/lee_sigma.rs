@@ -42,7 +42,7 @@ impl SigmaRange {
     }
 }
 
-fn check_sigma(sigma: f64) -> Result<f64> {
+pub(crate) fn check_sigma(sigma: f64) -> Result<f64> {
     if sigma.is_finite() && sigma > 0.0 && sigma < 1.0 {
         Ok(sigma)
     } else {
@@ -54,6 +54,48 @@ fn check_sigma(sigma: f64) -> Result<f64> {
             ),
         ))
     }
+}
+
+/// Checks a target window side (3 or 5).
+pub(crate) fn check_target(target: usize) -> Result<usize> {
+    if target == 3 || target == 5 {
+        Ok(target)
+    } else {
+        Err(Error::param(
+            "target_window",
+            format!("must be 3 or 5, got {target}"),
+        ))
+    }
+}
+
+/// Checks a minimum point-target cluster (1 to `target²`).
+pub(crate) fn check_min_cluster(count: usize, target: usize) -> Result<usize> {
+    let max = target * target;
+    if count == 0 || count > max {
+        return Err(Error::param(
+            "min_cluster",
+            format!("must be between 1 and {max} (the target window's pixels), got {count}"),
+        ));
+    }
+    Ok(count)
+}
+
+/// Checks that the window holds the point-target test of a `target × target` window
+/// (`2·target − 1` at least).
+pub(crate) fn check_size(target: usize, opts: &Options) -> Result<()> {
+    let need = 2 * target - 1;
+    if opts.size() < need {
+        return Err(Error::param(
+            "size",
+            format!(
+                "Lee Sigma with a {target} × {target} target window needs a window of at least \
+                 {need} ({recommended} recommended), got {}",
+                opts.size(),
+                recommended = need.max(7)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The improved Lee Sigma filter (Lee, Wen, Ainsworth, Chen & Chen, IEEE TGRS 2009).
@@ -123,13 +165,7 @@ impl LeeSigma {
 
     /// Sets the target window (3 or 5).
     pub fn with_target_window(mut self, target: usize) -> Result<Self> {
-        if target != 3 && target != 5 {
-            return Err(Error::param(
-                "target_window",
-                format!("must be 3 or 5, got {target}"),
-            ));
-        }
-        self.target = target;
+        self.target = check_target(target)?;
         if self.min_cluster > target * target {
             self.min_cluster = target * target;
         }
@@ -139,14 +175,7 @@ impl LeeSigma {
     /// Sets the minimum number of target-window pixels above `Z98` that makes a point target
     /// (1 to t², default 6; Lee et al.'s text uses 5).
     pub fn with_min_cluster(mut self, count: usize) -> Result<Self> {
-        let max = self.target * self.target;
-        if count == 0 || count > max {
-            return Err(Error::param(
-                "min_cluster",
-                format!("must be between 1 and {max} (the target window's pixels), got {count}"),
-            ));
-        }
-        self.min_cluster = count;
+        self.min_cluster = check_min_cluster(count, self.target)?;
         Ok(self)
     }
 
@@ -222,20 +251,7 @@ impl Filter for LeeSigma {
     }
 
     fn check_options(&self, opts: &Options) -> Result<()> {
-        let need = 2 * self.target - 1;
-        if opts.size() < need {
-            return Err(Error::param(
-                "size",
-                format!(
-                    "Lee Sigma with a {t} × {t} target window needs a window of at least \
-                     {need} ({recommended} recommended), got {}",
-                    opts.size(),
-                    t = self.target,
-                    recommended = need.max(7)
-                ),
-            ));
-        }
-        Ok(())
+        check_size(self.target, opts)
     }
 
     #[inline(always)]
@@ -248,6 +264,65 @@ impl Filter for LeeSigma {
     }
 }
 
+/// Step 1 of [`LeeSigma`] for a row of `w` output pixels: whether each pixel is kept as a
+/// point target, from the window rows `vals` and their validity `valid` (the engine's
+/// [`Window`](crate::engine::Window) of the row), the `target × target` window, the minimum
+/// cluster and the threshold `z98`.
+///
+/// A pixel is kept when it is valid, `> z98`, and a cluster centre (`> z98` with at least
+/// `min_cluster` valid pixels `> z98` in its target window) or in the target window of one.
+/// With a window narrower than `2·target − 1` only the pixel's own cluster test applies.
+pub(crate) fn point_targets(
+    vals: &[&[f64]],
+    valid: &[&[f64]],
+    w: usize,
+    target: usize,
+    min_cluster: usize,
+    z98: f64,
+) -> Vec<bool> {
+    let size = vals.len();
+    let h = size / 2;
+    let wp = w + size - 1;
+    let ht = target.min(size) / 2;
+    let closure = h >= 2 * ht;
+    let reach = if closure { 2 * ht } else { ht };
+    let above: Vec<Vec<u8>> = (h - reach..=h + reach)
+        .map(|dy| {
+            vals[dy][..wp]
+                .iter()
+                .zip(&valid[dy][..wp])
+                .map(|(&v, &ok)| ((ok != 0.0) & (v > z98)) as u8)
+                .collect()
+        })
+        .collect();
+    // `above[r]` is window row h − reach + r; a cluster centre at (row r, column c).
+    let centre = |r: usize, c: usize| -> bool {
+        if above[r][c] == 0 {
+            return false;
+        }
+        let mut n = 0usize;
+        for row in &above[r - ht..=r + ht] {
+            n += row[c - ht..=c + ht]
+                .iter()
+                .map(|&a| a as usize)
+                .sum::<usize>();
+        }
+        n >= min_cluster
+    };
+    (0..w)
+        .map(|x| {
+            let c = x + h;
+            if above[reach][c] == 0 {
+                false
+            } else if closure {
+                (reach - ht..=reach + ht).any(|r| (c - ht..=c + ht).any(|cc| centre(r, cc)))
+            } else {
+                centre(reach, c)
+            }
+        })
+        .collect()
+}
+
 impl LeeSigma {
     /// The filter's maths over a row, with the point-target threshold `z98`.
     #[inline(always)]
@@ -258,48 +333,12 @@ impl LeeSigma {
         let h = size / 2;
         let wp = w + size - 1;
         let ht = self.target.min(size) / 2;
-        let closure = h >= 2 * ht;
         let (vals, valid) = (ctx.window.values(), ctx.window.valid());
         let zero = L::<T>::ZERO;
         let one = L::<T>::ONE;
 
         // 1. point targets
-        let reach = if closure { 2 * ht } else { ht };
-        let above: Vec<Vec<u8>> = (h - reach..=h + reach)
-            .map(|dy| {
-                vals[dy][..wp]
-                    .iter()
-                    .zip(&valid[dy][..wp])
-                    .map(|(&v, &ok)| ((ok != 0.0) & (v > z98)) as u8)
-                    .collect()
-            })
-            .collect();
-        // `above[r]` is window row h − reach + r; a cluster centre at (row r, column c).
-        let centre = |r: usize, c: usize| -> bool {
-            if above[r][c] == 0 {
-                return false;
-            }
-            let mut n = 0usize;
-            for row in &above[r - ht..=r + ht] {
-                n += row[c - ht..=c + ht]
-                    .iter()
-                    .map(|&a| a as usize)
-                    .sum::<usize>();
-            }
-            n >= self.min_cluster
-        };
-        let keep: Vec<bool> = (0..w)
-            .map(|x| {
-                let c = x + h;
-                if above[reach][c] == 0 {
-                    false
-                } else if closure {
-                    (reach - ht..=reach + ht).any(|r| (c - ht..=c + ht).any(|cc| centre(r, cc)))
-                } else {
-                    centre(reach, c)
-                }
-            })
-            .collect();
+        let keep = point_targets(vals, valid, w, self.target, self.min_cluster, z98);
 
         // Window rows in the lane type.
         let vl: Vec<Vec<L<T>>> = vals

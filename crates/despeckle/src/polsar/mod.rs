@@ -54,7 +54,7 @@
 mod matrix;
 pub mod slc;
 
-pub use crate::filters::polsar::{PolBoxcar, PolRefinedLee};
+pub use crate::filters::polsar::{Criterion, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
 pub use matrix::{Element, LayoutError, Matrix, Part};
 pub use num_complex::Complex64;
 
