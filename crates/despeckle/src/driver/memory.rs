@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::{Workers, bands, budget, geometry, layout, split_rows};
 use crate::border::Source;
-use crate::engine::{BandIo, Filter, Layout, MultiFilter, run_band};
+use crate::engine::{BandIo, Filter, Kernel, Layout, MultiFilter, run_band};
 use crate::error::{Error, Result};
 use crate::image::{ImageMut, ImageRef};
 use crate::options::Options;
@@ -132,8 +132,18 @@ pub fn filter_planes<T: Sample, F: MultiFilter>(
     outputs: &mut [ImageMut<'_, T>],
     opts: &Options,
 ) -> Result<()> {
+    out_of_place(filter, inputs, outputs, opts)
+}
+
+/// [`filter_planes`], compiled once per sample type.
+fn out_of_place<T: Sample>(
+    filter: &dyn Kernel<T>,
+    inputs: &[ImageRef<'_, T>],
+    outputs: &mut [ImageMut<'_, T>],
+    opts: &Options,
+) -> Result<()> {
     let (width, height) = same_size(inputs.iter().map(|i| (i.width(), i.height())), "input")?;
-    let lay = layout::<T, F>(filter, width, height, inputs.len(), opts)?;
+    let lay = layout(filter, width, height, inputs.len(), opts)?;
     if outputs.len() != lay.out_planes {
         return Err(Error::InvalidImage(format!(
             "{} gives {} output planes from {} input planes; {} output planes were given",
@@ -153,7 +163,7 @@ pub fn filter_planes<T: Sample, F: MultiFilter>(
     if width == 0 || height == 0 {
         return Ok(());
     }
-    let workers = Workers::new(&plan_layout::<T, F>(filter, &lay, opts, false)?)?;
+    let workers = Workers::new(&plan_layout(filter, &lay, opts, false)?)?;
     let plan = bands(height, workers.count());
     workers.install(|| {
         let parts = split_planes(outputs, &plan, |b| plan[b].0);
@@ -214,17 +224,18 @@ pub fn plan_planes<T: Sample, F: MultiFilter>(
     opts: &Options,
     in_place: bool,
 ) -> Result<budget::Plan> {
-    let lay = layout::<T, F>(filter, width, height, planes, opts)?;
-    plan_layout::<T, F>(filter, &lay, opts, in_place)
+    let filter: &dyn Kernel<T> = filter;
+    let lay = layout(filter, width, height, planes, opts)?;
+    plan_layout(filter, &lay, opts, in_place)
 }
 
-fn plan_layout<T: Sample, F: MultiFilter>(
-    filter: &F,
+fn plan_layout<T: Sample>(
+    filter: &dyn Kernel<T>,
     lay: &Layout,
     opts: &Options,
     in_place: bool,
 ) -> Result<budget::Plan> {
-    let g = geometry::<T, F>(filter, lay);
+    let g = geometry(filter, lay);
     budget::plan_in_memory(&g, opts, |t| {
         if in_place {
             rows_to_save(lay, &bands(lay.builder.height, t)).len() * lay.planes
@@ -278,8 +289,17 @@ pub fn filter_planes_in_place<T: Sample, F: MultiFilter>(
     planes: &mut [ImageMut<'_, T>],
     opts: &Options,
 ) -> Result<()> {
+    in_place(filter, planes, opts)
+}
+
+/// [`filter_planes_in_place`], compiled once per sample type.
+fn in_place<T: Sample>(
+    filter: &dyn Kernel<T>,
+    planes: &mut [ImageMut<'_, T>],
+    opts: &Options,
+) -> Result<()> {
     let (width, height) = same_size(planes.iter().map(|i| (i.width(), i.height())), "input")?;
-    let lay = layout::<T, F>(filter, width, height, planes.len(), opts)?;
+    let lay = layout(filter, width, height, planes.len(), opts)?;
     if lay.out_planes != planes.len() {
         return Err(Error::InvalidImage(format!(
             "{} gives {} output planes from {} input planes: it cannot run in place",
@@ -291,7 +311,7 @@ pub fn filter_planes_in_place<T: Sample, F: MultiFilter>(
     if width == 0 || height == 0 {
         return Ok(());
     }
-    let workers = Workers::new(&plan_layout::<T, F>(filter, &lay, opts, true)?)?;
+    let workers = Workers::new(&plan_layout(filter, &lay, opts, true)?)?;
     let plan = bands(height, workers.count());
     {
         let save = rows_to_save(&lay, &plan);

@@ -23,15 +23,15 @@ pub use stream::{
 };
 
 use crate::engine::ring::RowBuilder;
-use crate::engine::{Layout, MultiFilter, REFRESH_ROWS};
+use crate::engine::{Kernel, Layout, REFRESH_ROWS};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 
 /// The engine's row geometry for an image of this size and number of planes under these
 /// options, after checking the options and that the filter accepts them.
-pub(crate) fn layout<T: Sample, F: MultiFilter>(
-    filter: &F,
+pub(crate) fn layout<T: Sample>(
+    filter: &dyn Kernel<T>,
     width: usize,
     height: usize,
     planes: usize,
@@ -87,7 +87,7 @@ pub(crate) fn layout<T: Sample, F: MultiFilter>(
 }
 
 /// The memory model's view of an image of this size filtered by `filter` in type `T`.
-pub(crate) fn geometry<T: Sample, F: MultiFilter>(filter: &F, layout: &Layout) -> budget::Geometry {
+pub(crate) fn geometry<T: Sample>(filter: &dyn Kernel<T>, layout: &Layout) -> budget::Geometry {
     let b = &layout.builder;
     let size = 2 * b.radius + 1;
     budget::Geometry {

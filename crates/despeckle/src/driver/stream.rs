@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::{Workers, bands, budget, geometry, layout, split_rows};
 use crate::border::Source;
-use crate::engine::{BandIo, Filter, Layout, MultiFilter, REFRESH_ROWS, run_band};
+use crate::engine::{BandIo, Filter, Kernel, Layout, MultiFilter, REFRESH_ROWS, run_band};
 use crate::error::{Error, Result};
 use crate::image::{ImageMut, ImageRef};
 use crate::options::Options;
@@ -172,7 +172,7 @@ impl<T: Sample> Cache<T> {
     }
 
     /// Makes rows `lo..hi` resident, keeping the overlap with what is already there.
-    fn advance(&mut self, lo: usize, hi: usize, src: &mut impl PlaneSource<T>) -> Result<()> {
+    fn advance(&mut self, lo: usize, hi: usize, src: &mut dyn PlaneSource<T>) -> Result<()> {
         let w = self.width;
         let keep_from = lo.max(self.lo).min(self.hi());
         let kept = self.hi() - keep_from;
@@ -241,9 +241,20 @@ pub fn plan_stream_planes<T: Sample, F: MultiFilter>(
     block_rows: Option<usize>,
     costs: budget::StreamCosts,
 ) -> Result<budget::Plan> {
-    let lay = layout::<T, F>(filter, width, height, planes, opts)?;
-    let g = geometry::<T, F>(filter, &lay);
-    budget::plan_stream(&g, opts, block_rows, costs)
+    let filter: &dyn Kernel<T> = filter;
+    let lay = layout(filter, width, height, planes, opts)?;
+    stream_plan(filter, &lay, opts, block_rows, costs)
+}
+
+/// The plan of [`plan_stream_planes`] for an image already laid out.
+fn stream_plan<T: Sample>(
+    filter: &dyn Kernel<T>,
+    lay: &Layout,
+    opts: &Options,
+    block_rows: Option<usize>,
+    costs: budget::StreamCosts,
+) -> Result<budget::Plan> {
+    budget::plan_stream(&geometry(filter, lay), opts, block_rows, costs)
 }
 
 /// Filters an image pulled row by row from `source` and pushes the result to `sink`.
@@ -291,8 +302,19 @@ pub fn filter_stream_planes<T: Sample, F: MultiFilter>(
     opts: &Options,
     block_rows: Option<usize>,
 ) -> Result<()> {
+    stream(filter, source, sink, opts, block_rows)
+}
+
+/// [`filter_stream_planes`], compiled once per sample type.
+fn stream<T: Sample>(
+    filter: &dyn Kernel<T>,
+    source: &mut dyn PlaneSource<T>,
+    sink: &mut dyn PlaneSink<T>,
+    opts: &Options,
+    block_rows: Option<usize>,
+) -> Result<()> {
     let (width, height, planes) = (source.width(), source.height(), source.planes());
-    let lay = layout::<T, F>(filter, width, height, planes, opts)?;
+    let lay = layout(filter, width, height, planes, opts)?;
     if sink.planes() != lay.out_planes {
         return Err(Error::InvalidImage(format!(
             "{} gives {} output planes from {planes} input planes; the output takes {}",
@@ -305,26 +327,18 @@ pub fn filter_stream_planes<T: Sample, F: MultiFilter>(
         return Ok(());
     }
     let h = lay.builder.radius;
-    let plan = plan_stream_planes::<T, F>(
-        filter,
-        width,
-        height,
-        planes,
-        opts,
-        block_rows,
-        Default::default(),
-    )?;
+    let plan = stream_plan(filter, &lay, opts, block_rows, Default::default())?;
     let workers = Workers::new(&plan)?;
     stream_blocks(filter, &lay, source, sink, opts, &plan, &workers, h)
 }
 
 /// The block loop of [`filter_stream_planes`].
 #[allow(clippy::too_many_arguments)]
-fn stream_blocks<T: Sample, F: MultiFilter>(
-    filter: &F,
+fn stream_blocks<T: Sample>(
+    filter: &dyn Kernel<T>,
     lay: &Layout,
-    source: &mut impl PlaneSource<T>,
-    sink: &mut impl PlaneSink<T>,
+    source: &mut dyn PlaneSource<T>,
+    sink: &mut dyn PlaneSink<T>,
     opts: &Options,
     plan: &budget::Plan,
     workers: &Workers,

@@ -1,6 +1,8 @@
 //! The row loop over one band of output rows, shared by every driver.
 
-use super::planes::{MultiFilter, PlanesContext, Validity};
+use super::dispatch::{self, Level, Simd};
+use super::kernel::Kernel;
+use super::planes::{PlanesContext, Validity};
 use super::ring::{Ring, RowBuilder};
 use super::sums::Sums;
 use super::{REFRESH_ROWS, RowContext, Window};
@@ -47,10 +49,10 @@ impl Layout {
 
 /// Computes output rows `y0..y1` (`y0` a multiple of [`REFRESH_ROWS`]).
 ///
-/// `io` is a trait object: it is called once per row, and one instantiation of the row loop
-/// per filter and sample type (times the instruction sets) serves every driver.
-pub(crate) fn run_band<T: Sample, F: MultiFilter>(
-    filter: &F,
+/// `filter` and `io` are trait objects, called once per row: one instantiation of the row
+/// loop per sample type (times the instruction sets) serves every filter and driver.
+pub(crate) fn run_band<T: Sample>(
+    filter: &dyn Kernel<T>,
     layout: &Layout,
     opts: &crate::Options,
     y0: usize,
@@ -58,43 +60,36 @@ pub(crate) fn run_band<T: Sample, F: MultiFilter>(
     io: &mut dyn BandIo<T>,
 ) {
     debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= layout.builder.height);
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2<T: Sample, F: MultiFilter>(
-            filter: &F,
-            layout: &Layout,
-            opts: &crate::Options,
-            y0: usize,
-            y1: usize,
-            io: &mut dyn BandIo<T>,
-        ) {
-            band_loop(filter, layout, opts, y0, y1, io)
-        }
-        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-        fn avx512<T: Sample, F: MultiFilter>(
-            filter: &F,
-            layout: &Layout,
-            opts: &crate::Options,
-            y0: usize,
-            y1: usize,
-            io: &mut dyn BandIo<T>,
-        ) {
-            band_loop(filter, layout, opts, y0, y1, io)
-        }
-        match super::dispatch::level() {
-            // SAFETY: `level` checked that this CPU has these features.
-            super::dispatch::Level::Avx512 => {
-                return unsafe { avx512(filter, layout, opts, y0, y1, io) };
-            }
-            // SAFETY: as above.
-            super::dispatch::Level::Avx2 => {
-                return unsafe { avx2(filter, layout, opts, y0, y1, io) };
-            }
-            super::dispatch::Level::Baseline => {}
-        }
+    let level = dispatch::level();
+    let band = BandLoop {
+        filter,
+        layout,
+        opts,
+        level,
+        y0,
+        y1,
+        io,
+    };
+    dispatch::run(level, band)
+}
+
+/// The arguments of [`band_loop`], as [`dispatch::run`] compiles it.
+struct BandLoop<'a, T: Sample> {
+    filter: &'a dyn Kernel<T>,
+    layout: &'a Layout,
+    opts: &'a crate::Options,
+    level: Level,
+    y0: usize,
+    y1: usize,
+    io: &'a mut dyn BandIo<T>,
+}
+
+impl<T: Sample> Simd for BandLoop<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        band_loop(self)
     }
-    band_loop(filter, layout, opts, y0, y1, io)
 }
 
 /// One plane's ring, running sums and entering row.
@@ -171,14 +166,16 @@ fn build_row<T: Sample>(
 
 /// The body of [`run_band`], inlined into each CPU-feature variant.
 #[inline(always)]
-fn band_loop<T: Sample, F: MultiFilter>(
-    filter: &F,
-    layout: &Layout,
-    opts: &crate::Options,
-    y0: usize,
-    y1: usize,
-    io: &mut dyn BandIo<T>,
-) {
+fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
+    let BandLoop {
+        filter,
+        layout,
+        opts,
+        level,
+        y0,
+        y1,
+        io,
+    } = args;
     let builder = &layout.builder;
     let joint = layout.validity == Validity::Joint && layout.planes > 1;
     let h = builder.radius;
@@ -199,7 +196,7 @@ fn band_loop<T: Sample, F: MultiFilter>(
     let mut out: Vec<Vec<T>> = vec![vec![T::default(); w]; layout.out_planes];
     let mut order = vec![0usize; size];
     let mut fulls = vec![false; layout.planes];
-    let mut state = filter.state(w, layout.planes, opts);
+    let mut rows = filter.rows(w, layout.planes, opts, level);
     let start = layout.start(y0);
     let write_back = layout.out_planes == layout.planes;
 
@@ -284,7 +281,7 @@ fn band_loop<T: Sample, F: MultiFilter>(
             height: builder.height,
             planes: &ctxs,
         };
-        filter.filter_rows(&mut state, &ctx, &mut out);
+        rows.rows(&ctx, &mut out);
         if !output {
             continue;
         }

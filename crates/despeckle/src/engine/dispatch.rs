@@ -1,9 +1,10 @@
-//! CPU-feature dispatch: the engine's row loop compiled once per instruction set.
+//! CPU-feature dispatch: the engine's hot code compiled once per instruction set.
 //!
-//! The band loop, the running sums and every filter's row maths are `#[inline(always)]`, so
-//! they are compiled into each variant below: AVX2 + FMA on x86-64 CPUs that have them, and the
-//! baseline instruction set otherwise. No fused multiply-add is emitted implicitly, so both
-//! variants give bit-identical results.
+//! Two pieces of code run through [`run`]: the band loop with its running sums (once per pixel
+//! type) and each filter's row maths (once per filter and pixel type). Both are
+//! `#[inline(always)]`, so they are compiled into each variant below: AVX-512 or AVX2 + FMA on
+//! x86-64 CPUs that have them, and the baseline instruction set otherwise. No fused
+//! multiply-add is emitted implicitly, so every variant gives bit-identical results.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -64,4 +65,40 @@ pub fn level() -> Level {
 /// Whether a SIMD variant (AVX2 or wider) runs on this CPU.
 pub fn uses_avx2() -> bool {
     level() != Level::Baseline
+}
+
+/// Code to compile once per instruction-set variant: [`Simd::run`] must be
+/// `#[inline(always)]` (and what it calls, down to the arithmetic), so that each variant of
+/// [`run`] holds its own copy compiled for that instruction set.
+pub(crate) trait Simd {
+    /// What the code returns.
+    type Output;
+    /// The code.
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `code` compiled for `level` (a level this CPU supports: from [`level`]).
+#[inline(always)]
+pub(crate) fn run<S: Simd>(level: Level, code: S) -> S::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2<S: Simd>(code: S) -> S::Output {
+            code.run()
+        }
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+        fn avx512<S: Simd>(code: S) -> S::Output {
+            code.run()
+        }
+        match level {
+            // SAFETY: `level` checked that this CPU has these features.
+            Level::Avx512 => return unsafe { avx512(code) },
+            // SAFETY: as above.
+            Level::Avx2 => return unsafe { avx2(code) },
+            Level::Baseline => {}
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = level;
+    code.run()
 }

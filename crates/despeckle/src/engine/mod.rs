@@ -17,12 +17,14 @@
 
 mod band;
 pub mod dispatch;
+mod kernel;
 mod planes;
 pub(crate) mod ring;
 
 mod sums;
 
 pub(crate) use band::{BandIo, Layout, run_band};
+pub(crate) use kernel::Kernel;
 pub use planes::{MultiFilter, PlanesContext, Validity};
 
 use crate::sample::Sample;
