@@ -11,10 +11,12 @@ use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 use despeckle::budget::human;
 use despeckle_file::registry::{self, COMMON, FILTERS, FilterDef, FilterSpec, ParamKind};
 use despeckle_file::{
-    BigTiff, ComplexMode, FileOptions, Nodata, OutputCompression, OutputLayout, OutputType,
-    Progress, Reader, Report, filter_file_spec,
+    BigTiff, ComplexMode, FileOptions, OutputCompression, OutputLayout, OutputType, Progress,
+    Reader, Report, filter_file_spec,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::window::{WindowArgs, output_type};
 
 /// Options of `despeckle info`.
 #[derive(Args)]
@@ -65,56 +67,8 @@ pub struct CommonArgs {
     /// Output GeoTIFF (written to a temporary file and renamed when complete).
     #[arg(value_name = "OUT.tif")]
     output: PathBuf,
-    /// Window side in pixels (odd, 3 … 1001).
-    // Numbers are parsed as signed (and `-inf` accepted as a value) so that a negative value
-    // gets the parameter's own message instead of "unexpected argument".
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 7,
-        allow_negative_numbers = true,
-        help_heading = "Window"
-    )]
-    size: i64,
-    /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
-    #[arg(
-        long,
-        value_name = "MODE",
-        default_value = "reflect",
-        help_heading = "Window"
-    )]
-    border: String,
-    /// The constant of `--border constant` (default 0; same as constant:V).
-    #[arg(
-        long,
-        value_name = "V",
-        allow_hyphen_values = true,
-        help_heading = "Window"
-    )]
-    cval: Option<f64>,
-    /// No-data value (default: the input's GDAL_NODATA; `none` ignores it). NaN and ±inf are
-    /// always no-data.
-    #[arg(
-        long,
-        value_name = "V|none",
-        allow_hyphen_values = true,
-        help_heading = "Window"
-    )]
-    nodata: Option<String>,
-    /// Worker threads (default: all cores; never more than the cores, nor than bands of 16
-    /// rows).
-    #[arg(
-        long,
-        value_name = "N",
-        allow_negative_numbers = true,
-        help_heading = "Window"
-    )]
-    threads: Option<i64>,
-    /// Memory budget: bytes with a unit (512M, 4G) or a share of the RAM (25%). Threads and
-    /// block sizes are chosen to stay under it; a run that cannot is refused before it starts.
-    /// Default: half the available memory.
-    #[arg(long, value_name = "SIZE", help_heading = "Window")]
-    max_memory: Option<String>,
+    #[command(flatten)]
+    window: WindowArgs,
     /// Input band to filter, numbered from 1 as in GDAL; repeat for several (default: all).
     #[arg(
         long = "band",
@@ -313,33 +267,7 @@ fn file_options(
     spec: &FilterSpec,
     info: &despeckle_file::RasterInfo,
 ) -> Result<FileOptions> {
-    let size = usize::try_from(c.size).map_err(|_| {
-        despeckle::Error::param(
-            "size",
-            format!("the window size must be odd and at least 3, got {}", c.size),
-        )
-    })?;
-    let mut o = FileOptions::new(size);
-    o.border = registry::border_with_cval(&c.border, c.cval)?;
-    o.nodata = match c.nodata.as_deref().map(str::trim) {
-        None => Nodata::FromFile,
-        Some(t) if t.eq_ignore_ascii_case("none") => Nodata::None,
-        Some(t) => Nodata::Value(t.parse::<f64>().map_err(|_| {
-            anyhow!("invalid parameter `nodata`: `{t}` is not a number (or `none`)")
-        })?),
-    };
-    o.threads = match c.threads {
-        None => None,
-        Some(n) if n >= 1 => Some(usize::try_from(n)?),
-        Some(n) => bail!(
-            "invalid parameter `threads`: must be at least 1 (leave it out for all cores), got {n}"
-        ),
-    };
-    o.max_memory = c
-        .max_memory
-        .as_deref()
-        .map(despeckle::budget::parse_size)
-        .transpose()?;
+    let mut o = c.window.file_options()?;
     if !c.bands.is_empty() {
         let mut bands = Vec::new();
         for &b in &c.bands {
@@ -386,11 +314,7 @@ fn file_options(
         _ => BigTiff::Auto,
     };
     o.cog = c.cog;
-    o.dtype = match c.dtype.as_deref() {
-        Some("float64") => Some(OutputType::F64),
-        Some(_) => Some(OutputType::F32),
-        None => None,
-    };
+    o.dtype = output_type(c.dtype.as_deref());
     o.quicklook = c.quicklook.clone();
     o.overwrite = c.overwrite;
     o.sync = c.sync;

@@ -13,6 +13,7 @@ mod quicklook;
 mod report;
 mod sample;
 mod temporal;
+mod window;
 
 use std::process::ExitCode;
 

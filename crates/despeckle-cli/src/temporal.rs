@@ -9,11 +9,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 use despeckle::temporal::SuperImage;
-use despeckle_file::registry::{self, FILTERS, FilterSpec, ParamKind};
+use despeckle_file::registry::{FILTERS, FilterSpec, ParamKind};
 use despeckle_file::temporal::{Date, StackOutput, StackReport, quegan_files};
-use despeckle_file::{FileOptions, Nodata, OutputType, Progress, Reader};
+use despeckle_file::{FileOptions, OutputType, Progress, Reader};
 
 use crate::files::{install_interrupt_handler, parse_compression, progress_bar};
+use crate::window::{WindowArgs, output_type};
 
 /// Options of `despeckle temporal quegan`.
 #[derive(Args, Debug)]
@@ -74,51 +75,8 @@ struct QueganArgs {
         help_heading = "Filter"
     )]
     filter: String,
-    /// Window side in pixels (odd, 3 … 1001).
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 7,
-        allow_negative_numbers = true,
-        help_heading = "Window"
-    )]
-    size: i64,
-    /// Border mode: reflect, mirror, nearest, wrap, constant:V or shrink.
-    #[arg(
-        long,
-        value_name = "MODE",
-        default_value = "reflect",
-        help_heading = "Window"
-    )]
-    border: String,
-    /// The constant of `--border constant` (default 0).
-    #[arg(
-        long,
-        value_name = "V",
-        allow_hyphen_values = true,
-        help_heading = "Window"
-    )]
-    cval: Option<f64>,
-    /// No-data value (default: the inputs' GDAL_NODATA, which must agree; `none` ignores
-    /// it). NaN and ±inf are always no-data.
-    #[arg(
-        long,
-        value_name = "V|none",
-        allow_hyphen_values = true,
-        help_heading = "Window"
-    )]
-    nodata: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(
-        long,
-        value_name = "N",
-        allow_negative_numbers = true,
-        help_heading = "Window"
-    )]
-    threads: Option<i64>,
-    /// Memory budget: bytes with a unit (512M, 4G) or a share of the RAM (25%).
-    #[arg(long, value_name = "SIZE", help_heading = "Window")]
-    max_memory: Option<String>,
+    #[command(flatten)]
+    window: WindowArgs,
     /// Output compression (default: the first input's).
     #[arg(long, value_name = "METHOD",
           value_parser = ["none", "deflate", "lzw", "zstd", "packbits"], help_heading = "Output")]
@@ -413,41 +371,13 @@ fn quegan(m: &ArgMatches) -> Result<()> {
 }
 
 fn file_options(a: &QueganArgs) -> Result<FileOptions> {
-    let size = usize::try_from(a.size).map_err(|_| {
-        despeckle::Error::param(
-            "size",
-            format!("the window size must be odd and at least 3, got {}", a.size),
-        )
-    })?;
-    let mut o = FileOptions::new(size);
-    o.border = registry::border_with_cval(&a.border, a.cval)?;
-    o.nodata = match a.nodata.as_deref().map(str::trim) {
-        None => Nodata::FromFile,
-        Some(t) if t.eq_ignore_ascii_case("none") => Nodata::None,
-        Some(t) => Nodata::Value(t.parse::<f64>().map_err(|_| {
-            anyhow!("invalid parameter `nodata`: `{t}` is not a number (or `none`)")
-        })?),
-    };
-    o.threads = match a.threads {
-        None => None,
-        Some(n) if n >= 1 => Some(usize::try_from(n)?),
-        Some(n) => bail!("invalid parameter `threads`: must be at least 1, got {n}"),
-    };
-    o.max_memory = a
-        .max_memory
-        .as_deref()
-        .map(despeckle::budget::parse_size)
-        .transpose()?;
+    let mut o = a.window.file_options()?;
     o.compression = match &a.compress {
         Some(name) => Some(parse_compression(name, a.level)?),
         None if a.level.is_some() => bail!("--level needs --compress deflate or zstd"),
         None => None,
     };
-    o.dtype = match a.dtype.as_deref() {
-        Some("float64") => Some(OutputType::F64),
-        Some(_) => Some(OutputType::F32),
-        None => None,
-    };
+    o.dtype = output_type(a.dtype.as_deref());
     o.overwrite = a.overwrite;
     o.sync = a.sync;
     o.block_rows = a.block_rows;
