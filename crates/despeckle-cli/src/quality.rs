@@ -321,6 +321,9 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Rows per block of the streaming driver (testing; the measures do not depend on it).
+    #[arg(long, value_name = "ROWS", hide = true)]
+    block_rows: Option<usize>,
 }
 
 /// The candidates: every filter, or one filter at every value of the sweep.
@@ -426,6 +429,7 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     opts.regions = args.rois.clone();
     opts.crop = args.crop;
     opts.peak = args.peak;
+    opts.block_rows = args.block_rows;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let bar = show.then(|| progress_bar(0, "compare"));
     if let Some(b) = &bar {

@@ -179,6 +179,9 @@ pub struct CompareOptions {
     /// Data range of PSNR and SSIM with a clean reference; `None`: max − min of its valid
     /// pixels (an extra pass over it).
     pub peak: Option<f64>,
+    /// Rows per block of the streaming driver (`None`: about 16 MiB of input per block);
+    /// the measures do not depend on it.
+    pub block_rows: Option<usize>,
     /// Called as rows are measured (over every pass).
     pub progress: Option<ProgressFn>,
     /// Set to `true` to stop ([`Error::Cancelled`]).
@@ -198,6 +201,7 @@ impl Default for CompareOptions {
             quicklook_side: 512,
             domain: Domain::Intensity,
             peak: None,
+            block_rows: None,
             progress: None,
             cancel: None,
         }
@@ -518,7 +522,7 @@ pub fn compare(
             error: None,
             tick: &mut tick,
         };
-        let result = filter.stream_f32(&mut source, &mut sink, &core, None);
+        let result = filter.stream_f32(&mut source, &mut sink, &core, opts.block_rows);
         if let Some(e) = sink.error.take() {
             return Err(e);
         }
