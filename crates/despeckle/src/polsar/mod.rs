@@ -51,10 +51,12 @@
 //! assert_eq!(c2, [5.0, 1.0, 7.0, 10.0]);
 //! ```
 
+mod convert;
 mod matrix;
 pub mod slc;
 
 pub use crate::filters::polsar::{Criterion, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
+pub use convert::Conversion;
 pub use matrix::{Element, LayoutError, Matrix, Part};
 pub use num_complex::Complex64;
 

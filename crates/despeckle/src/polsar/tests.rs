@@ -289,3 +289,114 @@ fn t3_is_the_unitary_transform_of_c3() {
         c2_from_dual(k[0], k[1])
     );
 }
+
+/// Quad-pol pixels, reciprocal (hv = vh) and not.
+fn quad_pixels() -> Vec<[Complex64; 4]> {
+    vec![
+        [c(0.3, -1.2), c(0.7, 0.1), c(-0.2, 0.4), c(1.5, 0.9)],
+        [c(-2.0, 0.5), c(0.0, -0.3), c(0.1, 0.1), c(0.25, -0.75)],
+        [c(1e3, 2e2), c(-5.0, 3.0), c(-5.0, 3.0), c(40.0, -7e2)],
+        [c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0)],
+    ]
+}
+
+/// The conversions agree with the SLC formulas of each basis, on single-look pixels and on
+/// averages of several (full rank), both ways, and keep the trace.
+#[test]
+fn conversions_match_the_formulas_of_each_basis() {
+    type Quad = fn(Complex64, Complex64, Complex64, Complex64) -> Vec<f64>;
+    let c3: Quad = |a, b, c, d| c3_from_quad(a, b, c, d).to_vec();
+    let t3: Quad = |a, b, c, d| t3_from_quad(a, b, c, d).to_vec();
+    let c4: Quad = |a, b, c, d| c4_from_quad(a, b, c, d).to_vec();
+    let t4: Quad = |a, b, c, d| t4_from_quad(a, b, c, d).to_vec();
+    let cases: [(Matrix, Quad, Matrix, Quad); 4] = [
+        (Matrix::C3, c3, Matrix::T3, t3),
+        (Matrix::T3, t3, Matrix::C3, c3),
+        (Matrix::C4, c4, Matrix::T4, t4),
+        (Matrix::T4, t4, Matrix::C4, c4),
+    ];
+    let pixels = quad_pixels();
+    for (from, f, to, g) in cases {
+        let conv = Conversion::new(from, to).unwrap();
+        let n = from.planes();
+        let (mut sum_in, mut sum_want) = (vec![0.0; n], vec![0.0; n]);
+        for &[hh, hv, vh, vv] in &pixels {
+            let (input, want) = (f(hh, hv, vh, vv), g(hh, hv, vh, vv));
+            let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            let mut out = vec![0.0; n];
+            conv.pixel(&input, &mut out);
+            close(&out, &want, 1e-13 * scale);
+            for p in 0..n {
+                sum_in[p] += input[p];
+                sum_want[p] += want[p];
+            }
+        }
+        let mut out = vec![0.0; n];
+        conv.pixel(&sum_in, &mut out);
+        close(&out, &sum_want, 1e-9);
+        let trace = |m: Matrix, v: &[f64]| m.diagonal().iter().map(|&p| v[p]).sum::<f64>();
+        assert!((trace(to, &out) - trace(from, &sum_in)).abs() < 1e-9);
+        // and back
+        let mut back = vec![0.0; n];
+        Conversion::new(to, from).unwrap().pixel(&out, &mut back);
+        close(&back, &sum_in, 1e-9);
+    }
+}
+
+#[test]
+fn conversions_between_sizes_or_from_c2_are_refused() {
+    for (from, to) in [
+        (Matrix::C2, Matrix::C3),
+        (Matrix::C2, Matrix::T3),
+        (Matrix::C3, Matrix::C4),
+        (Matrix::T3, Matrix::T4),
+        (Matrix::C4, Matrix::T3),
+    ] {
+        let e = Conversion::new(from, to).unwrap_err().to_string();
+        assert!(e.contains("cannot be converted"), "{e}");
+    }
+    for m in Matrix::ALL {
+        assert!(Conversion::new(m, m).unwrap().is_identity());
+    }
+}
+
+/// Rows in place: every pixel as `pixel` gives it (rounded to the row type); a pixel with a
+/// non-finite element or the no-data value in any plane becomes no-data in every plane.
+#[test]
+fn rows_convert_in_place_and_keep_no_data() {
+    let conv = Conversion::new(Matrix::C3, Matrix::T3).unwrap();
+    let pixels = quad_pixels();
+    let width = pixels.len() + 2;
+    let mut rows: Vec<Vec<f32>> = vec![vec![0.0; width]; 9];
+    for (x, &[hh, hv, vh, vv]) in pixels.iter().enumerate() {
+        for (p, v) in c3_from_quad(hh, hv, vh, vv).iter().enumerate() {
+            rows[p][x] = *v as f32;
+        }
+    }
+    let (nan_at, nodata_at) = (pixels.len(), pixels.len() + 1);
+    rows[3][nan_at] = f32::NAN;
+    rows[8][nodata_at] = -9999.0;
+    let input = rows.clone();
+    let mut views: Vec<&mut [f32]> = rows.iter_mut().map(|r| r.as_mut_slice()).collect();
+    conv.rows(&mut views, Some(-9999.0));
+    for x in 0..pixels.len() {
+        let px: Vec<f64> = input.iter().map(|r| r[x] as f64).collect();
+        let mut want = [0.0; 9];
+        conv.pixel(&px, &mut want);
+        for p in 0..9 {
+            assert_eq!(rows[p][x], want[p] as f32, "pixel {x} plane {p}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r[nan_at] == -9999.0 && r[nodata_at] == -9999.0)
+    );
+    // without a no-data value: NaN
+    let mut rows = input.clone();
+    let mut views: Vec<&mut [f32]> = rows.iter_mut().map(|r| r.as_mut_slice()).collect();
+    conv.rows(&mut views, None);
+    assert!(
+        rows.iter()
+            .all(|r| r[nan_at].is_nan() && r[nodata_at] != -9999.0)
+    );
+}
