@@ -15,6 +15,7 @@ import numpy.typing as npt
 __all__ = [
     "filter", "local_stats", "filter_table", "filter_file", "estimate", "estimate_rows",
     "border_mode", "assess", "reference", "polsar", "polsar_elements", "polsar_recognise", "polsar_z98",
+    "polsar_convert",
     "REFRESH_ROWS", "REFRESH_COLS", "CORE_VERSION",
 ]
 
@@ -121,5 +122,8 @@ def polsar_z98(
     read: Any, planes: int, height: int, width: int, dtype: str, *,
     matrix: str | None = None, nodata: float | None = None,
 ) -> list[float]: ...
+def polsar_convert(
+    planes: _Array, to: str, *, matrix: str | None = None, nodata: float | None = None,
+) -> _Array: ...
 def polsar_elements(matrix: str) -> tuple[str, list[str]]: ...
 def polsar_recognise(names: Sequence[str]) -> tuple[str, list[int]]: ...

@@ -30,8 +30,8 @@ import numpy as _np
 from . import _despeckle as _ext
 from . import _attrs_nodata, _kind
 
-__all__ = ["boxcar", "refined_lee", "lee_sigma", "idan", "z98", "elements", "to_planes",
-           "to_matrix"]
+__all__ = ["boxcar", "refined_lee", "lee_sigma", "idan", "z98", "convert", "elements",
+           "to_planes", "to_matrix"]
 
 _REAL = {_np.dtype(_np.complex64): _np.dtype(_np.float32),
          _np.dtype(_np.complex128): _np.dtype(_np.float64)}
@@ -126,6 +126,93 @@ def to_matrix(p):
                             dtype=_COMPLEX[p.dtype],
                             meta=_np.empty((0, 0, 0, 0), dtype=_COMPLEX[p.dtype]))
     return _to_matrix_np(_np.asarray(p))
+
+
+def _convert_np(x, to, matrix, nodata):
+    if _is_complex(x):
+        _check_complex(x)
+        if matrix is None and x.shape[0] == 3:
+            raise ValueError("a 3 × 3 complex matrix is C3 or T3: give matrix=")
+        planes = _ext.polsar_convert(_to_planes_np(x), to, matrix=matrix, nodata=nodata)
+        return _to_matrix_np(planes)
+    _check_planes(x)
+    return _ext.polsar_convert(_np.ascontiguousarray(x), to, matrix=matrix, nodata=nodata)
+
+
+def convert(x, to, matrix=None, nodata=None, *, element_dim="element"):
+    """The matrix in another basis: covariance C3 ↔ coherency T3, C4 ↔ T4, with
+    ``T = U C Uᴴ`` (ESA SNAP's and PolSARpro's conversions; docs/polarimetry.md). The trace and
+    the eigenvalues are kept. Lee Sigma and IDAN select pixels from the diagonal elements, so
+    they filter C3 and T3 differently: ESA SNAP filters C3 input as T3 (convert first to
+    reproduce it).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, dask array or xarray.DataArray
+        ``(k², y, x)`` float32/float64 real planes or a ``(k, k, y, x)`` complex64/complex128
+        matrix, as for the filters.
+    to : {"c3", "t3", "c4", "t4"}
+        The kind of the result (the same size as ``x``'s; a kind to itself is a copy).
+    matrix : {None, "c3", "t3", "c4", "t4"}
+        The kind of ``x`` (default: C3 or C4 for 9 or 16 real planes; a DataArray's element
+        labels; required for a 3 × 3 complex matrix).
+    nodata : float, optional
+        A pixel with this value, NaN or ±inf in any element is ``nodata`` (NaN by default) in
+        every element of the result.
+    element_dim : str or (str, str), default "element"
+        As for the filters; the result's element labels name the new kind.
+
+    Returns
+    -------
+    The converted matrix, in ``x``'s layout, shape and dtype.
+    """
+    kind = _kind(x)
+    if kind == "xarray":
+        return _convert_xarray(x, to, matrix, nodata, element_dim)
+    if kind == "dask":
+        from .dask import _as_dask
+
+        darr = _as_dask(x)
+        # checks the kinds now, not at compute time
+        probe = (_np.zeros((darr.shape[0], darr.shape[1], 1, 1), darr.dtype) if _is_complex(darr)
+                 else _np.zeros((darr.shape[0], 1, 1), darr.dtype))
+        _convert_np(probe, to, matrix, nodata)
+        whole = {0: -1, 1: -1} if _is_complex(darr) else {0: -1}
+        return darr.rechunk(whole).map_blocks(_convert_np, to, matrix, nodata,
+                                              dtype=darr.dtype)
+    if not isinstance(x, _np.ndarray):
+        x = _np.asarray(x)
+    return _convert_np(x, to, matrix, nodata)
+
+
+def _convert_xarray(arr, to, matrix, nodata, element_dim):
+    import xarray as xr
+
+    if nodata is None:
+        nodata = _attrs_nodata(arr)
+    if _is_complex(arr):
+        pair = tuple(element_dim) if isinstance(element_dim, (tuple, list)) else arr.dims[:2]
+        moved = arr.transpose(*pair, *[d for d in arr.dims if d not in pair])
+        res = convert(moved.data, to, matrix, nodata)
+        return xr.DataArray(res, dims=moved.dims, coords=moved.coords, attrs=dict(arr.attrs),
+                            name=arr.name).transpose(*arr.dims)
+    if element_dim not in arr.dims or arr.ndim != 3:
+        raise ValueError(f"the DataArray has dims {arr.dims}: pass ({element_dim!r}, y, x)")
+    if element_dim in arr.coords:
+        labels = [str(v) for v in arr.coords[element_dim].values]
+        kind, order = _ext.polsar_recognise(labels)
+        if list(order) != list(range(len(labels))):
+            raise ValueError(f"the {element_dim!r} labels {labels} are not in the element "
+                             f"order: reorder with .sel({element_dim}={elements(kind)})")
+        if matrix is not None and _ext.polsar_elements(matrix)[0] != kind:
+            raise ValueError(f"matrix={matrix!r}, but the labels name a {kind} matrix")
+        matrix = kind
+    moved = arr.transpose(element_dim, *[d for d in arr.dims if d != element_dim])
+    res = convert(moved.data, to, matrix, nodata)
+    coords = {k: v for k, v in moved.coords.items() if element_dim not in v.dims}
+    out = xr.DataArray(res, dims=moved.dims, coords=coords, attrs=dict(arr.attrs),
+                       name=arr.name).assign_coords({element_dim: elements(to)})
+    return out.transpose(*arr.dims)
 
 
 def _is_complex(x):

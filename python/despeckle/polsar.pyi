@@ -6,8 +6,8 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["boxcar", "refined_lee", "lee_sigma", "idan", "z98", "elements", "to_planes",
-           "to_matrix"]
+__all__ = ["boxcar", "refined_lee", "lee_sigma", "idan", "z98", "convert", "elements",
+           "to_planes", "to_matrix"]
 
 _Matrix = Literal["c2", "c3", "t3", "c4", "t4", "C2", "C3", "T3", "C4", "T4"]
 # numpy (k², y, x) float32/float64 or (k, k, y, x) complex64/complex128, a dask array or an
@@ -86,3 +86,7 @@ def idan(
 def z98(
     x: Any, matrix: _Matrix | None = None, nodata: float | None = None,
 ) -> list[float]: ...
+def convert(
+    x: _X, to: _Matrix, matrix: _Matrix | None = None, nodata: float | None = None, *,
+    element_dim: str | tuple[str, str] = "element",
+) -> _X: ...

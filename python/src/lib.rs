@@ -45,6 +45,7 @@ fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(polsar::polsar_elements, m)?)?;
     m.add_function(wrap_pyfunction!(polsar::polsar_recognise, m)?)?;
     m.add_function(wrap_pyfunction!(polsar::polsar_z98, m)?)?;
+    m.add_function(wrap_pyfunction!(polsar::polsar_convert, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::assess, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::reference, m)?)?;
     // The engine recomputes its running sums at these absolute row / column positions; the

@@ -3,10 +3,14 @@
 //! elements. The documented API (complex layouts, dask, xarray) is in
 //! `python/despeckle/polsar.py`, which calls these.
 
-use despeckle::polsar::{Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
+use despeckle::polsar::{
+    Conversion, Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee,
+};
 use despeckle::{BoxError, EdgeRule, PlaneSource, Sample};
 use despeckle_file::planes::AnyPlanes;
-use numpy::{Element, PyArray3, PyArrayDescrMethods, PyReadonlyArray3, PyUntypedArrayMethods};
+use numpy::{
+    Element, PyArray3, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray3, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -224,6 +228,66 @@ pub fn polsar<'py>(
         return planes::run(py, a, &*f, out, &opts, "planes");
     }
     Err(dtype_error(planes))
+}
+
+/// `planes` (`(k², y, x)` real planes of `matrix`) in the basis of `to` (C3 ↔ T3, C4 ↔ T4:
+/// `T = U C Uᴴ`): a new array of the same dtype. A pixel with a non-finite or `nodata`
+/// element is `nodata` (NaN by default) in every plane.
+#[pyfunction]
+#[pyo3(signature = (planes, to, *, matrix=None, nodata=None))]
+pub fn polsar_convert<'py>(
+    py: Python<'py>,
+    planes: &Bound<'py, PyAny>,
+    to: &str,
+    matrix: Option<String>,
+    nodata: Arg<'_, 'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let arr = planes.cast::<numpy::PyUntypedArray>().ok();
+    let Some(arr) = arr.filter(|a| a.ndim() == 3) else {
+        return Err(dtype_error(planes));
+    };
+    let from = matrix_for(arr.shape()[0], matrix.as_deref())?;
+    let to = to
+        .parse::<Matrix>()
+        .map_err(|e| PyValueError::new_err(format!("invalid parameter `to`: {e}")))?;
+    let conv = Conversion::new(from, to).map_err(value_error)?;
+    let nodata = params::in_memory_nodata(nodata)?.filter(|v| !v.is_nan());
+    if let Ok(a) = planes.cast::<PyArray3<f32>>() {
+        return convert_array(py, a, conv, nodata);
+    }
+    if let Ok(a) = planes.cast::<PyArray3<f64>>() {
+        return convert_array(py, a, conv, nodata);
+    }
+    Err(dtype_error(planes))
+}
+
+/// [`polsar_convert`] on one dtype.
+fn convert_array<'py, T: Sample + Element>(
+    py: Python<'py>,
+    planes: &Bound<'py, PyArray3<T>>,
+    conv: Conversion,
+    nodata: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut out = planes
+        .readonly()
+        .as_array()
+        .as_standard_layout()
+        .into_owned();
+    let (_, h, w) = out.dim();
+    let data = out
+        .as_slice_mut()
+        .expect("an owned array is in standard layout");
+    py.detach(|| {
+        let mut rows_of: Vec<&mut [T]> = data.chunks_mut((h * w).max(1)).collect();
+        for y in 0..h {
+            let mut rows: Vec<&mut [T]> = rows_of
+                .iter_mut()
+                .map(|p| &mut p[y * w..(y + 1) * w])
+                .collect();
+            conv.rows(&mut rows, nodata);
+        }
+    });
+    Ok(PyArray3::from_owned_array(py, out).into_any())
 }
 
 /// The planes of an image that lives elsewhere (a numpy or dask array), read through a Python

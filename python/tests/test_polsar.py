@@ -451,3 +451,59 @@ def test_lee_sigma_and_idan_errors():
         polsar._ext.polsar(p, filter="lee_sigma", z98=[1, 1, 1], region=5)
     with pytest.raises(ValueError, match="5 planes hold no polarimetric matrix"):
         polsar.lee_sigma(np.zeros((5, 8, 8)))
+
+
+# --- conversion C3 <-> T3, C4 <-> T4 -----------------------------------------------------------
+
+# k_P = U k_L, written here from the scattering vectors of docs/polarimetry.md
+U3 = np.array([[1, 0, 1], [1, 0, -1], [0, np.sqrt(2), 0]]) / np.sqrt(2)
+U4 = np.array([[1, 0, 0, 1], [1, 0, 0, -1], [0, 1, 1, 0], [0, 1j, -1j, 0]]) / np.sqrt(2)
+
+
+def test_convert_matches_the_change_of_basis():
+    """T = U C Uᴴ and C = Uᴴ T U in numpy complex128, real planes and complex layouts, both
+    dtypes; the trace is kept."""
+    for k, u, c_kind, t_kind in ((3, U3, "c3", "t3"), (4, U4, "c4", "t4")):
+        c = wishart_scene(k, 12, 13, looks=3, seed=20 + k)
+        t = np.einsum("ij,jkyx,lk->ilyx", u, c, u.conj())
+        scale = np.abs(c).max()
+        got = polsar.convert(planes_of(c), t_kind, matrix=c_kind)
+        np.testing.assert_allclose(got, planes_of(t), rtol=0, atol=1e-12 * scale)
+        back = polsar.convert(planes_of(t), c_kind, matrix=t_kind)
+        np.testing.assert_allclose(back, planes_of(c), rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(polsar.convert(c, t_kind, matrix=c_kind), t, rtol=0,
+                                   atol=1e-12 * scale)
+        f32 = polsar.convert(planes_of(c).astype(np.float32), t_kind, matrix=c_kind)
+        assert f32.dtype == np.float32
+        np.testing.assert_allclose(f32, planes_of(t), rtol=0, atol=1e-6 * scale)
+        diag = diagonal_planes(k)
+        np.testing.assert_allclose(got[diag].sum(0), planes_of(c)[diag].sum(0), rtol=1e-12)
+
+
+def test_convert_nodata_dask_xarray_and_errors():
+    import dask.array as da
+    import xarray as xr
+
+    p = planes_of(wishart_scene(3, 16, 18, seed=30))
+    p[4, 3, 5] = np.nan
+    p[8, 7, 2] = -1.0
+    got = polsar.convert(p, "t3", nodata=-1.0)
+    assert np.all(got[:, 3, 5] == -1.0) and np.all(got[:, 7, 2] == -1.0)
+    got_nan = polsar.convert(p, "t3")
+    assert np.all(np.isnan(got_nan[:, 3, 5])) and np.all(np.isfinite(got_nan[:, 7, 2]))
+    lazy = polsar.convert(da.from_array(p, chunks=(3, 5, 7)), "t3", nodata=-1.0)
+    np.testing.assert_array_equal(lazy.compute(), got)
+    arr = xr.DataArray(p, dims=("element", "y", "x"), coords={"element": C3_NAMES},
+                       attrs={"nodata": -1.0})
+    xt = polsar.convert(arr, "t3")
+    assert list(xt.coords["element"].values) == polsar.elements("t3")
+    np.testing.assert_array_equal(xt.values, got)
+    assert list(polsar.convert(xt, "c3").coords["element"].values) == C3_NAMES
+    with pytest.raises(ValueError, match="cannot be converted"):
+        polsar.convert(np.zeros((4, 2, 2)), "t3")
+    with pytest.raises(ValueError, match="cannot be converted"):
+        polsar.convert(da.zeros((9, 4, 4), chunks=2), "t4")
+    with pytest.raises(ValueError, match="give matrix="):
+        polsar.convert(np.zeros((3, 3, 2, 2), np.complex64), "t3")
+    with pytest.raises(ValueError, match="invalid parameter `to`"):
+        polsar.convert(p, "x3")
