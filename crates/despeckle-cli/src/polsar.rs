@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use despeckle::estimate::joint_quantiles;
-use despeckle::polsar::{Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee};
+use despeckle::polsar::{
+    Conversion, Criterion, Matrix, PolBoxcar, PolIdan, PolLeeSigma, PolRefinedLee,
+};
 use despeckle::{EdgeRule, Options, PlaneSink, PlaneSource};
 use despeckle_file::planes::AnyPlanes;
 
@@ -23,10 +25,10 @@ pub struct PolsarArgs {
     /// de Grandi 1999: the span's edge-aligned half window and weight applied to every
     /// element), lee-sigma (improved Lee Sigma, Lee et al. 2009/2015: pixels in the sigma
     /// range of every diagonal element, point targets kept) or idan (Vasile et al. 2006:
-    /// adaptive neighbourhood grown on the diagonal elements); or the matrix to form from SLC
-    /// files: c2 (S1.tif S2.tif, co-polarised first, e.g. VV VH), c3, t3, c4, t4 (HH.tif
-    /// HV.tif VH.tif VV.tif).
-    #[arg(value_name = "FILTER", value_parser = FILTERS.iter().chain(["c2", "c3", "t3", "c4", "t4"].iter()).copied().collect::<Vec<_>>())]
+    /// adaptive neighbourhood grown on the diagonal elements); convert (only the change of
+    /// basis of --to); or the matrix to form from SLC files: c2 (S1.tif S2.tif, co-polarised
+    /// first, e.g. VV VH), c3, t3, c4, t4 (HH.tif HV.tif VH.tif VV.tif).
+    #[arg(value_name = "FILTER", value_parser = FILTERS.iter().chain(["convert", "c2", "c3", "t3", "c4", "t4"].iter()).copied().collect::<Vec<_>>())]
     filter: String,
     /// IN OUT for a filter. IN: a PolSARpro folder (config.txt and one ELEMENT.bin per
     /// element) or a GeoTIFF whose band descriptions name the elements (C11, C12_real, ...; or
@@ -79,6 +81,11 @@ pub struct PolsarArgs {
     /// in a first read.
     #[arg(long, value_name = "Z,...|auto")]
     z98: Option<String>,
+    /// Convert the input matrix to KIND before filtering: c3 <-> t3, c4 <-> t4
+    /// (T = U C Uᴴ, as SNAP and PolSARpro). Lee Sigma and IDAN select pixels from the
+    /// diagonal elements, so C3 and T3 filter differently: SNAP filters C3 as T3.
+    #[arg(long, value_name = "KIND")]
+    to: Option<String>,
     /// idan: the most pixels of the first growth (default 50, as SNAP).
     #[arg(long, value_name = "N")]
     region: Option<usize>,
@@ -106,7 +113,8 @@ pub struct PolsarArgs {
 
 /// Runs `despeckle polsar`.
 pub fn run(a: &PolsarArgs) -> Result<()> {
-    if FILTERS.contains(&a.filter.as_str()) {
+    let convert_only = a.filter == "convert";
+    if convert_only || FILTERS.contains(&a.filter.as_str()) {
         let [input, output] = a.paths.as_slice() else {
             bail!(
                 "polsar {} takes IN OUT, got {} paths",
@@ -126,20 +134,53 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         let opts = options(a, input_file.nodata())?;
         let meta = input_file.output_meta();
         let mut source = input_file.source()?;
-        let f = filter(&a.filter, matrix, a, 1.0, &mut source, &opts)?;
+        let to: Option<Matrix> = a.to.as_deref().map(str::parse).transpose()?;
+        let mut converted = match to {
+            Some(to) => Some(Converted {
+                inner: &mut source,
+                conversion: Conversion::new(matrix, to)?,
+                nodata: opts.nodata(),
+            }),
+            None if convert_only => bail!("polsar convert needs --to KIND (c3, t3, c4 or t4)"),
+            None => None,
+        };
+        let mut label = input.display().to_string();
+        let (source, matrix): (&mut dyn PlaneSource<f32>, Matrix) = match &mut converted {
+            Some(c) => {
+                let to = c.conversion.to();
+                label = format!("{label} ({matrix} as {to})");
+                (c, to)
+            }
+            None => (&mut source, matrix),
+        };
+        let f = if convert_only {
+            if let Some(flag) = given_flags(a).first() {
+                bail!("polsar convert takes no {flag} (it is a filter's parameter)");
+            }
+            None
+        } else {
+            Some(filter(&a.filter, matrix, a, 1.0, source, &opts)?)
+        };
         return stream(
-            Some(&*f),
-            &mut source,
+            f.as_deref(),
+            source,
             meta,
             matrix,
             a,
-            &input.display().to_string(),
+            &label,
             output,
             &opts,
         );
     }
     let matrix: Matrix = a.filter.parse()?;
     let (output, slcs) = a.paths.split_last().expect("at least two paths");
+    if a.to.is_some() {
+        bail!(
+            "--to converts a matrix read from a file; polsar {} forms the matrix it names \
+             (polsar c3|t3|c4|t4 SLC... OUT)",
+            a.filter
+        );
+    }
     if a.matrix.is_some() {
         bail!(
             "--matrix is for filtering GeoTIFF bands; polsar {} names the matrix",
@@ -375,4 +416,40 @@ fn copy_planes(source: &mut dyn PlaneSource<f32>, sink: &mut Sink) -> Result<()>
         y += rows;
     }
     Ok(())
+}
+
+/// A matrix source read in another basis ([`Conversion`]), row by row as it is read.
+struct Converted<'a> {
+    inner: &'a mut dyn PlaneSource<f32>,
+    conversion: Conversion,
+    nodata: Option<f64>,
+}
+
+impl PlaneSource<f32> for Converted<'_> {
+    fn width(&self) -> usize {
+        self.inner.width()
+    }
+    fn height(&self) -> usize {
+        self.inner.height()
+    }
+    fn planes(&self) -> usize {
+        self.inner.planes()
+    }
+    fn read_planes(
+        &mut self,
+        y0: usize,
+        n: usize,
+        bufs: &mut [&mut [f32]],
+    ) -> std::result::Result<(), despeckle::BoxError> {
+        self.inner.read_planes(y0, n, bufs)?;
+        let w = self.width();
+        for r in 0..n {
+            let mut rows: Vec<&mut [f32]> = bufs
+                .iter_mut()
+                .map(|b| &mut b[r * w..(r + 1) * w])
+                .collect();
+            self.conversion.rows(&mut rows, self.nodata);
+        }
+        Ok(())
+    }
 }

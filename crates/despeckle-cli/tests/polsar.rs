@@ -567,3 +567,158 @@ fn lee_sigma_and_idan_on_a_polsarpro_folder_equal_the_core_filters() {
         assert!(!out.exists());
     }
 }
+
+/// A C3 folder of `w` × `h` pixels: 3-look averages of random quad-pol pixels (full rank).
+fn write_c3(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
+    use despeckle::polsar::{Complex64, Matrix, slc::c3_from_quad};
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("config.txt"),
+        format!("Nrow\n{h}\n---------\nNcol\n{w}\n---------\nPolarCase\nmonostatic\n---------\nPolarType\nfull\n"),
+    )
+    .unwrap();
+    let mut s = 987u64;
+    let mut rnd = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 33) as f64 / (1u64 << 31) as f64 - 0.5
+    };
+    let mut planes = vec![vec![0f32; w * h]; 9];
+    for i in 0..w * h {
+        let gain = if i % w < w / 2 { 1.0 } else { 4.0 };
+        let mut sum = [0.0; 9];
+        for _ in 0..3 {
+            let mut c = || Complex64::new(rnd(), rnd()) * gain;
+            let (hh, hv, vv) = (c(), c(), c());
+            for (s, v) in sum.iter_mut().zip(c3_from_quad(hh, hv, hv, vv)) {
+                *s += v / 3.0;
+            }
+        }
+        for p in 0..9 {
+            planes[p][i] = sum[p] as f32;
+        }
+    }
+    for (name, p) in Matrix::C3.elements().iter().zip(&planes) {
+        let bytes: Vec<u8> = p.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
+    }
+    planes
+}
+
+/// `polsar convert --to t3` writes T3 as `Conversion` gives it pixel by pixel; `--to t3` before
+/// a filter equals the core filter on the converted planes; misuse is refused in one line.
+#[test]
+fn convert_and_filter_in_another_basis() {
+    use despeckle::polsar::{Conversion, Matrix, PolIdan};
+    use despeckle::{ImageMut, ImageRef, Options, filter_planes};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (23, 19);
+    let input = tmp.path().join("C3");
+    let planes = write_c3(&input, w, h);
+    let run = |args: &[&str]| {
+        Command::new(bin())
+            .arg("polsar")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let conv = Conversion::new(Matrix::C3, Matrix::T3).unwrap();
+    let mut want = vec![vec![0f32; w * h]; 9];
+    let mut t = [0.0; 9];
+    for i in 0..w * h {
+        let c: Vec<f64> = planes.iter().map(|p| p[i] as f64).collect();
+        conv.pixel(&c, &mut t);
+        for p in 0..9 {
+            want[p][i] = t[p] as f32;
+        }
+    }
+    let out = tmp.path().join("T3");
+    let st = run(&[
+        "convert",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--to",
+        "t3",
+    ]);
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let got: Vec<Vec<f32>> = Matrix::T3
+        .elements()
+        .iter()
+        .map(|n| read_plane(&out, n))
+        .collect();
+    assert_eq!(got, want);
+    // back to C3: the input to float32 rounding of two changes of basis
+    let back = tmp.path().join("C3back");
+    let st = run(&[
+        "convert",
+        out.to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--to",
+        "c3",
+    ]);
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    for (name, p) in Matrix::C3.elements().iter().zip(&planes) {
+        let b = read_plane(&back, name);
+        for (x, y) in b.iter().zip(p) {
+            assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{name}: {x} vs {y}");
+        }
+    }
+    // IDAN on C3 read as T3 (as SNAP filters C3) = the core IDAN of the converted planes
+    let idan_out = tmp.path().join("idan.tif");
+    let st = run(&[
+        "idan",
+        input.to_str().unwrap(),
+        idan_out.to_str().unwrap(),
+        "--to",
+        "t3",
+        "--looks",
+        "3",
+    ]);
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let f = PolIdan::new(Matrix::T3, 3.0).unwrap();
+    let inputs: Vec<ImageRef<f32>> = want
+        .iter()
+        .map(|p| ImageRef::new(p, w, h).unwrap())
+        .collect();
+    let mut outs = vec![vec![0f32; w * h]; 9];
+    let mut views: Vec<ImageMut<f32>> = outs
+        .iter_mut()
+        .map(|p| ImageMut::new(p, w, h).unwrap())
+        .collect();
+    filter_planes(&f, &inputs, &mut views, &Options::new(7).unwrap()).unwrap();
+    drop(views);
+    let mut r = despeckle_file::Reader::open(&idan_out).unwrap();
+    let xml = r.info().geo.gdal_metadata.clone().unwrap();
+    for (b, want) in outs.iter().enumerate() {
+        let name = Matrix::T3.elements()[b];
+        assert!(
+            xml.contains(&format!("sample=\"{b}\" role=\"description\">{name}<")),
+            "{xml}"
+        );
+        let mut got = vec![0f32; w * h];
+        r.read_rows(b, 0, &mut got).unwrap();
+        assert_eq!(&got, want, "band {b}");
+    }
+    // misuse: one line, no output
+    let c2 = tmp.path().join("C2");
+    write_c2(&c2, 5, 4);
+    let bad = tmp.path().join("bad");
+    for (args, msg) in [
+        (vec!["convert", input.to_str().unwrap()], "needs --to"),
+        (vec!["convert", c2.to_str().unwrap(), "--to", "t3"], "cannot be converted"),
+        (
+            vec!["convert", input.to_str().unwrap(), "--to", "t3", "--looks", "2"],
+            "takes no --looks",
+        ),
+        (vec!["boxcar", input.to_str().unwrap(), "--to", "t4"], "cannot be converted"),
+    ] {
+        let mut a = args.clone();
+        a.insert(2, bad.to_str().unwrap());
+        let o = run(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(msg), "{a:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!bad.exists(), "{a:?} left an output");
+    }
+}
