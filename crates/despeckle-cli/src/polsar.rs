@@ -161,16 +161,7 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         } else {
             Some(filter(&a.filter, matrix, a, 1.0, source, &opts)?)
         };
-        return stream(
-            f.as_deref(),
-            source,
-            meta,
-            matrix,
-            a,
-            &label,
-            output,
-            &opts,
-        );
+        return stream(f.as_deref(), source, meta, matrix, a, &label, output, &opts);
     }
     let matrix: Matrix = a.filter.parse()?;
     let (output, slcs) = a.paths.split_last().expect("at least two paths");

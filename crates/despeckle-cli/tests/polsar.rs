@@ -452,36 +452,38 @@ fn info_on_a_dimap_product() {
 /// `polsar lee-sigma` (Z98 computed from the folder) and `polsar idan` write what the core
 /// filters give on the same float32 planes, bit for bit; a given `--z98` equal to the
 /// computed one gives the same output; parameters of another filter are refused.
+/// The core filter's output on the same float32 planes.
+fn core<F: despeckle::MultiFilter>(
+    f: &F,
+    planes: &[Vec<f32>],
+    w: usize,
+    h: usize,
+    o: &despeckle::Options,
+) -> Vec<Vec<f32>> {
+    use despeckle::{ImageMut, ImageRef, filter_planes};
+    let inputs: Vec<ImageRef<f32>> = planes
+        .iter()
+        .map(|p| ImageRef::new(p, w, h).unwrap())
+        .collect();
+    let mut outs = vec![vec![0f32; w * h]; planes.len()];
+    let mut views: Vec<ImageMut<f32>> = outs
+        .iter_mut()
+        .map(|p| ImageMut::new(p, w, h).unwrap())
+        .collect();
+    filter_planes(f, &inputs, &mut views, o).unwrap();
+    drop(views);
+    outs
+}
+
 #[test]
 fn lee_sigma_and_idan_on_a_polsarpro_folder_equal_the_core_filters() {
     use despeckle::estimate::joint_quantiles;
     use despeckle::polsar::{Criterion, Matrix, PolIdan, PolLeeSigma};
-    use despeckle::{ImageMut, ImageRef, MultiFilter, Options, Planes, filter_planes};
+    use despeckle::{ImageRef, Options, Planes};
     let tmp = tempfile::tempdir().unwrap();
     let (w, h) = (37, 29);
     let input = tmp.path().join("C2");
     let planes = write_c2(&input, w, h);
-    /// The core filter's output on the same float32 planes.
-    fn core<F: MultiFilter>(
-        f: &F,
-        planes: &[Vec<f32>],
-        w: usize,
-        h: usize,
-        o: &Options,
-    ) -> Vec<Vec<f32>> {
-        let inputs: Vec<ImageRef<f32>> = planes
-            .iter()
-            .map(|p| ImageRef::new(p, w, h).unwrap())
-            .collect();
-        let mut outs = vec![vec![0f32; w * h]; planes.len()];
-        let mut views: Vec<ImageMut<f32>> = outs
-            .iter_mut()
-            .map(|p| ImageMut::new(p, w, h).unwrap())
-            .collect();
-        filter_planes(f, &inputs, &mut views, o).unwrap();
-        drop(views);
-        outs
-    }
     let cli = |name: &str, out: &Path, args: &[&str]| {
         let st = Command::new(bin())
             .args(["polsar", name])
@@ -610,8 +612,8 @@ fn write_c3(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
 /// a filter equals the core filter on the converted planes; misuse is refused in one line.
 #[test]
 fn convert_and_filter_in_another_basis() {
+    use despeckle::Options;
     use despeckle::polsar::{Conversion, Matrix, PolIdan};
-    use despeckle::{ImageMut, ImageRef, Options, filter_planes};
     let tmp = tempfile::tempdir().unwrap();
     let (w, h) = (23, 19);
     let input = tmp.path().join("C3");
@@ -641,7 +643,11 @@ fn convert_and_filter_in_another_basis() {
         "--to",
         "t3",
     ]);
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let got: Vec<Vec<f32>> = Matrix::T3
         .elements()
         .iter()
@@ -657,11 +663,18 @@ fn convert_and_filter_in_another_basis() {
         "--to",
         "c3",
     ]);
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     for (name, p) in Matrix::C3.elements().iter().zip(&planes) {
         let b = read_plane(&back, name);
         for (x, y) in b.iter().zip(p) {
-            assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{name}: {x} vs {y}");
+            assert!(
+                (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+                "{name}: {x} vs {y}"
+            );
         }
     }
     // IDAN on C3 read as T3 (as SNAP filters C3) = the core IDAN of the converted planes
@@ -675,19 +688,13 @@ fn convert_and_filter_in_another_basis() {
         "--looks",
         "3",
     ]);
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let f = PolIdan::new(Matrix::T3, 3.0).unwrap();
-    let inputs: Vec<ImageRef<f32>> = want
-        .iter()
-        .map(|p| ImageRef::new(p, w, h).unwrap())
-        .collect();
-    let mut outs = vec![vec![0f32; w * h]; 9];
-    let mut views: Vec<ImageMut<f32>> = outs
-        .iter_mut()
-        .map(|p| ImageMut::new(p, w, h).unwrap())
-        .collect();
-    filter_planes(&f, &inputs, &mut views, &Options::new(7).unwrap()).unwrap();
-    drop(views);
+    let outs = core(&f, &want, w, h, &Options::new(7).unwrap());
     let mut r = despeckle_file::Reader::open(&idan_out).unwrap();
     let xml = r.info().geo.gdal_metadata.clone().unwrap();
     for (b, want) in outs.iter().enumerate() {
@@ -706,12 +713,25 @@ fn convert_and_filter_in_another_basis() {
     let bad = tmp.path().join("bad");
     for (args, msg) in [
         (vec!["convert", input.to_str().unwrap()], "needs --to"),
-        (vec!["convert", c2.to_str().unwrap(), "--to", "t3"], "cannot be converted"),
         (
-            vec!["convert", input.to_str().unwrap(), "--to", "t3", "--looks", "2"],
+            vec!["convert", c2.to_str().unwrap(), "--to", "t3"],
+            "cannot be converted",
+        ),
+        (
+            vec![
+                "convert",
+                input.to_str().unwrap(),
+                "--to",
+                "t3",
+                "--looks",
+                "2",
+            ],
             "takes no --looks",
         ),
-        (vec!["boxcar", input.to_str().unwrap(), "--to", "t4"], "cannot be converted"),
+        (
+            vec!["boxcar", input.to_str().unwrap(), "--to", "t4"],
+            "cannot be converted",
+        ),
     ] {
         let mut a = args.clone();
         a.insert(2, bad.to_str().unwrap());
