@@ -13,21 +13,43 @@ fn bin() -> &'static str {
 
 const C2: [&str; 4] = ["C11", "C12_real", "C12_imag", "C22"];
 
-/// A C2 folder of `w` × `h` pixels: C11, C22 > 0 and |C12|² ≤ C11·C22 (a valid matrix).
-fn write_c2(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("config.txt"),
-        format!("Nrow\n{h}\n---------\nNcol\n{w}\n---------\nPolarCase\nmonostatic\n---------\nPolarType\npp2\n"),
-    )
-    .unwrap();
-    let mut s = 12345u64;
-    let mut rnd = || {
+/// Uniform numbers in [0, 1) from a fixed seed (a linear congruential generator).
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
         s = s
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        ((s >> 33) as f64 / (1u64 << 31) as f64) as f32
-    };
+        (s >> 33) as f64 / (1u64 << 31) as f64
+    }
+}
+
+/// Writes a PolSARpro folder as the format says: `config.txt` and one headerless
+/// little-endian float32 `<element>.bin` per plane.
+fn write_folder(
+    dir: &Path,
+    w: usize,
+    h: usize,
+    polar_type: &str,
+    names: &[&str],
+    planes: &[Vec<f32>],
+) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("config.txt"),
+        format!("Nrow\n{h}\n---------\nNcol\n{w}\n---------\nPolarCase\nmonostatic\n---------\nPolarType\n{polar_type}\n"),
+    )
+    .unwrap();
+    for (name, p) in names.iter().zip(planes) {
+        let bytes: Vec<u8> = p.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
+    }
+}
+
+/// A C2 folder of `w` × `h` pixels: C11, C22 > 0 and |C12|² ≤ C11·C22 (a valid matrix).
+fn write_c2(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
+    let mut u = uniform(12345);
+    let mut rnd = || u() as f32;
     let mut planes = vec![vec![0f32; w * h]; 4];
     for i in 0..w * h {
         let edge = if i % w < w / 2 { 1.0 } else { 5.0 };
@@ -38,10 +60,7 @@ fn write_c2(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
         planes[2][i] = r * t.sin();
         planes[3][i] = b;
     }
-    for (name, p) in C2.iter().zip(&planes) {
-        let bytes: Vec<u8> = p.iter().flat_map(|v| v.to_le_bytes()).collect();
-        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
-    }
+    write_folder(dir, w, h, "pp2", &C2, &planes);
     planes
 }
 
@@ -573,25 +592,13 @@ fn lee_sigma_and_idan_on_a_polsarpro_folder_equal_the_core_filters() {
 /// A C3 folder of `w` × `h` pixels: 3-look averages of random quad-pol pixels (full rank).
 fn write_c3(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
     use despeckle::polsar::{Complex64, Matrix, slc::c3_from_quad};
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("config.txt"),
-        format!("Nrow\n{h}\n---------\nNcol\n{w}\n---------\nPolarCase\nmonostatic\n---------\nPolarType\nfull\n"),
-    )
-    .unwrap();
-    let mut s = 987u64;
-    let mut rnd = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 33) as f64 / (1u64 << 31) as f64 - 0.5
-    };
+    let mut u = uniform(987);
     let mut planes = vec![vec![0f32; w * h]; 9];
     for i in 0..w * h {
         let gain = if i % w < w / 2 { 1.0 } else { 4.0 };
         let mut sum = [0.0; 9];
         for _ in 0..3 {
-            let mut c = || Complex64::new(rnd(), rnd()) * gain;
+            let mut c = || Complex64::new(u() - 0.5, u() - 0.5) * gain;
             let (hh, hv, vv) = (c(), c(), c());
             for (s, v) in sum.iter_mut().zip(c3_from_quad(hh, hv, hv, vv)) {
                 *s += v / 3.0;
@@ -601,10 +608,7 @@ fn write_c3(dir: &Path, w: usize, h: usize) -> Vec<Vec<f32>> {
             planes[p][i] = sum[p] as f32;
         }
     }
-    for (name, p) in Matrix::C3.elements().iter().zip(&planes) {
-        let bytes: Vec<u8> = p.iter().flat_map(|v| v.to_le_bytes()).collect();
-        std::fs::write(dir.join(format!("{name}.bin")), bytes).unwrap();
-    }
+    write_folder(dir, w, h, "full", Matrix::C3.elements(), &planes);
     planes
 }
 
