@@ -297,6 +297,99 @@ fn matrices_from_slc_against_numpy() {
     );
 }
 
+/// Georeferencing across formats, checked with GDAL (tests/polsar_georef.py): GeoTIFF →
+/// PolSARpro (opened by GDAL's ENVI driver) → GeoTIFF for UTM north and south, WGS 84 and a
+/// system ENVI map info does not name; folders written by `gdal_translate -of ENVI`; SLC →
+/// multilooked folder; BEAM-DIMAP map-projected and slant-range products.
+#[test]
+fn georeferencing_across_formats_against_gdal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polsar_georef.py");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let o = Command::new(python)
+        .arg(script)
+        .arg(tmp.path())
+        .arg(bin())
+        .output()
+        .expect("run polsar_georef.py (needs python3 with numpy and rasterio, and GDAL's gdalinfo and gdal_translate: scripts/setup.sh)");
+    assert!(
+        o.status.success(),
+        "polsar_georef.py: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// GeoTIFF → PolSARpro folder → GeoTIFF keeps the tie point, pixel scale and EPSG code bit
+/// for bit (awkward decimals), and the folder's headers say it in ENVI's terms.
+#[test]
+fn georeferencing_round_trip_through_a_folder_is_exact() {
+    use despeckle_geotiff::{GeoTags, Reader, Writer, WriterOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (5, 4);
+    let src = tmp.path().join("c2.tif");
+    let mut opts = WriterOptions::new(w, h, 4);
+    opts.geo = GeoTags {
+        model_tiepoint: Some(vec![0.0, 0.0, 0.0, 612_345.678_901_234_5, 7_654_321.1, 0.0]),
+        model_pixel_scale: Some(vec![13.333_333_333_333_334, 0.1 + 0.2, 0.0]),
+        geo_key_directory: Some(vec![
+            1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32719,
+        ]),
+        gdal_metadata: Some(
+            "<GDALMetadata>\n".to_string()
+                + &C2
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        format!("<Item name=\"DESCRIPTION\" sample=\"{i}\" role=\"description\">{n}</Item>\n")
+                    })
+                    .collect::<String>()
+                + "</GDALMetadata>\n",
+        ),
+        ..GeoTags::default()
+    };
+    let mut wr = Writer::create(&src, opts).unwrap();
+    for b in 0..4 {
+        wr.write_rows(b, &vec![1.0 + b as f32; w * h]).unwrap();
+    }
+    wr.finish().unwrap();
+    let folder = tmp.path().join("C2");
+    let back = tmp.path().join("back.tif");
+    for (i, o) in [(&src, &folder), (&folder, &back)] {
+        let st = Command::new(bin())
+            .args(["polsar", "boxcar"])
+            .arg(i)
+            .arg(o)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        assert!(
+            st.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    let hdr = std::fs::read_to_string(folder.join("C22.bin.hdr")).unwrap();
+    assert!(
+        hdr.contains(
+            "map info = {UTM, 1, 1, 612345.6789012345, 7654321.1, 13.333333333333334, \
+             0.30000000000000004, 19, South, WGS-84, units=Meters}"
+        ),
+        "{hdr}"
+    );
+    assert!(hdr.contains("AUTHORITY[\"EPSG\",\"32719\"]]}"), "{hdr}");
+    let a = Reader::open(&src).unwrap().info().geo.clone();
+    let b = Reader::open(&back).unwrap().info().geo.clone();
+    assert_eq!(b.model_tiepoint, a.model_tiepoint);
+    assert_eq!(b.model_pixel_scale, a.model_pixel_scale);
+    assert_eq!(b.geo_transform(), a.geo_transform());
+    assert_eq!(b.epsg(), a.epsg());
+}
+
 /// A float32 GeoTIFF of `bands` bands of ones: a real (not complex) input.
 fn write_real(path: &Path, w: usize, h: usize, bands: usize) {
     use despeckle_geotiff::{Writer, WriterOptions};
