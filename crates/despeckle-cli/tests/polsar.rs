@@ -4,6 +4,7 @@
 //! computed here, Refined Lee keeping the matrix positive semi-definite on C2, and one-line
 //! errors that leave no output.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
@@ -280,18 +281,40 @@ fn geotiff_bands_named_by_their_descriptions() {
 /// written by GDAL, against numpy outer products and block means (tests/polsar_slc.py).
 #[test]
 fn matrices_from_slc_against_numpy() {
+    run_script("polsar_slc.py");
+}
+
+/// Runs `despeckle polsar ARGS...`, which must succeed; returns its standard error.
+fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let o = Command::new(bin())
+        .arg("polsar")
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+/// Runs `tests/SCRIPT DIR DESPECKLE` (python3 with numpy and rasterio, GDAL's command-line
+/// tools: scripts/setup.sh) in a temporary folder; it fails with one line per problem.
+fn run_script(script: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polsar_slc.py");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let o = Command::new(python)
-        .arg(script)
+        .arg(path)
         .arg(tmp.path())
         .arg(bin())
         .output()
-        .expect("run polsar_slc.py (needs python3 with numpy and rasterio: scripts/setup.sh)");
+        .unwrap_or_else(|e| {
+            panic!("run {script} (python3 with numpy and rasterio: scripts/setup.sh): {e}")
+        });
     assert!(
         o.status.success(),
-        "polsar_slc.py: {}{}",
+        "{script}: {}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
@@ -303,21 +326,7 @@ fn matrices_from_slc_against_numpy() {
 /// multilooked folder; BEAM-DIMAP map-projected and slant-range products.
 #[test]
 fn georeferencing_across_formats_against_gdal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polsar_georef.py");
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let o = Command::new(python)
-        .arg(script)
-        .arg(tmp.path())
-        .arg(bin())
-        .output()
-        .expect("run polsar_georef.py (needs python3 with numpy and rasterio, and GDAL's gdalinfo and gdal_translate: scripts/setup.sh)");
-    assert!(
-        o.status.success(),
-        "polsar_georef.py: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_script("polsar_georef.py");
 }
 
 /// GeoTIFF → PolSARpro folder → GeoTIFF keeps the tie point, pixel scale and EPSG code bit
@@ -356,22 +365,8 @@ fn georeferencing_round_trip_through_a_folder_is_exact() {
     let folder = tmp.path().join("C2");
     let back = tmp.path().join("back.tif");
     for (i, o) in [(&src, &folder), (&folder, &back)] {
-        let st = Command::new(bin())
-            .args(["polsar", "boxcar"])
-            .arg(i)
-            .arg(o)
-            .output()
-            .unwrap();
-        assert!(
-            st.status.success(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-        assert!(
-            st.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+        let err = run_ok([OsStr::new("boxcar"), i.as_os_str(), o.as_os_str()]);
+        assert!(err.is_empty(), "{err}");
     }
     let hdr = std::fs::read_to_string(folder.join("C22.bin.hdr")).unwrap();
     assert!(
@@ -540,6 +535,43 @@ fn info_on_a_dimap_product() {
         "{text}"
     );
     assert!(text.contains("not stored in element order"), "{text}");
+    // slant range: no map grid, said
+    assert!(text.contains("Map grid:      none"), "{text}");
+    assert!(text.contains("tie-point grids only"), "{text}");
+
+    // `polsar` reads the product; no georeferencing is invented, a note says why
+    let out = tmp.path().join("out.tif");
+    let err = run_ok([OsStr::new("boxcar"), dim.as_os_str(), out.as_os_str()]);
+    assert!(err.contains("note: no map georeferencing"), "{err}");
+    let geo = despeckle_geotiff::Reader::open(&out)
+        .unwrap()
+        .info()
+        .geo
+        .clone();
+    assert_eq!(geo.geo_transform(), None);
+    assert_eq!(geo.epsg(), None);
+    // bands with different no-data values: refused, nothing written
+    let text = std::fs::read_to_string(&dim).unwrap().replacen(
+        "<BAND_NAME>C11</BAND_NAME>",
+        "<BAND_NAME>C11</BAND_NAME><NO_DATA_VALUE_USED>true</NO_DATA_VALUE_USED>\
+         <NO_DATA_VALUE>0.0</NO_DATA_VALUE>",
+        1,
+    );
+    std::fs::write(&dim, text).unwrap();
+    let out = tmp.path().join("out2.tif");
+    let o = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&dim)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("different no-data values (C11 0, C12_real none"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }
 
 /// `polsar lee-sigma` (Z98 computed from the folder) and `polsar idan` write what the core
