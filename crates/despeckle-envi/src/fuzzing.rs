@@ -177,6 +177,8 @@ pub fn open_and_read(path: &Path, target: Target) -> Result<()> {
             let product = DimapProduct::open(path)?;
             let _ = product.complex_pairs();
             let _ = product.matrix();
+            // the WKT and the band headers' map info, read
+            let _ = product.north_up();
             for i in 0..product.bands.len() {
                 if product.bands[i].is_stored() {
                     read_all(&mut product.reader(i)?, &mut budget)?;
