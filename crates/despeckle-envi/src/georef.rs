@@ -482,13 +482,19 @@ impl MapInfo {
     }
 
     /// The WGS 84 system named, if any: UTM (zone 1–60, metres) or Geographic Lat/Lon
-    /// (degrees) on datum WGS-84.
+    /// (degrees) on datum WGS-84 (ENVI's and GDAL's name; ESA SNAP writes its datum's own
+    /// name: `WGS84`, `World Geodetic System 1984`).
     fn known(&self) -> Option<Known> {
-        if !self
+        let datum = self
             .datum
             .as_deref()
-            .is_some_and(|d| d.eq_ignore_ascii_case("WGS-84"))
-        {
+            .unwrap_or("")
+            .to_ascii_uppercase()
+            .replace([' ', '_', '-'], "");
+        if !matches!(
+            datum.as_str(),
+            "WGS84" | "WGS1984" | "WORLDGEODETICSYSTEM1984"
+        ) {
             return None;
         }
         let units = self.units.as_deref().map(str::to_ascii_lowercase);

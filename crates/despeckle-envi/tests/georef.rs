@@ -184,6 +184,26 @@ fn gdal_written_header_gives_gdals_georeferencing() {
         Some([500_000.0, 10.0, 0.0, 4_000_000.0, 0.0, -10.0])
     );
     assert_eq!(g.epsg(), Some((32631, CrsKind::Projected)));
+    // the map info ESA SNAP writes into a BEAM-DIMAP band header (its datum's own name,
+    // reference pixel at the scene centre, its CRS's WKT)
+    let t = NorthUp::from_envi(
+        Some(
+            "UTM,1001.5,501.5,605000.0,4995000.0,10.0,10.0,32,North,World Geodetic System 1984,units=Meters",
+        ),
+        Some(GDAL_32632),
+    );
+    assert_eq!(t.note, None);
+    let g = t.value.unwrap().to_geotiff();
+    assert_eq!(
+        g.geo_transform(),
+        Some([594_995.0, 10.0, 0.0, 5_000_005.0, 0.0, -10.0])
+    );
+    assert_eq!(g.epsg(), Some((32632, CrsKind::Projected)));
+    let t = NorthUp::from_envi(
+        Some("Geographic Lat/Lon,1.0,1.0,3.5,45.25,1.0E-4,1.0E-4,WGS84,units=Degrees"),
+        Some(SNAP_WGS84),
+    );
+    assert_eq!(t.value.unwrap().epsg, Some((4326, CrsKind::Geographic)));
 }
 
 #[test]
