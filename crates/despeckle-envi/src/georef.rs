@@ -16,17 +16,21 @@
 //! (i + 1.5, j + 1.5)) with the same map coordinates, and back: no coordinate is computed,
 //! so a round trip keeps every number bit for bit.
 //!
-//! Coordinate systems: the ENVI side names WGS 84 geographic (EPSG:4326) and WGS 84 / UTM
-//! (EPSG:32601–32660 north, 32701–32760 south) in `map info` and writes their WKT; read
-//! back, `map info`'s UTM / Geographic Lat/Lon with datum WGS-84 give those codes, and a
-//! `coordinate system string` with its own EPSG authority (WKT 1 `AUTHORITY`, WKT 2 `ID`)
-//! gives that code (it must agree with `map info`). Other systems keep the grid (`map info`
-//! `Arbitrary`, or GeoTIFF tie point and pixel scale without GeoKeys) and a note says the
-//! coordinate system was not carried.
+//! Coordinate systems: geographic and UTM systems on WGS 84 (EPSG:4326, 32601–32660,
+//! 32701–32760), NAD83 (4269, 26901–26923) and ETRS89 (4258, 25828–25838) are named in
+//! `map info` (datum `WGS-84`, `North America 1983`, `ETRS89`) with their OGC WKT 1 as
+//! `coordinate system string`. Read back, the code comes from the WKT's own EPSG authority
+//! (WKT 1 `AUTHORITY`, WKT 2 `ID`), else from a WKT 1 that describes one of those systems
+//! without an authority (ESRI WKT as GDAL's ENVI driver writes it, ESA SNAP's `WGS84(DD)`),
+//! else from `map info` naming UTM or Geographic Lat/Lon on one of those datums; when the
+//! WKT and `map info` both give a code they must agree. Other systems keep the grid (`map
+//! info` `Arbitrary`, or a GeoTIFF tie point and pixel scale without GeoKeys) and a note says
+//! the coordinate system was not carried.
 
 use despeckle_geotiff::GeoTags;
 use despeckle_geotiff::geo::{CrsKind, RasterType};
 
+use crate::crs::{Datum, Known};
 use crate::wkt::Node;
 
 /// A north-up affine georeferencing: raster point `pixel` (0-based, corner convention: (0, 0)
@@ -68,68 +72,6 @@ pub struct EnviGeo {
     pub map_info: Option<String>,
     /// `coordinate system string` (a WKT).
     pub coordinate_system: Option<String>,
-}
-
-/// The coordinate systems written by name into `map info`, with their WKT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Known {
-    /// EPSG:4326.
-    Wgs84,
-    /// EPSG:326zz (north) / 327zz (south).
-    Utm { zone: u8, north: bool },
-}
-
-impl Known {
-    fn from_epsg(code: u16) -> Option<Known> {
-        match code {
-            4326 => Some(Known::Wgs84),
-            32601..=32660 => Some(Known::Utm {
-                zone: (code - 32600) as u8,
-                north: true,
-            }),
-            32701..=32760 => Some(Known::Utm {
-                zone: (code - 32700) as u8,
-                north: false,
-            }),
-            _ => None,
-        }
-    }
-
-    fn epsg(self) -> (u16, CrsKind) {
-        match self {
-            Known::Wgs84 => (4326, CrsKind::Geographic),
-            Known::Utm { zone, north } => (
-                if north { 32600 } else { 32700 } + zone as u16,
-                CrsKind::Projected,
-            ),
-        }
-    }
-
-    /// The OGC WKT 1 of the system, as GDAL and PROJ export the EPSG definition.
-    fn wkt(self) -> String {
-        const GEOGCS: &str = "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,\
-            298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],\
-            PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",\
-            0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]]";
-        match self {
-            Known::Wgs84 => format!(
-                "{GEOGCS},AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],\
-                 AUTHORITY[\"EPSG\",\"4326\"]]"
-            ),
-            Known::Utm { zone, north } => format!(
-                "PROJCS[\"WGS 84 / UTM zone {zone}{}\",{GEOGCS},AUTHORITY[\"EPSG\",\"4326\"]],\
-                 PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",0],\
-                 PARAMETER[\"central_meridian\",{}],PARAMETER[\"scale_factor\",0.9996],\
-                 PARAMETER[\"false_easting\",500000],PARAMETER[\"false_northing\",{}],\
-                 UNIT[\"metre\",1,AUTHORITY[\"EPSG\",\"9001\"]],AXIS[\"Easting\",EAST],\
-                 AXIS[\"Northing\",NORTH],AUTHORITY[\"EPSG\",\"{}\"]]",
-                if north { "N" } else { "S" },
-                6 * zone as i32 - 183,
-                if north { 0 } else { 10_000_000 },
-                self.epsg().0
-            ),
-        }
-    }
 }
 
 const KEY_MODEL_TYPE: u16 = 1024;
@@ -242,24 +184,30 @@ impl NorthUp {
     }
 
     /// The ENVI `map info` and `coordinate system string` of this georeferencing: UTM or
-    /// Geographic Lat/Lon with datum WGS-84 and the WKT for WGS 84 systems; otherwise
-    /// `Arbitrary` (the grid without a coordinate system), no WKT, and a note.
+    /// Geographic Lat/Lon with the datum's ENVI name and the system's WKT for the known
+    /// systems (see the module's documentation); otherwise `Arbitrary` (the grid without a
+    /// coordinate system), no WKT, and a note.
     pub fn to_envi(&self) -> Translated<EnviGeo> {
         let (rx, ry) = (self.pixel.0 + 1.0, self.pixel.1 + 1.0);
         let (x, y) = self.map;
         let (dx, dy) = self.size;
         let known = self.epsg.and_then(|(c, _)| Known::from_epsg(c));
         let (map_info, note) = match known {
-            Some(Known::Utm { zone, north }) => (
+            Some(Known {
+                datum,
+                utm: Some((zone, north)),
+            }) => (
                 format!(
-                    "UTM, {rx}, {ry}, {x}, {y}, {dx}, {dy}, {zone}, {}, WGS-84, units=Meters",
-                    if north { "North" } else { "South" }
+                    "UTM, {rx}, {ry}, {x}, {y}, {dx}, {dy}, {zone}, {}, {}, units=Meters",
+                    if north { "North" } else { "South" },
+                    datum.envi_name()
                 ),
                 None,
             ),
-            Some(Known::Wgs84) => (
+            Some(Known { datum, utm: None }) => (
                 format!(
-                    "Geographic Lat/Lon, {rx}, {ry}, {x}, {y}, {dx}, {dy}, WGS-84, units=Degrees"
+                    "Geographic Lat/Lon, {rx}, {ry}, {x}, {y}, {dx}, {dy}, {}, units=Degrees",
+                    datum.envi_name()
                 ),
                 None,
             ),
@@ -267,8 +215,9 @@ impl NorthUp {
                 format!("Arbitrary, {rx}, {ry}, {x}, {y}, {dx}, {dy}, 0, North"),
                 Some(match self.epsg {
                     Some((c, _)) => format!(
-                        "coordinate system EPSG:{c} not carried into the ENVI headers (only WGS 84 \
-                         geographic and UTM are): map info holds the grid alone"
+                        "coordinate system EPSG:{c} not carried into the ENVI headers (only \
+                         geographic and UTM systems on WGS 84, NAD83 and ETRS89 are): map info \
+                         holds the grid alone"
                     ),
                     None => "no EPSG coordinate system in the input: map info holds the grid \
                              alone"
@@ -286,9 +235,9 @@ impl NorthUp {
     }
 
     /// The georeferencing of ENVI header fields. `map info` gives the grid (a rotated one is
-    /// refused with a note); the coordinate system comes from the WKT's own EPSG authority or
-    /// from `map info` naming UTM or Geographic Lat/Lon on datum WGS-84; when both name one
-    /// they must agree. Without `map info`, `None`.
+    /// refused with a note); the coordinate system comes from the WKT (its EPSG authority, or
+    /// a known system it describes) or from `map info` naming UTM or Geographic Lat/Lon on a
+    /// known datum; when both name one they must agree. Without `map info`, `None`.
     pub fn from_envi(map_info: Option<&str>, wkt: Option<&str>) -> Translated<Option<NorthUp>> {
         let Some(text) = map_info else {
             return Translated::new(None, None);
@@ -481,35 +430,30 @@ impl MapInfo {
         })
     }
 
-    /// The WGS 84 system named, if any: UTM (zone 1–60, metres) or Geographic Lat/Lon
-    /// (degrees) on datum WGS-84 (ENVI's and GDAL's name; ESA SNAP writes its datum's own
-    /// name: `WGS84`, `World Geodetic System 1984`).
+    /// The known system named, if any: UTM (zone, hemisphere, metres) or Geographic Lat/Lon
+    /// (degrees) on a datum named as ENVI and GDAL name it (`WGS-84`, `North America 1983`)
+    /// or as ESA SNAP writes its datum's name (`WGS84`, `World Geodetic System 1984`).
     fn known(&self) -> Option<Known> {
-        let datum = self
-            .datum
-            .as_deref()
-            .unwrap_or("")
-            .to_ascii_uppercase()
-            .replace([' ', '_', '-'], "");
-        if !matches!(
-            datum.as_str(),
-            "WGS84" | "WGS1984" | "WORLDGEODETICSYSTEM1984"
-        ) {
-            return None;
-        }
+        let datum = Datum::from_name(self.datum.as_deref()?)?;
         let units = self.units.as_deref().map(str::to_ascii_lowercase);
         if let Some((zone, north)) = self.zone {
             let metres = matches!(units.as_deref(), None | Some("meters" | "metres"));
-            return ((1..=60).contains(&zone) && metres).then_some(Known::Utm {
-                zone: zone as u8,
-                north,
-            });
+            let zone = u8::try_from(zone).ok()?;
+            return if metres {
+                Known::new(datum, Some((zone, north)))
+            } else {
+                None
+            };
         }
         let lat_lon = self
             .projection
             .to_ascii_lowercase()
             .starts_with("geographic lat");
-        (lat_lon && matches!(units.as_deref(), None | Some("degrees"))).then_some(Known::Wgs84)
+        if lat_lon && matches!(units.as_deref(), None | Some("degrees")) {
+            Known::new(datum, None)
+        } else {
+            None
+        }
     }
 }
 
@@ -534,47 +478,22 @@ fn crs_of_wkt(text: &str) -> Result<(u16, CrsKind), String> {
             .map(|c| (c, kind))
             .ok_or_else(|| format!("EPSG:{code} of `{name}` does not fit a GeoTIFF GeoKey"));
     }
-    if kind == CrsKind::Geographic && is_wgs84_degrees(&root) {
-        return Ok((4326, CrsKind::Geographic));
+    if let Some(k) = Known::from_wkt_content(&root) {
+        return Ok(k.epsg());
     }
     Err(format!("the WKT `{name}` gives no EPSG code"))
 }
 
-/// Whether a geographic WKT is WGS 84 in degrees: datum named WGS 84, its ellipsoid
-/// 6378137 m and 1/f 298.257223563, Greenwich, degrees (as SNAP's `WGS84(DD)`).
-fn is_wgs84_degrees(root: &Node) -> bool {
-    let Some(datum) = root.find(&["DATUM"]) else {
-        return false;
-    };
-    let dname = datum
-        .name()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-        .replace([' ', '_', '-'], "");
-    let ellipsoid = datum.find(&["SPHEROID", "ELLIPSOID"]);
-    let ellipsoid_ok = ellipsoid
-        .is_some_and(|e| e.number(1) == Some(6378137.0) && e.number(2) == Some(298.257223563));
-    let prime_ok = root
-        .children("PRIMEM")
-        .next()
-        .is_some_and(|p| p.number(1) == Some(0.0));
-    let unit_ok = root.children("UNIT").next().is_some_and(|u| {
-        u.name().is_some_and(|n| n.eq_ignore_ascii_case("degree"))
-            && u.number(1)
-                .is_some_and(|f| (f - std::f64::consts::PI / 180.0).abs() < 1e-15)
-    });
-    (dname == "WGS84" || dname == "WGS1984") && ellipsoid_ok && prime_ok && unit_ok
-}
-
 /// The EPSG code and kind of a WKT coordinate system (WKT 1 or 2): the root object's own
-/// `AUTHORITY`/`ID`, or WGS 84 geographic in degrees without one (as ESA SNAP writes it);
-/// an error says why there is none.
+/// `AUTHORITY`/`ID`, or the known geographic or UTM system a WKT 1 describes without one
+/// (ESRI WKT, ESA SNAP's `WGS84(DD)`); an error says why there is none.
 pub fn epsg_of_wkt(text: &str) -> Result<(u16, CrsKind), String> {
     crs_of_wkt(text)
 }
 
 /// The OGC WKT 1 written for an EPSG code (as GDAL exports it), for the systems `map info`
-/// names: 4326, 32601–32660, 32701–32760.
+/// names: 4326, 32601–32660, 32701–32760 (WGS 84); 4269, 26901–26923 (NAD83); 4258,
+/// 25828–25838 (ETRS89).
 pub fn wkt_of_epsg(code: u16) -> Option<String> {
     Known::from_epsg(code).map(Known::wkt)
 }

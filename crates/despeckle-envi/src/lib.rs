@@ -13,8 +13,8 @@
 //!   atomically as a set;
 //! * [`DimapProduct`]: ESA SNAP BEAM-DIMAP products (`.dim` + `.data/` of ENVI bands), read;
 //! * [`georef`]: georeferencing translated between ENVI `map info` / `coordinate system
-//!   string`, GeoTIFF tags and BEAM-DIMAP documents (north-up grids; WGS 84 geographic and
-//!   UTM named in `map info`, EPSG codes from WKT authorities);
+//!   string`, GeoTIFF tags and BEAM-DIMAP documents (north-up grids; geographic and UTM
+//!   systems on WGS 84, NAD83 and ETRS89 named in `map info`, EPSG codes from WKT);
 //! * [`Format::of`]: which of these a path holds.
 //!
 //! Nothing here reads a whole image: readers hold at most [`READ_CHUNK_BYTES`] of file data
@@ -43,6 +43,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod crs;
 mod dimap;
 mod error;
 mod format;

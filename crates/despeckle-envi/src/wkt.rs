@@ -1,8 +1,6 @@
 //! Just enough of OGC well-known text (WKT 1 and WKT 2) to name a coordinate reference
-//! system: the kind of its root object, its own `AUTHORITY["EPSG", "code"]` / `ID["EPSG",
-//! code]`, and whether it is the WGS 84 geographic system that ESA SNAP writes without an
-//! authority (`GEOGCS["WGS84(DD)", ...]`). The WKT of known systems is written by
-//! [`crate::georef`].
+//! system: a tree of keywords and values, the root object's own `AUTHORITY["EPSG", "code"]` /
+//! `ID["EPSG", code]`; the known systems are recognised from it in [`crate::crs`].
 
 /// The deepest nesting parsed (a real CRS nests 4–6 levels; deeper text is refused, so that
 /// hostile input cannot exhaust the stack).
@@ -47,21 +45,6 @@ impl Node {
             Value::Node(n) if n.keyword == keyword => Some(n),
             _ => None,
         })
-    }
-
-    /// The first nested object named one of `keywords`, searched depth first.
-    pub fn find(&self, keywords: &[&str]) -> Option<&Node> {
-        for v in &self.values {
-            if let Value::Node(n) = v {
-                if keywords.contains(&n.keyword.as_str()) {
-                    return Some(n);
-                }
-                if let Some(f) = n.find(keywords) {
-                    return Some(f);
-                }
-            }
-        }
-        None
     }
 
     /// The first value as text (quoted or not).

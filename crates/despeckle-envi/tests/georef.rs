@@ -13,6 +13,28 @@ use despeckle_geotiff::geo::CrsKind;
 const GDAL_32632: &str = "PROJCS[\"WGS 84 / UTM zone 32N\",GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4326\"]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",0],PARAMETER[\"central_meridian\",9],PARAMETER[\"scale_factor\",0.9996],PARAMETER[\"false_easting\",500000],PARAMETER[\"false_northing\",0],UNIT[\"metre\",1,AUTHORITY[\"EPSG\",\"9001\"]],AXIS[\"Easting\",EAST],AXIS[\"Northing\",NORTH],AUTHORITY[\"EPSG\",\"32632\"]]";
 const GDAL_32706: &str = "PROJCS[\"WGS 84 / UTM zone 6S\",GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4326\"]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",0],PARAMETER[\"central_meridian\",-147],PARAMETER[\"scale_factor\",0.9996],PARAMETER[\"false_easting\",500000],PARAMETER[\"false_northing\",10000000],UNIT[\"metre\",1,AUTHORITY[\"EPSG\",\"9001\"]],AXIS[\"Easting\",EAST],AXIS[\"Northing\",NORTH],AUTHORITY[\"EPSG\",\"32706\"]]";
 const GDAL_4326: &str = "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4326\"]]";
+const GDAL_26910: &str = "PROJCS[\"NAD83 / UTM zone 10N\",GEOGCS[\"NAD83\",DATUM[\"North_American_Datum_1983\",SPHEROID[\"GRS 1980\",6378137,298.257222101,AUTHORITY[\"EPSG\",\"7019\"]],AUTHORITY[\"EPSG\",\"6269\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4269\"]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",0],PARAMETER[\"central_meridian\",-123],PARAMETER[\"scale_factor\",0.9996],PARAMETER[\"false_easting\",500000],PARAMETER[\"false_northing\",0],UNIT[\"metre\",1,AUTHORITY[\"EPSG\",\"9001\"]],AXIS[\"Easting\",EAST],AXIS[\"Northing\",NORTH],AUTHORITY[\"EPSG\",\"26910\"]]";
+const GDAL_25832: &str = "PROJCS[\"ETRS89 / UTM zone 32N\",GEOGCS[\"ETRS89\",DATUM[\"European_Terrestrial_Reference_System_1989\",SPHEROID[\"GRS 1980\",6378137,298.257222101,AUTHORITY[\"EPSG\",\"7019\"]],AUTHORITY[\"EPSG\",\"6258\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4258\"]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",0],PARAMETER[\"central_meridian\",9],PARAMETER[\"scale_factor\",0.9996],PARAMETER[\"false_easting\",500000],PARAMETER[\"false_northing\",0],UNIT[\"metre\",1,AUTHORITY[\"EPSG\",\"9001\"]],AXIS[\"Easting\",EAST],AXIS[\"Northing\",NORTH],AUTHORITY[\"EPSG\",\"25832\"]]";
+const GDAL_4258: &str = "GEOGCS[\"ETRS89\",DATUM[\"European_Terrestrial_Reference_System_1989\",SPHEROID[\"GRS 1980\",6378137,298.257222101,AUTHORITY[\"EPSG\",\"7019\"]],AUTHORITY[\"EPSG\",\"6258\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4258\"]]";
+/// GDAL 3.6's `gdalsrsinfo -o wkt_esri --single-line EPSG:CODE` (no authority).
+const ESRI: [(u16, &str); 4] = [
+    (
+        25832,
+        "PROJCS[\"ETRS_1989_UTM_Zone_32N\",GEOGCS[\"GCS_ETRS_1989\",DATUM[\"D_ETRS_1989\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"False_Easting\",500000.0],PARAMETER[\"False_Northing\",0.0],PARAMETER[\"Central_Meridian\",9.0],PARAMETER[\"Scale_Factor\",0.9996],PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]",
+    ),
+    (
+        26910,
+        "PROJCS[\"NAD_1983_UTM_Zone_10N\",GEOGCS[\"GCS_North_American_1983\",DATUM[\"D_North_American_1983\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"False_Easting\",500000.0],PARAMETER[\"False_Northing\",0.0],PARAMETER[\"Central_Meridian\",-123.0],PARAMETER[\"Scale_Factor\",0.9996],PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]",
+    ),
+    (
+        32706,
+        "PROJCS[\"WGS_1984_UTM_Zone_6S\",GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"False_Easting\",500000.0],PARAMETER[\"False_Northing\",10000000.0],PARAMETER[\"Central_Meridian\",-147.0],PARAMETER[\"Scale_Factor\",0.9996],PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]",
+    ),
+    (
+        4326,
+        "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]",
+    ),
+];
 /// ESA SNAP's default geographic system (no authority).
 const SNAP_WGS84: &str = "GEOGCS[\"WGS84(DD)\", \n DATUM[\"WGS84\", \n SPHEROID[\"WGS84\", 6378137.0, 298.257223563]], PRIMEM[\"Greenwich\", 0.0], UNIT[\"degree\", 0.017453292519943295], AXIS[\"Geodetic longitude\", EAST], AXIS[\"Geodetic latitude\", NORTH]]";
 
@@ -122,16 +144,36 @@ fn wkt_is_gdals_for_the_named_systems() {
     assert_eq!(wkt_of_epsg(32632).as_deref(), Some(GDAL_32632));
     assert_eq!(wkt_of_epsg(32706).as_deref(), Some(GDAL_32706));
     assert_eq!(wkt_of_epsg(4326).as_deref(), Some(GDAL_4326));
-    assert_eq!(wkt_of_epsg(32661), None); // UPS north, not UTM
-    assert_eq!(wkt_of_epsg(2154), None);
-    for code in (32601..=32660).chain(32701..=32760).chain([4326]) {
+    assert_eq!(wkt_of_epsg(26910).as_deref(), Some(GDAL_26910));
+    assert_eq!(wkt_of_epsg(25832).as_deref(), Some(GDAL_25832));
+    assert_eq!(wkt_of_epsg(4258).as_deref(), Some(GDAL_4258));
+    // UPS north, NAD83 zone 24 (not 269zz), ETRS89 zone 27 (not 258zz), Lambert-93
+    for code in [32661, 26924, 25827, 25839, 2154, 26700] {
+        assert_eq!(wkt_of_epsg(code), None, "{code}");
+    }
+    let named = (32601..=32660)
+        .chain(32701..=32760)
+        .chain(26901..=26923)
+        .chain(25828..=25838)
+        .chain([4326, 4269, 4258]);
+    for code in named {
         let wkt = wkt_of_epsg(code).unwrap();
-        let kind = if code == 4326 {
+        let kind = if [4326, 4269, 4258].contains(&code) {
             CrsKind::Geographic
         } else {
             CrsKind::Projected
         };
         assert_eq!(epsg_of_wkt(&wkt), Ok((code, kind)));
+        // the same system without its authorities: recognised from what it describes
+        let bare = wkt
+            .split(",AUTHORITY[")
+            .map(|part| match part.find("]]") {
+                Some(i) if part.starts_with('"') => &part[i + 1..],
+                _ => part,
+            })
+            .collect::<String>();
+        assert!(!bare.contains("AUTHORITY"), "{bare}");
+        assert_eq!(epsg_of_wkt(&bare), Ok((code, kind)), "{bare}");
     }
 }
 
@@ -141,9 +183,28 @@ fn epsg_codes_of_wkt() {
     // WKT 2 (as PROJ writes it): the root's own ID, not its base CRS's
     let wkt2 = "PROJCRS[\"WGS 84 / UTM zone 32N\",BASEGEOGCRS[\"WGS 84\",ENSEMBLE[\"World Geodetic System 1984 ensemble\",ELLIPSOID[\"WGS 84\",6378137,298.257223563]],ID[\"EPSG\",4326]],CONVERSION[\"UTM zone 32N\",METHOD[\"Transverse Mercator\",ID[\"EPSG\",9807]]],CS[Cartesian,2],ID[\"EPSG\",32632]]";
     assert_eq!(epsg_of_wkt(wkt2), Ok((32632, CrsKind::Projected)));
-    // ESRI WKT has no authority
-    let esri = "PROJCS[\"WGS_1984_UTM_Zone_31N\",GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],UNIT[\"Meter\",1.0]]";
-    assert!(epsg_of_wkt(esri).unwrap_err().contains("no EPSG code"));
+    // ESRI WKT (no authority), as GDAL's ENVI driver writes it: recognised by content
+    for (code, esri) in ESRI {
+        assert_eq!(epsg_of_wkt(esri).map(|c| c.0), Ok(code), "{esri}");
+    }
+    // ... but not when a parameter is not UTM's, or the datum is another on the same
+    // ellipsoid, or the projection is missing
+    let (_, e) = ESRI[0];
+    for (from, to) in [
+        ("\"Scale_Factor\",0.9996", "\"Scale_Factor\",0.9999"),
+        ("\"Central_Meridian\",9.0", "\"Central_Meridian\",10.0"),
+        ("\"False_Northing\",0.0", "\"False_Northing\",5000000.0"),
+        ("D_ETRS_1989", "D_RGF_1993"),
+        ("UNIT[\"Meter\",1.0]", "UNIT[\"Foot\",0.3048]"),
+        ("PROJECTION[\"Transverse_Mercator\"],", ""),
+    ] {
+        assert!(e.contains(from), "{from}");
+        let changed = e.replace(from, to);
+        assert!(
+            epsg_of_wkt(&changed).unwrap_err().contains("no EPSG code"),
+            "{changed}"
+        );
+    }
     // a projected system whose base is WGS 84 is not EPSG:4326
     let no_auth = "PROJCS[\"x\",GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563]],PRIMEM[\"Greenwich\",0],UNIT[\"degree\",0.0174532925199433]],UNIT[\"metre\",1]]";
     assert!(epsg_of_wkt(no_auth).is_err());
