@@ -236,8 +236,9 @@ impl NorthUp {
 
     /// The georeferencing of ENVI header fields. `map info` gives the grid (a rotated one is
     /// refused with a note); the coordinate system comes from the WKT (its EPSG authority, or
-    /// a known system it describes) or from `map info` naming UTM or Geographic Lat/Lon on a
-    /// known datum; when both name one they must agree. Without `map info`, `None`.
+    /// a known system it describes) or, without a WKT, from `map info` naming UTM or
+    /// Geographic Lat/Lon on a known datum; when both name one they must agree, and a WKT
+    /// that names none leaves the system out. Without `map info`, `None`.
     pub fn from_envi(map_info: Option<&str>, wkt: Option<&str>) -> Translated<Option<NorthUp>> {
         let Some(text) = map_info else {
             return Translated::new(None, None);
@@ -278,8 +279,9 @@ impl NorthUp {
                 ),
                 _ => (Some(w), None),
             },
-            (Some(m), Some(Err(_))) => (Some(m), None),
-            (None, Some(Err(why))) => (None, Some(format!("coordinate system not carried: {why}"))),
+            // the WKT describes the system (GDAL's ENVI driver reads it first): one that cannot
+            // be named leaves the system unknown, whatever map info says
+            (_, Some(Err(why))) => (None, Some(format!("coordinate system not carried: {why}"))),
         };
         Translated::new(
             Some(NorthUp {

@@ -284,6 +284,15 @@ fn what_is_not_carried_is_said() {
     );
     assert_eq!(t.value.unwrap().epsg, None);
     assert!(note(t.note).contains("EPSG:32631"));
+    // a WKT that names no known system: the system is left out, whatever map info says
+    // (GDAL reads the WKT first)
+    let lambert_esri = "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],UNIT[\"Meter\",1.0]]";
+    let t = NorthUp::from_envi(
+        Some("UTM, 1, 1, 500000, 4000000, 10, 10, 31, North, WGS-84"),
+        Some(lambert_esri),
+    );
+    assert_eq!(t.value.unwrap().epsg, None);
+    assert!(note(t.note).contains("RGF_1993_Lambert_93"));
     // UTM without a datum is NAD27 for GDAL, not WGS 84; feet are not EPSG:326zz
     for m in [
         "UTM, 1, 1, 500000, 4000000, 10, 10, 31, North",
