@@ -60,11 +60,11 @@ def gdal_transform(path):
     return json.loads(out).get("geoTransform")
 
 
-def matrix_tiff(path, code, transform, point=False):
+def matrix_tiff(path, code, transform, point=False, crs=None):
     rng = np.random.default_rng(code)
     data = np.abs(rng.normal(size=(4, H, W))).astype(np.float32)
     with rasterio.open(path, "w", driver="GTiff", width=W, height=H, count=4, dtype="float32",
-                       crs=CRS.from_epsg(code), transform=transform) as d:
+                       crs=crs or CRS.from_epsg(code), transform=transform) as d:
         if point:
             d.update_tags(AREA_OR_POINT="Point")
         d.write(data)
@@ -140,6 +140,18 @@ def geotiff_polsarpro_geotiff(d, exe):
         check_tiff(back, transform, code if named else None, f"{name} → PolSARpro → GeoTIFF")
         if named:
             silent(p, f"{name} PolSARpro → GeoTIFF")
+    # a projection of GDAL's own on WGS 84 (GeoKeys: projected user-defined, geographic 4326):
+    # not EPSG:4326 — the grid alone, and a note
+    src = os.path.join(d, "custom.tif")
+    custom = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=10 +k=1 +x_0=0 +y_0=0 +datum=WGS84 "
+                            "+units=m +no_defs")
+    matrix_tiff(src, 1, CASES[0][2], crs=custom)
+    folder = os.path.join(d, "custom_folder")
+    p = run(exe, ["polsar", "boxcar", src, folder, "--size", "3"])
+    noted(p, ["note:", "no EPSG coordinate system"], "custom TM → PolSARpro")
+    hdr = open(os.path.join(folder, "C11.bin.hdr")).read() if os.path.isdir(folder) else ""
+    if "map info = {Arbitrary, 1, 1, 400000.25, 5000000.75, 10.5, 20, 0, North}" not in hdr:
+        problem(f"custom TM → PolSARpro: header {hdr!r}")
     # PixelIsPoint: GDAL's geotransform of the source (shifted to the corner) is the folder's
     src = os.path.join(d, "point.tif")
     matrix_tiff(src, 32633, CASES[0][2], point=True)
