@@ -126,7 +126,7 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         let given: Option<Matrix> = a.matrix.as_deref().map(str::parse).transpose()?;
         let input_file = Input::open(input, given)?;
         let matrix = input_file.matrix(given);
-        let opts = options(a, input_file.nodata())?;
+        let opts = options(a, input_file.nodata(a.nodata)?)?;
         let meta = input_file.output_meta();
         let mut source = input_file.source()?;
         let f = filter(&a.filter, matrix, a, 1.0, &mut source, &opts)?;

@@ -24,8 +24,9 @@ pub enum Input {
     /// A GeoTIFF: the reader and, for each plane of the matrix, its band (0-based).
     Tiff(Box<Reader>, Vec<usize>),
     /// A BEAM-DIMAP product: the product, for each plane its band (position in the
-    /// document), and the bands' common no-data value.
-    Dimap(Box<DimapProduct>, Vec<usize>, Option<f64>),
+    /// document), and the bands' common no-data value (an error naming each band's if they
+    /// differ).
+    Dimap(Box<DimapProduct>, Vec<usize>, Result<Option<f64>, String>),
 }
 
 /// Whether `path` names a GeoTIFF (by its extension).
@@ -177,13 +178,18 @@ impl Input {
         }
     }
 
-    /// The no-data value of a GeoTIFF input.
-    pub fn nodata(&self) -> Option<f64> {
-        match self {
+    /// The no-data value: `given` (--nodata), else the input's (a GeoTIFF's, or the common
+    /// value of a BEAM-DIMAP product's bands; bands that differ are an error without
+    /// `given`).
+    pub fn nodata(&self, given: Option<f64>) -> Result<Option<f64>> {
+        if given.is_some() {
+            return Ok(given);
+        }
+        Ok(match self {
             Input::Folder(_) => None,
             Input::Tiff(r, _) => r.info().nodata,
-            Input::Dimap(_, _, nodata) => *nodata,
-        }
+            Input::Dimap(_, _, nodata) => nodata.clone().map_err(|e| anyhow!(e))?,
+        })
     }
 
     /// The planes as a row source, in the matrix's element order.
@@ -201,8 +207,8 @@ impl Input {
     }
 }
 
-/// Opens a BEAM-DIMAP product whose stored bands name a matrix's elements; their no-data
-/// values must agree (one value for every plane).
+/// Opens a BEAM-DIMAP product whose stored bands name a matrix's elements, with their
+/// common no-data value (or why there is none: one value serves every plane).
 fn open_dimap(path: &Path) -> Result<Input> {
     let d = DimapProduct::open(path)?;
     let (matrix, order) = d.matrix()?;
@@ -231,14 +237,15 @@ fn open_dimap(path: &Path) -> Result<Input> {
                 )
             })
             .collect();
-        bail!(
+        let why = format!(
             "{}: the {matrix} bands have different no-data values ({}); give one with --nodata",
             path.display(),
             list.join(", ")
         );
+        return Ok(Input::Dimap(Box::new(d), order, Err(why)));
     }
     let nodata = values[0];
-    Ok(Input::Dimap(Box::new(d), order, nodata))
+    Ok(Input::Dimap(Box::new(d), order, Ok(nodata)))
 }
 
 /// The planes of an input, read in lockstep.
@@ -392,7 +399,11 @@ impl Input {
                     Some(f.config().polar_type.clone()),
                 )
             }
-            Input::Dimap(d, _, nodata) => (Georef::Dimap(d.north_up()), *nodata, None),
+            Input::Dimap(d, _, nodata) => (
+                Georef::Dimap(d.north_up()),
+                nodata.clone().ok().flatten(),
+                None,
+            ),
         };
         OutputMeta {
             size: self.size(),

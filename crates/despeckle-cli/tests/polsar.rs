@@ -572,6 +572,15 @@ fn info_on_a_dimap_product() {
         "{err}"
     );
     assert!(!out.exists());
+    // ... unless --nodata gives one
+    run_ok([
+        OsStr::new("boxcar"),
+        dim.as_os_str(),
+        out.as_os_str(),
+        OsStr::new("--nodata"),
+        OsStr::new("0"),
+    ]);
+    assert!(out.exists());
 }
 
 /// `polsar lee-sigma` (Z98 computed from the folder) and `polsar idan` write what the core
