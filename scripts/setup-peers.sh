@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the peer tools the comparison tests and benchmarks run (Orfeo ToolBox's
-# command-line applications, for `otbcli_Despeckle`; GDAL's, for `gdal_translate`).
+# command-line applications, for `otbcli_Despeckle`; GDAL's, for `gdal_translate` and `gdalinfo`).
 #
 # Idempotent: skips everything when `otbcli_Despeckle` and `gdal_translate` are already on
 # the PATH, runs `apt-get update` only when the package index does not know the packages.

@@ -1,5 +1,6 @@
 //! `despeckle polsar FILTER IN OUT`: polarimetric speckle filters on the k² planes of a
-//! C2, C3, T3, C4 or T4 matrix, streamed from a PolSARpro folder or a GeoTIFF into another;
+//! C2, C3, T3, C4 or T4 matrix, streamed from a PolSARpro folder, a BEAM-DIMAP product or a
+//! GeoTIFF into a PolSARpro folder or a GeoTIFF;
 //! `despeckle polsar c2|c3|t3|c4|t4 SLC... OUT`: the matrix formed from single-look complex
 //! GeoTIFFs, multilooked and optionally filtered in the same pass.
 
@@ -31,11 +32,13 @@ pub struct PolsarArgs {
     #[arg(value_name = "FILTER", value_parser = FILTERS.iter().chain(["convert", "c2", "c3", "t3", "c4", "t4"].iter()).copied().collect::<Vec<_>>())]
     filter: String,
     /// IN OUT for a filter. IN: a PolSARpro folder (config.txt and one ELEMENT.bin per
-    /// element) or a GeoTIFF whose band descriptions name the elements (C11, C12_real, ...; or
-    /// plain bands in the order of --matrix). For a matrix: the SLC GeoTIFFs (single-band
-    /// CInt16, CInt32 or CFloat32), then OUT. OUT: a GeoTIFF if it ends in .tif (float32, band
-    /// descriptions set), otherwise a PolSARpro folder (created if missing); written under
-    /// temporary names, renamed when complete.
+    /// element), an ESA SNAP BEAM-DIMAP .dim whose bands are the elements, or a GeoTIFF whose
+    /// band descriptions name the elements (C11, C12_real, ...; or plain bands in the order of
+    /// --matrix). For a matrix: the SLC GeoTIFFs (single-band CInt16, CInt32 or CFloat32),
+    /// then OUT. OUT: a GeoTIFF if it ends in .tif (float32, band descriptions set), otherwise
+    /// a PolSARpro folder (created if missing); written under temporary names, renamed when
+    /// complete. Georeferencing is kept, and translated between GeoTIFF tags and ENVI map
+    /// info for north-up grids (a note says what could not be carried).
     #[arg(value_name = "PATH", num_args = 2..=5, required = true)]
     paths: Vec<PathBuf>,
     /// Matrix from SLC: average blocks of AZ rows (azimuth) × RG columns (range), e.g. 4x1;
@@ -131,7 +134,7 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         let given: Option<Matrix> = a.matrix.as_deref().map(str::parse).transpose()?;
         let input_file = Input::open(input, given)?;
         let matrix = input_file.matrix(given);
-        let opts = options(a, input_file.nodata())?;
+        let opts = options(a, input_file.nodata(a.nodata)?)?;
         let meta = input_file.output_meta();
         let mut source = input_file.source()?;
         let to: Option<Matrix> = a.to.as_deref().map(str::parse).transpose()?;
@@ -373,6 +376,7 @@ fn stream(
         bar.finish_and_clear();
     }
     result?;
+    let note = sink.note().map(str::to_string);
     sink.finish()?;
     if show {
         eprintln!(
@@ -386,6 +390,12 @@ fn stream(
             f.map(|f| format!(", {}", f.name())).unwrap_or_default(),
             start.elapsed().as_secs_f64()
         );
+    }
+    // what the output format could not take from the input's georeferencing
+    if let Some(note) = note
+        && !a.quiet
+    {
+        eprintln!("note: {note}");
     }
     Ok(())
 }

@@ -95,5 +95,29 @@ pub fn dimap(dim: &Path) -> Result<String> {
             let _ = writeln!(s, "Matrix:        none ({e})");
         }
     }
+    let t = d.north_up();
+    match t.value {
+        Some(n) => {
+            let crs = n
+                .epsg
+                .map_or("coordinate system unknown".to_string(), |(c, _)| {
+                    format!("EPSG:{c}")
+                });
+            let _ = writeln!(
+                s,
+                "Map grid:      {crs}, upper-left corner ({}, {}), pixel {} x {}",
+                n.map.0 - n.pixel.0 * n.size.0,
+                n.map.1 + n.pixel.1 * n.size.1,
+                n.size.0,
+                n.size.1
+            );
+        }
+        None => {
+            let _ = writeln!(s, "Map grid:      none");
+        }
+    }
+    if let Some(note) = t.note {
+        let _ = writeln!(s, "               {note}");
+    }
     Ok(s)
 }

@@ -1,13 +1,17 @@
 //! The matrix files of `despeckle polsar`: PolSARpro folders and multi-band GeoTIFFs whose
-//! band descriptions name the elements, read and written plane by plane in lockstep.
+//! band descriptions name the elements, read and written plane by plane in lockstep, and
+//! BEAM-DIMAP products, read; georeferencing kept within a family and translated between
+//! them ([`despeckle_envi::georef`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use despeckle::polsar::Matrix;
 use despeckle::{BoxError, PlaneSink, PlaneSource, RowSource};
+use despeckle_envi::georef::{EnviGeo, NorthUp, Translated};
 use despeckle_envi::{
-    BandReader, OutputOptions, PolsarproFolder, PolsarproOptions, PolsarproWriter,
+    BandReader, DimapProduct, Format, OutputOptions, PolsarproFolder, PolsarproOptions,
+    PolsarproWriter,
 };
 use despeckle_file::outputs::Outputs;
 use despeckle_geotiff::{GeoTags, Reader, Writer, WriterOptions};
@@ -19,6 +23,10 @@ pub enum Input {
     Folder(PolsarproFolder),
     /// A GeoTIFF: the reader and, for each plane of the matrix, its band (0-based).
     Tiff(Box<Reader>, Vec<usize>),
+    /// A BEAM-DIMAP product: the product, for each plane its band (position in the
+    /// document), and the bands' common no-data value (an error naming each band's if they
+    /// differ).
+    Dimap(Box<DimapProduct>, Vec<usize>, Result<Option<f64>, String>),
 }
 
 /// Whether `path` names a GeoTIFF (by its extension).
@@ -84,9 +92,17 @@ impl Input {
             }
             return Ok(Input::Folder(PolsarproFolder::open(path)?));
         }
+        if Format::of(path) == Some(Format::Dimap) {
+            if matrix.is_some() {
+                bail!(
+                    "--matrix is for GeoTIFF bands; a BEAM-DIMAP product's band names name the elements"
+                );
+            }
+            return open_dimap(path);
+        }
         if !is_tiff(path) {
             bail!(
-                "{}: neither a PolSARpro folder nor a GeoTIFF (.tif)",
+                "{}: neither a PolSARpro folder, a BEAM-DIMAP .dim nor a GeoTIFF (.tif)",
                 path.display()
             );
         }
@@ -125,6 +141,7 @@ impl Input {
     pub fn matrix(&self, given: Option<Matrix>) -> Matrix {
         match self {
             Input::Folder(f) => f.matrix(),
+            Input::Dimap(d, _, _) => d.matrix().expect("recognised at open").0,
             Input::Tiff(r, _) => given.unwrap_or_else(|| {
                 let names =
                     band_descriptions(r.info().geo.gdal_metadata.as_deref(), r.info().bands);
@@ -139,6 +156,7 @@ impl Input {
         match self {
             Input::Folder(f) => (f.width(), f.height()),
             Input::Tiff(r, _) => (r.info().width, r.info().height),
+            Input::Dimap(d, _, _) => (d.width, d.height),
         }
     }
 
@@ -147,15 +165,31 @@ impl Input {
         match self {
             Input::Folder(f) => f.planes().iter().map(|r| r.path().to_path_buf()).collect(),
             Input::Tiff(r, _) => vec![r.path().to_path_buf()],
+            Input::Dimap(d, order, _) => {
+                let mut files = vec![d.path().to_path_buf()];
+                for &i in order {
+                    if let Ok(r) = d.raster(i) {
+                        files.push(r.path().to_path_buf());
+                        files.push(r.header_path().to_path_buf());
+                    }
+                }
+                files
+            }
         }
     }
 
-    /// The no-data value of a GeoTIFF input.
-    pub fn nodata(&self) -> Option<f64> {
-        match self {
+    /// The no-data value: `given` (--nodata), else the input's (a GeoTIFF's, or the common
+    /// value of a BEAM-DIMAP product's bands; bands that differ are an error without
+    /// `given`).
+    pub fn nodata(&self, given: Option<f64>) -> Result<Option<f64>> {
+        if given.is_some() {
+            return Ok(given);
+        }
+        Ok(match self {
             Input::Folder(_) => None,
             Input::Tiff(r, _) => r.info().nodata,
-        }
+            Input::Dimap(_, _, nodata) => nodata.clone().map_err(|e| anyhow!(e))?,
+        })
     }
 
     /// The planes as a row source, in the matrix's element order.
@@ -163,8 +197,55 @@ impl Input {
         Ok(match self {
             Input::Folder(f) => Source::Folder(f.readers()?),
             Input::Tiff(r, order) => Source::Tiff(r, order),
+            Input::Dimap(d, order, _) => Source::Folder(
+                order
+                    .iter()
+                    .map(|&i| d.reader(i))
+                    .collect::<std::result::Result<_, _>>()?,
+            ),
         })
     }
+}
+
+/// Opens a BEAM-DIMAP product whose stored bands name a matrix's elements, with their
+/// common no-data value (or why there is none: one value serves every plane).
+fn open_dimap(path: &Path) -> Result<Input> {
+    let d = DimapProduct::open(path)?;
+    let (matrix, order) = d.matrix()?;
+    // every band readable before anything is written (virtual, log-scaled, wrong size)
+    for &i in &order {
+        d.reader(i)?;
+    }
+    let values: Vec<Option<f64>> = order
+        .iter()
+        .map(|&i| d.bands[i].no_data.or(d.raster(i).ok()?.header().no_data))
+        .collect();
+    let same = |a: &Option<f64>, b: &Option<f64>| match (a, b) {
+        (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (None, None) => true,
+        _ => false,
+    };
+    if values.iter().any(|v| !same(v, &values[0])) {
+        let list: Vec<String> = order
+            .iter()
+            .zip(&values)
+            .map(|(&i, v)| {
+                format!(
+                    "{} {}",
+                    d.bands[i].name,
+                    v.map_or("none".to_string(), |v| v.to_string())
+                )
+            })
+            .collect();
+        let why = format!(
+            "{}: the {matrix} bands have different no-data values ({}); give one with --nodata",
+            path.display(),
+            list.join(", ")
+        );
+        return Ok(Input::Dimap(Box::new(d), order, Err(why)));
+    }
+    let nodata = values[0];
+    Ok(Input::Dimap(Box::new(d), order, Ok(nodata)))
 }
 
 /// The planes of an input, read in lockstep.
@@ -223,6 +304,7 @@ pub struct Sink {
     width: usize,
     planes: usize,
     bar: Option<ProgressBar>,
+    note: Option<String>,
 }
 
 enum Out {
@@ -237,43 +319,98 @@ pub struct OutputMeta {
     pub size: (usize, usize),
     /// The input files (never overwritten, never an output).
     pub files: Vec<PathBuf>,
-    /// A GeoTIFF output's georeferencing and no-data value (band descriptions are set).
-    pub geo: Option<(GeoTags, Option<f64>)>,
-    /// A PolSARpro output's `map info`, coordinate system and `PolarType`.
-    pub polsarpro: (Option<String>, Option<String>, Option<String>),
+    /// The input's georeferencing, kept verbatim in an output of the same family and
+    /// translated into the other.
+    pub georef: Georef,
+    /// A GeoTIFF output's no-data value.
+    pub nodata: Option<f64>,
+    /// A PolSARpro output's `PolarType` (default: by the matrix).
+    pub polar_type: Option<String>,
+}
+
+/// The georeferencing of an input, in its own family's terms.
+pub enum Georef {
+    /// GeoTIFF tags (GeoKeys, tie points, pixel scale, transformation; GDAL no-data).
+    Tiff(GeoTags),
+    /// ENVI header fields.
+    Envi(EnviGeo),
+    /// A BEAM-DIMAP product's map georeferencing, read from its document.
+    Dimap(Translated<Option<NorthUp>>),
+}
+
+impl Georef {
+    /// GeoTIFF tags for an output GeoTIFF, and a note on what was not carried.
+    fn to_tiff(&self) -> (GeoTags, Option<String>) {
+        let north_up = match self {
+            Georef::Tiff(g) => return (g.clone(), None),
+            Georef::Envi(e) => {
+                NorthUp::from_envi(e.map_info.as_deref(), e.coordinate_system.as_deref())
+            }
+            Georef::Dimap(t) => t.clone(),
+        };
+        (
+            north_up.value.map(|n| n.to_geotiff()).unwrap_or_default(),
+            north_up.note,
+        )
+    }
+
+    /// `map info` and `coordinate system string` for a PolSARpro output, and a note on what
+    /// was not carried.
+    fn to_envi(&self) -> (EnviGeo, Option<String>) {
+        let north_up = match self {
+            Georef::Envi(e) => return (e.clone(), None),
+            Georef::Tiff(g) => NorthUp::from_geotiff(g),
+            Georef::Dimap(t) => t.clone(),
+        };
+        match north_up.value {
+            None => (EnviGeo::default(), north_up.note),
+            Some(n) => {
+                let envi = n.to_envi();
+                let note = match (north_up.note, envi.note) {
+                    (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                    (a, b) => a.or(b),
+                };
+                (envi.value, note)
+            }
+        }
+    }
 }
 
 impl Input {
     /// The metadata of an output of the same grid.
     pub fn output_meta(&self) -> OutputMeta {
-        let (geo, polsarpro) = match self {
+        let (georef, nodata, polar_type) = match self {
             Input::Tiff(r, _) => (
-                Some((
-                    GeoTags {
-                        gdal_metadata: None,
-                        ..r.info().geo.clone()
-                    },
-                    r.info().nodata,
-                )),
-                (None, None, None),
+                Georef::Tiff(GeoTags {
+                    gdal_metadata: None,
+                    ..r.info().geo.clone()
+                }),
+                r.info().nodata,
+                None,
             ),
             Input::Folder(f) => {
                 let (m, c) = f.georeferencing();
                 (
+                    Georef::Envi(EnviGeo {
+                        map_info: m.map(str::to_string),
+                        coordinate_system: c.map(str::to_string),
+                    }),
                     None,
-                    (
-                        m.map(str::to_string),
-                        c.map(str::to_string),
-                        Some(f.config().polar_type.clone()),
-                    ),
+                    Some(f.config().polar_type.clone()),
                 )
             }
+            Input::Dimap(d, _, nodata) => (
+                Georef::Dimap(d.north_up()),
+                nodata.clone().ok().flatten(),
+                None,
+            ),
         };
         OutputMeta {
             size: self.size(),
             files: self.files(),
-            geo,
-            polsarpro,
+            georef,
+            nodata,
+            polar_type,
         }
     }
 }
@@ -290,14 +427,15 @@ impl Sink {
         bar: Option<ProgressBar>,
     ) -> Result<Sink> {
         let (w, h) = meta.size;
-        let files = meta.files;
+        let files = meta.files.clone();
+        let note;
         let out = if is_tiff(path) {
             let checked = Outputs::check(files.iter().map(PathBuf::as_path), [path], overwrite)?;
             let mut opts = WriterOptions::new(w, h, matrix.planes());
-            if let Some((geo, nodata)) = meta.geo {
-                opts.geo = geo;
-                opts.nodata = nodata;
-            }
+            let (geo, n) = meta.georef.to_tiff();
+            note = n;
+            opts.geo = geo;
+            opts.nodata = meta.nodata;
             opts.geo.gdal_metadata = Some(descriptions_xml(matrix));
             opts.overwrite = overwrite;
             opts.inputs = checked.inputs().to_vec();
@@ -314,16 +452,17 @@ impl Sink {
                 );
             }
             let checked = Outputs::check(files.iter().map(PathBuf::as_path), [], overwrite)?;
-            let (map_info, coordinate_system, polar_type) = meta.polsarpro;
+            let (envi, n) = meta.georef.to_envi();
+            note = n;
             let opts = PolsarproOptions {
                 output: OutputOptions {
                     overwrite,
                     inputs: checked.inputs().to_vec(),
                     sync: false,
                 },
-                polar_type,
-                map_info,
-                coordinate_system,
+                polar_type: meta.polar_type,
+                map_info: envi.map_info,
+                coordinate_system: envi.coordinate_system,
             };
             Out::Folder(PolsarproWriter::create(path, matrix, w, h, &opts)?)
         };
@@ -332,7 +471,13 @@ impl Sink {
             width: w,
             planes: matrix.planes(),
             bar,
+            note,
         })
+    }
+
+    /// What the output could not carry over from the input's georeferencing, in one line.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 
     /// Completes the output: every file renamed into place.

@@ -14,7 +14,7 @@ use despeckle::polsar::{Complex64, Matrix, slc};
 use despeckle::{BoxError, PlaneSource};
 use despeckle_geotiff::{ComplexMode, GeoTags, Reader};
 
-use crate::polsar_io::{OutputMeta, is_tiff};
+use crate::polsar_io::{Georef, OutputMeta, is_tiff};
 
 /// Multilook factors: `az` rows (azimuth) × `rg` columns (range) per output pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,16 +175,14 @@ impl SlcSource {
         OutputMeta {
             size: (self.width, self.height),
             files: self.files(),
-            geo: Some((
-                GeoTags {
-                    gdal_metadata: None,
-                    gdal_nodata: None,
-                    ..geo
-                },
-                // pixels whose block had no data (zero in every channel) are NaN
-                Some(f64::NAN),
-            )),
-            polsarpro: (None, None, None),
+            georef: Georef::Tiff(GeoTags {
+                gdal_metadata: None,
+                gdal_nodata: None,
+                ..geo
+            }),
+            // pixels whose block had no data (zero in every channel) are NaN
+            nodata: Some(f64::NAN),
+            polar_type: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! computed here, Refined Lee keeping the matrix positive semi-definite on C2, and one-line
 //! errors that leave no output.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
@@ -299,21 +300,108 @@ fn geotiff_bands_named_by_their_descriptions() {
 /// written by GDAL, against numpy outer products and block means (tests/polsar_slc.py).
 #[test]
 fn matrices_from_slc_against_numpy() {
+    run_script("polsar_slc.py");
+}
+
+/// Runs `despeckle polsar ARGS...`, which must succeed; returns its standard error.
+fn run_ok<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let o = Command::new(bin())
+        .arg("polsar")
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+/// Runs `tests/SCRIPT DIR DESPECKLE` (python3 with numpy and rasterio, GDAL's command-line
+/// tools: scripts/setup.sh) in a temporary folder; it fails with one line per problem.
+fn run_script(script: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polsar_slc.py");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let o = Command::new(python)
-        .arg(script)
+        .arg(path)
         .arg(tmp.path())
         .arg(bin())
         .output()
-        .expect("run polsar_slc.py (needs python3 with numpy and rasterio: scripts/setup.sh)");
+        .unwrap_or_else(|e| {
+            panic!("run {script} (python3 with numpy and rasterio: scripts/setup.sh): {e}")
+        });
     assert!(
         o.status.success(),
-        "polsar_slc.py: {}{}",
+        "{script}: {}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// Georeferencing across formats, checked with GDAL (tests/polsar_georef.py): GeoTIFF →
+/// PolSARpro (opened by GDAL's ENVI driver) → GeoTIFF for UTM north and south, WGS 84 and a
+/// system ENVI map info does not name; folders written by `gdal_translate -of ENVI`; SLC →
+/// multilooked folder; BEAM-DIMAP map-projected and slant-range products.
+#[test]
+fn georeferencing_across_formats_against_gdal() {
+    run_script("polsar_georef.py");
+}
+
+/// GeoTIFF → PolSARpro folder → GeoTIFF keeps the tie point, pixel scale and EPSG code bit
+/// for bit (awkward decimals), and the folder's headers say it in ENVI's terms.
+#[test]
+fn georeferencing_round_trip_through_a_folder_is_exact() {
+    use despeckle_geotiff::{GeoTags, Reader, Writer, WriterOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (5, 4);
+    let src = tmp.path().join("c2.tif");
+    let mut opts = WriterOptions::new(w, h, 4);
+    opts.geo = GeoTags {
+        model_tiepoint: Some(vec![0.0, 0.0, 0.0, 612_345.678_901_234_5, 7_654_321.1, 0.0]),
+        model_pixel_scale: Some(vec![13.333_333_333_333_334, 0.1 + 0.2, 0.0]),
+        geo_key_directory: Some(vec![
+            1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32719,
+        ]),
+        gdal_metadata: Some(
+            "<GDALMetadata>\n".to_string()
+                + &C2
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        format!("<Item name=\"DESCRIPTION\" sample=\"{i}\" role=\"description\">{n}</Item>\n")
+                    })
+                    .collect::<String>()
+                + "</GDALMetadata>\n",
+        ),
+        ..GeoTags::default()
+    };
+    let mut wr = Writer::create(&src, opts).unwrap();
+    for b in 0..4 {
+        wr.write_rows(b, &vec![1.0 + b as f32; w * h]).unwrap();
+    }
+    wr.finish().unwrap();
+    let folder = tmp.path().join("C2");
+    let back = tmp.path().join("back.tif");
+    for (i, o) in [(&src, &folder), (&folder, &back)] {
+        let err = run_ok([OsStr::new("boxcar"), i.as_os_str(), o.as_os_str()]);
+        assert!(err.is_empty(), "{err}");
+    }
+    let hdr = std::fs::read_to_string(folder.join("C22.bin.hdr")).unwrap();
+    assert!(
+        hdr.contains(
+            "map info = {UTM, 1, 1, 612345.6789012345, 7654321.1, 13.333333333333334, \
+             0.30000000000000004, 19, South, WGS-84, units=Meters}"
+        ),
+        "{hdr}"
+    );
+    assert!(hdr.contains("AUTHORITY[\"EPSG\",\"32719\"]]}"), "{hdr}");
+    let a = Reader::open(&src).unwrap().info().geo.clone();
+    let b = Reader::open(&back).unwrap().info().geo.clone();
+    assert_eq!(b.model_tiepoint, a.model_tiepoint);
+    assert_eq!(b.model_pixel_scale, a.model_pixel_scale);
+    assert_eq!(b.geo_transform(), a.geo_transform());
+    assert_eq!(b.epsg(), a.epsg());
 }
 
 /// A float32 GeoTIFF of `bands` bands of ones: a real (not complex) input.
@@ -466,6 +554,52 @@ fn info_on_a_dimap_product() {
         "{text}"
     );
     assert!(text.contains("not stored in element order"), "{text}");
+    // slant range: no map grid, said
+    assert!(text.contains("Map grid:      none"), "{text}");
+    assert!(text.contains("tie-point grids only"), "{text}");
+
+    // `polsar` reads the product; no georeferencing is invented, a note says why
+    let out = tmp.path().join("out.tif");
+    let err = run_ok([OsStr::new("boxcar"), dim.as_os_str(), out.as_os_str()]);
+    assert!(err.contains("note: no map georeferencing"), "{err}");
+    let geo = despeckle_geotiff::Reader::open(&out)
+        .unwrap()
+        .info()
+        .geo
+        .clone();
+    assert_eq!(geo.geo_transform(), None);
+    assert_eq!(geo.epsg(), None);
+    // bands with different no-data values: refused, nothing written
+    let text = std::fs::read_to_string(&dim).unwrap().replacen(
+        "<BAND_NAME>C11</BAND_NAME>",
+        "<BAND_NAME>C11</BAND_NAME><NO_DATA_VALUE_USED>true</NO_DATA_VALUE_USED>\
+         <NO_DATA_VALUE>0.0</NO_DATA_VALUE>",
+        1,
+    );
+    std::fs::write(&dim, text).unwrap();
+    let out = tmp.path().join("out2.tif");
+    let o = Command::new(bin())
+        .args(["polsar", "boxcar"])
+        .arg(&dim)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("different no-data values (C11 0, C12_real none"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // ... unless --nodata gives one
+    run_ok([
+        OsStr::new("boxcar"),
+        dim.as_os_str(),
+        out.as_os_str(),
+        OsStr::new("--nodata"),
+        OsStr::new("0"),
+    ]);
+    assert!(out.exists());
 }
 
 /// `polsar lee-sigma` (Z98 computed from the folder) and `polsar idan` write what the core

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use despeckle::polsar::Matrix;
 
 use crate::error::{Error, Result};
+use crate::georef::{NorthUp, Translated};
 use crate::raster::{BandReader, Raster};
 use crate::text::read_text;
 
@@ -316,6 +317,23 @@ impl DimapProduct {
             }
         }
         pairs
+    }
+
+    /// The product's map georeferencing ([`NorthUp`]): from the document's image-to-model
+    /// transform and CRS WKT; without a transform in the document, from the `map info` and
+    /// `coordinate system string` SNAP writes into the first stored band's ENVI header; with
+    /// neither (a product georeferenced by tie-point grids only, as SAR products in slant
+    /// range are), `None` and a note. Nothing is guessed.
+    pub fn north_up(&self) -> Translated<Option<NorthUp>> {
+        if self.image_to_model.is_none()
+            && let Some(i) = self.bands.iter().position(DimapBand::is_stored)
+            && let Ok(raster) = self.raster(i)
+            && raster.header().map_info.is_some()
+        {
+            let h = raster.header();
+            return NorthUp::from_envi(h.map_info.as_deref(), h.coordinate_system.as_deref());
+        }
+        NorthUp::from_dimap(self.image_to_model, self.crs_wkt.as_deref())
     }
 
     /// The polarimetric matrix the stored bands make (band names C11, C12_real, ... in any

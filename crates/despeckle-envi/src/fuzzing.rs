@@ -165,7 +165,16 @@ fn read_raster(raster: &Raster, budget: &mut usize) -> Result<()> {
 pub fn open_and_read(path: &Path, target: Target) -> Result<()> {
     let mut budget = SAMPLE_BUDGET;
     match target {
-        Target::Envi => read_raster(&Raster::open(path)?, &mut budget),
+        Target::Envi => {
+            let raster = Raster::open(path)?;
+            // map info and the coordinate system's WKT, read as the translation reads them
+            let h = raster.header();
+            let _ = crate::georef::NorthUp::from_envi(
+                h.map_info.as_deref(),
+                h.coordinate_system.as_deref(),
+            );
+            read_raster(&raster, &mut budget)
+        }
         Target::Polsarpro => {
             let folder = PolsarproFolder::open(path)?;
             for mut reader in folder.readers()? {
@@ -177,6 +186,8 @@ pub fn open_and_read(path: &Path, target: Target) -> Result<()> {
             let product = DimapProduct::open(path)?;
             let _ = product.complex_pairs();
             let _ = product.matrix();
+            // the WKT and the band headers' map info, read
+            let _ = product.north_up();
             for i in 0..product.bands.len() {
                 if product.bands[i].is_stored() {
                     read_all(&mut product.reader(i)?, &mut budget)?;

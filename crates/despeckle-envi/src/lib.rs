@@ -12,6 +12,9 @@
 //!   matrix recognised from the files present ([`despeckle::polsar::Matrix`]), written
 //!   atomically as a set;
 //! * [`DimapProduct`]: ESA SNAP BEAM-DIMAP products (`.dim` + `.data/` of ENVI bands), read;
+//! * [`georef`]: georeferencing translated between ENVI `map info` / `coordinate system
+//!   string`, GeoTIFF tags and BEAM-DIMAP documents (north-up grids; geographic and UTM
+//!   systems on WGS 84, NAD83 and ETRS89 named in `map info`, EPSG codes from WKT);
 //! * [`Format::of`]: which of these a path holds.
 //!
 //! Nothing here reads a whole image: readers hold at most [`READ_CHUNK_BYTES`] of file data
@@ -40,16 +43,19 @@
 //! ```
 #![deny(missing_docs)]
 
+mod crs;
 mod dimap;
 mod error;
 mod format;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod georef;
 mod header;
 mod output;
 mod polsarpro;
 mod raster;
 mod text;
+mod wkt;
 mod writer;
 
 pub use dimap::{ComplexPair, DimapBand, DimapProduct, MAX_DIM_BYTES};

@@ -310,3 +310,41 @@ fn formats_are_told_apart_by_their_names() {
     assert_eq!(Format::of(&tif), None);
     assert_eq!(Format::of(&dir.path().join("missing.img")), None);
 }
+
+#[test]
+fn map_georeferencing_of_a_product() {
+    use despeckle_geotiff::geo::CrsKind;
+    let dir = tempfile::tempdir().unwrap();
+    let dim = product(dir.path());
+    let t = DimapProduct::open(&dim).unwrap().north_up();
+    assert_eq!(t.note, None);
+    let n = t.value.unwrap();
+    assert_eq!(n.epsg, Some((4326, CrsKind::Geographic))); // SNAP's WGS84(DD), no authority
+    assert_eq!(
+        n.to_geotiff().geo_transform(),
+        Some([3.5, 0.001, 0.0, 45.25, 0.0, -0.001])
+    );
+    // without the document's transform: the map info SNAP writes into the band headers
+    let text = fs::read_to_string(&dim).unwrap();
+    let start = text.find("<Geoposition>").unwrap();
+    let end = text.find("</Geoposition>").unwrap() + "</Geoposition>".len();
+    fs::write(&dim, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let t = DimapProduct::open(&dim).unwrap().north_up();
+    assert_eq!(t.value, None);
+    assert!(t.note.unwrap().contains("tie-point grids"));
+    let hdr = dir.path().join("S1_C2.data/C22.hdr");
+    let h = fs::read_to_string(&hdr).unwrap();
+    fs::write(
+        &hdr,
+        format!("{h}map info = {{UTM, 1.0, 1.0, 600000.0, 5000000.0, 10.0, 10.0, 33, North, WGS-84, units=Meters}}\n"),
+    )
+    .unwrap();
+    let t = DimapProduct::open(&dim).unwrap().north_up();
+    assert_eq!(t.note, None);
+    let g = t.value.unwrap().to_geotiff();
+    assert_eq!(g.epsg(), Some((32633, CrsKind::Projected)));
+    assert_eq!(
+        g.geo_transform(),
+        Some([600000.0, 10.0, 0.0, 5000000.0, 0.0, -10.0])
+    );
+}

@@ -91,6 +91,40 @@ proptest! {
                 let _ = p.reader(i);
             }
             let _ = p.matrix();
+            let _ = p.north_up();
+        }
+    }
+
+    #[test]
+    fn map_info_and_wkt_never_panic(
+        map in proptest::collection::vec(
+            prop_oneof![
+                Just("UTM".to_string()), Just("Geographic Lat/Lon".to_string()),
+                Just("North".to_string()), Just("South".to_string()), Just("WGS-84".to_string()),
+                Just("units=Meters".to_string()), Just("rotation=".to_string()),
+                "-?[0-9]{0,8}\\.?[0-9]{0,4}(E[+-]?[0-9]{1,3})?", "\\PC{0,4}",
+            ],
+            0..14,
+        ),
+        wkt in proptest::collection::vec(
+            prop_oneof![
+                Just("GEOGCS["), Just("PROJCS["), Just("DATUM["), Just("SPHEROID["),
+                Just("AUTHORITY[\"EPSG\","), Just("ID["), Just("]"), Just(")"), Just("("),
+                Just(","), Just("\""), Just("\"WGS 84\""), Just("6378137"),
+                Just("298.257223563"), Just("\"32632\""), Just("UNIT[\"degree\""),
+            ],
+            0..24,
+        ),
+    ) {
+        use despeckle_envi::georef::{NorthUp, epsg_of_wkt};
+        let (map, wkt) = (map.join(", "), wkt.concat());
+        let _ = epsg_of_wkt(&wkt);
+        let t = NorthUp::from_envi(Some(&map), Some(&wkt));
+        // what is read writes back to the same grid
+        if let Some(n) = t.value {
+            let g = n.to_geotiff();
+            let back = NorthUp::from_geotiff(&g).value.unwrap();
+            prop_assert_eq!(back.to_geotiff().geo_transform(), g.geo_transform());
         }
     }
 }

@@ -5,5 +5,6 @@ mod common;
 mod dimap;
 mod envi;
 mod gdal;
+mod georef;
 mod hostile;
 mod polsarpro;

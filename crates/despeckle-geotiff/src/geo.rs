@@ -62,6 +62,7 @@ pub enum RasterType {
     PixelIsPoint,
 }
 
+const KEY_MODEL_TYPE: u16 = 1024;
 const KEY_RASTER_TYPE: u16 = 1025;
 const KEY_CITATION: u16 = 1026;
 const KEY_GEOGRAPHIC_TYPE: u16 = 2048;
@@ -152,16 +153,20 @@ impl GeoTags {
     }
 
     /// The EPSG code of the coordinate system, when the GeoKeys give one (user-defined systems
-    /// give `None`).
+    /// give `None`). A projected system without a code (`ProjectedCSTypeGeoKey` user-defined,
+    /// or `GTModelTypeGeoKey` projected with none) is user-defined, whatever its geographic
+    /// base's code; so is a geocentric model.
     pub fn epsg(&self) -> Option<(u16, CrsKind)> {
-        if let Some(c) = self.short_key(KEY_PROJECTED_TYPE)
-            && c != KEY_USER_DEFINED
-            && c != 0
-        {
-            return Some((c, CrsKind::Projected));
+        let valid = |c: u16| c != KEY_USER_DEFINED && c != 0;
+        if let Some(c) = self.short_key(KEY_PROJECTED_TYPE) {
+            return valid(c).then_some((c, CrsKind::Projected));
+        }
+        // GTModelTypeGeoKey: 1 projected, 2 geographic, 3 geocentric
+        if matches!(self.short_key(KEY_MODEL_TYPE), Some(1 | 3)) {
+            return None;
         }
         match self.short_key(KEY_GEOGRAPHIC_TYPE) {
-            Some(c) if c != KEY_USER_DEFINED && c != 0 => Some((c, CrsKind::Geographic)),
+            Some(c) if valid(c) => Some((c, CrsKind::Geographic)),
             _ => None,
         }
     }
@@ -322,5 +327,27 @@ mod tests {
         };
         assert_eq!(g.epsg(), Some((32631, CrsKind::Projected)));
         assert_eq!(g.raster_type(), Some(RasterType::PixelIsArea));
+        let keys = |k: &[[u16; 4]]| GeoTags {
+            geo_key_directory: Some(
+                [[1, 1, 0, k.len() as u16]]
+                    .iter()
+                    .chain(k)
+                    .flatten()
+                    .copied()
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        // a user-defined projection on WGS 84 is not EPSG:4326
+        let custom = keys(&[[1024, 0, 1, 1], [2048, 0, 1, 4326], [3072, 0, 1, 32767]]);
+        assert_eq!(custom.epsg(), None);
+        let custom = keys(&[[1024, 0, 1, 1], [2048, 0, 1, 4326]]);
+        assert_eq!(custom.epsg(), None);
+        let geocentric = keys(&[[1024, 0, 1, 3], [2048, 0, 1, 4326]]);
+        assert_eq!(geocentric.epsg(), None);
+        let geographic = keys(&[[1024, 0, 1, 2], [2048, 0, 1, 4326]]);
+        assert_eq!(geographic.epsg(), Some((4326, CrsKind::Geographic)));
+        let no_model = keys(&[[2048, 0, 1, 4269]]);
+        assert_eq!(no_model.epsg(), Some((4269, CrsKind::Geographic)));
     }
 }
