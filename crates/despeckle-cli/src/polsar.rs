@@ -135,7 +135,9 @@ pub fn run(a: &PolsarArgs) -> Result<()> {
         let input_file = Input::open(input, given)?;
         let matrix = input_file.matrix(given);
         let opts = options(a, input_file.nodata(a.nodata)?)?;
-        let meta = input_file.output_meta();
+        let mut meta = input_file.output_meta();
+        // the value the filters treated as no-data, written back at those pixels
+        meta.nodata = opts.nodata();
         let mut source = input_file.source()?;
         let to: Option<Matrix> = a.to.as_deref().map(str::parse).transpose()?;
         let mut converted = match to {

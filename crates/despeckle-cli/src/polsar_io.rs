@@ -19,8 +19,9 @@ use indicatif::ProgressBar;
 
 /// An opened matrix input.
 pub enum Input {
-    /// A PolSARpro folder.
-    Folder(PolsarproFolder),
+    /// A PolSARpro folder and its elements' common no-data value (`data ignore value`; an
+    /// error naming each element's if they differ).
+    Folder(PolsarproFolder, Result<Option<f64>, String>),
     /// A GeoTIFF: the reader and, for each plane of the matrix, its band (0-based).
     Tiff(Box<Reader>, Vec<usize>),
     /// A BEAM-DIMAP product: the product, for each plane its band (position in the
@@ -90,7 +91,16 @@ impl Input {
                     "--matrix is for GeoTIFF bands; a PolSARpro folder's files name the elements"
                 );
             }
-            return Ok(Input::Folder(PolsarproFolder::open(path)?));
+            let f = PolsarproFolder::open(path)?;
+            let named = f
+                .matrix()
+                .elements()
+                .iter()
+                .zip(f.planes())
+                .map(|(name, r)| (name.to_string(), r.header().no_data))
+                .collect();
+            let nodata = common_nodata(path, f.matrix(), named);
+            return Ok(Input::Folder(f, nodata));
         }
         if Format::of(path) == Some(Format::Dimap) {
             if matrix.is_some() {
@@ -140,7 +150,7 @@ impl Input {
     /// The matrix, given or recognised.
     pub fn matrix(&self, given: Option<Matrix>) -> Matrix {
         match self {
-            Input::Folder(f) => f.matrix(),
+            Input::Folder(f, _) => f.matrix(),
             Input::Dimap(d, _, _) => d.matrix().expect("recognised at open").0,
             Input::Tiff(r, _) => given.unwrap_or_else(|| {
                 let names =
@@ -154,7 +164,7 @@ impl Input {
     /// Width and height.
     pub fn size(&self) -> (usize, usize) {
         match self {
-            Input::Folder(f) => (f.width(), f.height()),
+            Input::Folder(f, _) => (f.width(), f.height()),
             Input::Tiff(r, _) => (r.info().width, r.info().height),
             Input::Dimap(d, _, _) => (d.width, d.height),
         }
@@ -163,7 +173,7 @@ impl Input {
     /// The files read.
     pub fn files(&self) -> Vec<PathBuf> {
         match self {
-            Input::Folder(f) => f.planes().iter().map(|r| r.path().to_path_buf()).collect(),
+            Input::Folder(f, _) => f.planes().iter().map(|r| r.path().to_path_buf()).collect(),
             Input::Tiff(r, _) => vec![r.path().to_path_buf()],
             Input::Dimap(d, order, _) => {
                 let mut files = vec![d.path().to_path_buf()];
@@ -179,23 +189,24 @@ impl Input {
     }
 
     /// The no-data value: `given` (--nodata), else the input's (a GeoTIFF's, or the common
-    /// value of a BEAM-DIMAP product's bands; bands that differ are an error without
-    /// `given`).
+    /// value of a PolSARpro folder's elements or a BEAM-DIMAP product's bands; planes that
+    /// differ are an error without `given`).
     pub fn nodata(&self, given: Option<f64>) -> Result<Option<f64>> {
         if given.is_some() {
             return Ok(given);
         }
         Ok(match self {
-            Input::Folder(_) => None,
             Input::Tiff(r, _) => r.info().nodata,
-            Input::Dimap(_, _, nodata) => nodata.clone().map_err(|e| anyhow!(e))?,
+            Input::Folder(_, nodata) | Input::Dimap(_, _, nodata) => {
+                nodata.clone().map_err(|e| anyhow!(e))?
+            }
         })
     }
 
     /// The planes as a row source, in the matrix's element order.
     pub fn source(self) -> Result<Source> {
         Ok(match self {
-            Input::Folder(f) => Source::Folder(f.readers()?),
+            Input::Folder(f, _) => Source::Folder(f.readers()?),
             Input::Tiff(r, order) => Source::Tiff(r, order),
             Input::Dimap(d, order, _) => Source::Folder(
                 order
@@ -216,36 +227,44 @@ fn open_dimap(path: &Path) -> Result<Input> {
     for &i in &order {
         d.reader(i)?;
     }
-    let values: Vec<Option<f64>> = order
+    let named = order
         .iter()
-        .map(|&i| d.bands[i].no_data.or(d.raster(i).ok()?.header().no_data))
+        .map(|&i| {
+            let v = d.bands[i]
+                .no_data
+                .or_else(|| d.raster(i).ok()?.header().no_data);
+            (d.bands[i].name.clone(), v)
+        })
         .collect();
+    let nodata = common_nodata(path, matrix, named);
+    Ok(Input::Dimap(Box::new(d), order, nodata))
+}
+
+/// The no-data value the planes `named` (name, value) share, or an error naming each
+/// plane's (then `--nodata` must give one).
+fn common_nodata(
+    path: &Path,
+    matrix: Matrix,
+    named: Vec<(String, Option<f64>)>,
+) -> Result<Option<f64>, String> {
     let same = |a: &Option<f64>, b: &Option<f64>| match (a, b) {
         (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
         (None, None) => true,
         _ => false,
     };
-    if values.iter().any(|v| !same(v, &values[0])) {
-        let list: Vec<String> = order
-            .iter()
-            .zip(&values)
-            .map(|(&i, v)| {
-                format!(
-                    "{} {}",
-                    d.bands[i].name,
-                    v.map_or("none".to_string(), |v| v.to_string())
-                )
-            })
-            .collect();
-        let why = format!(
-            "{}: the {matrix} bands have different no-data values ({}); give one with --nodata",
-            path.display(),
-            list.join(", ")
-        );
-        return Ok(Input::Dimap(Box::new(d), order, Err(why)));
+    let first = named.first().and_then(|(_, v)| *v);
+    if named.iter().all(|(_, v)| same(v, &first)) {
+        return Ok(first);
     }
-    let nodata = values[0];
-    Ok(Input::Dimap(Box::new(d), order, Ok(nodata)))
+    let list: Vec<String> = named
+        .iter()
+        .map(|(name, v)| format!("{name} {}", v.map_or("none".to_string(), |v| v.to_string())))
+        .collect();
+    Err(format!(
+        "{}: the {matrix} planes have different no-data values ({}); give one with --nodata",
+        path.display(),
+        list.join(", ")
+    ))
 }
 
 /// The planes of an input, read in lockstep.
@@ -322,7 +341,7 @@ pub struct OutputMeta {
     /// The input's georeferencing, kept verbatim in an output of the same family and
     /// translated into the other.
     pub georef: Georef,
-    /// A GeoTIFF output's no-data value.
+    /// The output's no-data value (GDAL_NODATA, or every header's `data ignore value`).
     pub nodata: Option<f64>,
     /// A PolSARpro output's `PolarType` (default: by the matrix).
     pub polar_type: Option<String>,
@@ -388,14 +407,14 @@ impl Input {
                 r.info().nodata,
                 None,
             ),
-            Input::Folder(f) => {
+            Input::Folder(f, nodata) => {
                 let (m, c) = f.georeferencing();
                 (
                     Georef::Envi(EnviGeo {
                         map_info: m.map(str::to_string),
                         coordinate_system: c.map(str::to_string),
                     }),
-                    None,
+                    nodata.clone().ok().flatten(),
                     Some(f.config().polar_type.clone()),
                 )
             }
@@ -463,6 +482,7 @@ impl Sink {
                 polar_type: meta.polar_type,
                 map_info: envi.map_info,
                 coordinate_system: envi.coordinate_system,
+                nodata: meta.nodata,
             };
             Out::Folder(PolsarproWriter::create(path, matrix, w, h, &opts)?)
         };

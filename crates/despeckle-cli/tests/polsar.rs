@@ -880,3 +880,79 @@ fn convert_and_filter_in_another_basis() {
         assert!(!bad.exists(), "{a:?} left an output");
     }
 }
+
+/// The no-data value goes from a GeoTIFF (GDAL_NODATA) into every PolSARpro header (`data
+/// ignore value`) and back; `--nodata` sets the output's; elements that disagree are refused
+/// without it.
+#[test]
+fn nodata_is_carried_between_geotiff_and_folders() {
+    use despeckle_geotiff::{Reader, Writer, WriterOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let (w, h) = (6, 5);
+    let src = tmp.path().join("c2.tif");
+    let mut opts = WriterOptions::new(w, h, 4);
+    opts.nodata = Some(-9999.0);
+    let mut wr = Writer::create(&src, opts).unwrap();
+    for b in 0..4 {
+        let mut v = vec![1.0 + b as f32; w * h];
+        v[7] = -9999.0;
+        wr.write_rows(b, &v).unwrap();
+    }
+    wr.finish().unwrap();
+    let folder = tmp.path().join("C2");
+    let back = tmp.path().join("back.tif");
+    let run = |args: &[&OsStr]| {
+        let o = Command::new(bin())
+            .args(["polsar", "boxcar"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let c2 = OsStr::new("--matrix=c2");
+    let (ok, err) = run(&[src.as_os_str(), folder.as_os_str(), c2]);
+    assert!(ok, "{err}");
+    let (ok, err) = run(&[folder.as_os_str(), back.as_os_str()]);
+    assert!(ok, "{err}");
+    for name in C2 {
+        let hdr = std::fs::read_to_string(folder.join(format!("{name}.bin.hdr"))).unwrap();
+        assert!(hdr.contains("data ignore value = -9999"), "{hdr}");
+        assert_eq!(read_plane(&folder, name)[7], -9999.0, "{name}");
+    }
+    let r = Reader::open(&back).unwrap();
+    assert_eq!(r.info().nodata, Some(-9999.0));
+    // --nodata names the output's value
+    let other = tmp.path().join("other.tif");
+    let (ok, err) = run(&[
+        src.as_os_str(),
+        other.as_os_str(),
+        c2,
+        OsStr::new("--nodata"),
+        OsStr::new("2"),
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(Reader::open(&other).unwrap().info().nodata, Some(2.0));
+    // one header without it: refused unless --nodata gives one
+    let hdr = folder.join("C22.bin.hdr");
+    let text = std::fs::read_to_string(&hdr).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.starts_with("data ignore value"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&hdr, kept).unwrap();
+    let out = tmp.path().join("out.tif");
+    let (ok, err) = run(&[folder.as_os_str(), out.as_os_str()]);
+    assert!(!ok && err.contains("different no-data values"), "{err}");
+    assert!(!out.exists());
+    let (ok, err) = run(&[
+        folder.as_os_str(),
+        out.as_os_str(),
+        OsStr::new("--nodata"),
+        OsStr::new("-9999"),
+    ]);
+    assert!(ok, "{err}");
+}

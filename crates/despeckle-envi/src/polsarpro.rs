@@ -273,6 +273,8 @@ pub struct PolsarproOptions {
     pub map_info: Option<String>,
     /// `coordinate system string` copied into every header.
     pub coordinate_system: Option<String>,
+    /// `data ignore value` written into every header (the no-data value).
+    pub nodata: Option<f64>,
 }
 
 /// Writes a PolSARpro matrix folder plane by plane, row by row: `config.txt` and
@@ -337,6 +339,7 @@ impl PolsarproWriter {
             header.band_names = vec![format!("{name}.bin")];
             header.map_info.clone_from(&opts.map_info);
             header.coordinate_system.clone_from(&opts.coordinate_system);
+            header.no_data = opts.nodata;
             let hdr = dir.join(format!("{name}.bin.hdr"));
             w.planes.push(BandOut::create(set, &data, &hdr, header)?);
         }
