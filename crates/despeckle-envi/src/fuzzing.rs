@@ -16,7 +16,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub use despeckle_geotiff::fuzzing::PeakAlloc;
+pub use despeckle_geotiff::fuzzing::{PeakAlloc, corpus, serial};
 
 use crate::{ComplexPart, DimapProduct, PolsarproFolder, Raster, Result};
 use despeckle::polsar::Matrix;

@@ -3,20 +3,12 @@
 //! the fuzz targets' own harness (`despeckle_envi::fuzzing`): no input may panic or allocate
 //! more than its size justifies, and every seed reads to the end.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::path::PathBuf;
 
 use despeckle_envi::fuzzing::{self, PeakAlloc, Target};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
-
-/// The allocation counter is global: the tests of this file run one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 const TARGETS: [(&str, Target); 3] = [
     ("envi", Target::Envi),
@@ -24,29 +16,13 @@ const TARGETS: [(&str, Target); 3] = [
     ("dimap", Target::Dimap),
 ];
 
-/// The files of `fuzz/DIR` (none if it does not exist: no crash found yet).
-fn files(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz")
-        .join(dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
-    v.sort();
-    v
-}
-
 /// Every seed is a valid product: it opens and reads to the end, within its memory bound.
 #[test]
 fn seeds_read_completely() {
-    let _serial = serial();
+    let _serial = fuzzing::serial();
     let scratch = tempfile::tempdir().unwrap();
     for (name, target) in TARGETS {
-        let seeds = files(&format!("seeds-{name}"));
+        let seeds = fuzzing::corpus(&format!("seeds-{name}"));
         assert!(seeds.len() >= 3, "{name}: only {} seed files", seeds.len());
         for path in &seeds {
             let data = std::fs::read(path).unwrap();
@@ -62,10 +38,10 @@ fn seeds_read_completely() {
 /// fuzzer in the test suite; the fuzzer itself explores far more.)
 #[test]
 fn damaged_seeds_do_not_panic() {
-    let _serial = serial();
+    let _serial = fuzzing::serial();
     let scratch = tempfile::tempdir().unwrap();
     for (name, target) in TARGETS {
-        for path in files(&format!("seeds-{name}")) {
+        for path in fuzzing::corpus(&format!("seeds-{name}")) {
             let data = std::fs::read(&path).unwrap();
             for cut in [1, data.len() / 3, data.len() / 2, data.len() - 1] {
                 let _ = fuzzing::run_in(&data[..cut], target, scratch.path());
@@ -86,7 +62,7 @@ fn damaged_seeds_do_not_panic() {
 /// instead and prints each outcome (to triage `fuzz/artifacts/NAME`).
 #[test]
 fn regressions_do_not_panic() {
-    let _serial = serial();
+    let _serial = fuzzing::serial();
     let scratch = tempfile::tempdir().unwrap();
     if let (Ok(dir), Ok(name)) = (std::env::var("FUZZ_REPLAY"), std::env::var("FUZZ_TARGET")) {
         let target = Target::from_name(&name).expect("FUZZ_TARGET: envi, polsarpro or dimap");
@@ -103,7 +79,7 @@ fn regressions_do_not_panic() {
         return;
     }
     for (name, target) in TARGETS {
-        for path in files(&format!("regressions-{name}")) {
+        for path in fuzzing::corpus(&format!("regressions-{name}")) {
             let data = std::fs::read(&path).unwrap();
             let _ = fuzzing::run_in(&data, target, scratch.path());
         }

@@ -14,8 +14,9 @@
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::{ComplexMode, Compression, Reader, ReaderOptions, Result};
 
@@ -242,4 +243,28 @@ pub fn run_bytes(data: &[u8], target: Target) {
             .unwrap_or_else(|e| panic!("cannot write the scratch file {}: {e}", path.display()));
         let _ = run(path, target);
     });
+}
+
+/// The files of `fuzz/<dir>` at the repository root (a seed corpus or the minimised
+/// findings), sorted; none if the folder does not exist. `README.md` is not an input.
+pub fn corpus(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz")
+        .join(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Serialises the tests that read [`PeakAlloc`]'s counter: it is global, so one test's frees
+/// would hide another's allocations.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }

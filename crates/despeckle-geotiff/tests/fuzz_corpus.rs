@@ -2,41 +2,18 @@
 //! `fuzz/regressions/*` at the repository root) through the fuzz targets' own harness: no file
 //! may panic, hang or allocate more than its size justifies.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use despeckle_geotiff::fuzzing::{self, PeakAlloc, Target};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
 
-/// The allocation counter is global: the tests of this file run one at a time, or one test's
-/// frees would hide another's allocations.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn files(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz")
-        .join(dir);
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
-    v.sort();
-    v
-}
-
 /// Every seed is a valid file: it opens, describes itself and reads to the end, within its
 /// memory bound.
 #[test]
 fn seeds_read_completely() {
-    let _serial = serial();
-    let seeds = files("seeds");
+    let _serial = fuzzing::serial();
+    let seeds = fuzzing::corpus("seeds");
     assert!(seeds.len() >= 40, "only {} seed files", seeds.len());
     for path in &seeds {
         if let Err(e) = fuzzing::run(path, Target::Info) {
@@ -55,10 +32,10 @@ fn seeds_read_completely() {
 /// `fuzz/artifacts/TARGET`).
 #[test]
 fn regressions_do_not_panic() {
-    let _serial = serial();
+    let _serial = fuzzing::serial();
     let dir = std::env::var("FUZZ_REPLAY").unwrap_or_else(|_| "regressions".into());
     let mut failures = Vec::new();
-    for path in files(&dir) {
+    for path in fuzzing::corpus(&dir) {
         for target in [Target::Info, Target::Read] {
             let outcome = std::panic::catch_unwind(|| fuzzing::run(&path, target));
             if let (Ok(result), Ok(_)) = (&outcome, std::env::var("FUZZ_REPLAY")) {
