@@ -2,7 +2,6 @@
 //! `fuzz/regressions/*` at the repository root) through the fuzz targets' own harness: no file
 //! may panic, hang or allocate more than its size justifies.
 
-
 use despeckle_geotiff::fuzzing::{self, PeakAlloc, Target};
 
 #[global_allocator]
