@@ -73,7 +73,12 @@ impl Geometry {
         4 * (offsets * a * wp               // column sums, A − 1 aggregation sums
             + 3 * (2 * r + 2) * wp          // guide, validity, value rows
             + 3 * (self.rw + 1) * width     // accumulators
+            + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
             + 6 * (BLOCK + 2 * (self.rw + self.rp + self.ra) + LANES)) // scratch
+            + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
+            // the offsets, the headers of their rows and of the ring's rows
+            + offsets * (size_of::<(usize, isize)>() + 2 * size_of::<Vec<f32>>())
+            + (2 * r + 2) * size_of::<Row>()
     }
 }
 
@@ -132,6 +137,8 @@ pub(crate) struct PassState {
     phase: isize,
     /// Column sums, patch sums and counts of one block of columns (and its margins).
     scratch: Scratch,
+    /// The local mean's column sums of values and of valid positions (pass 1, `b > 1`).
+    mean_sums: (Vec<f64>, Vec<f64>),
 }
 
 /// The per-block scratch of [`PassState::row`]: every step of one offset over one block of
@@ -180,6 +187,11 @@ impl PassState {
             den: vec![0.0; acc],
             max: vec![0.0; acc],
             started: false,
+            mean_sums: if geo.rb > 0 {
+                (vec![0.0; wp], vec![0.0; wp])
+            } else {
+                Default::default()
+            },
             phase: (phase % REFRESH_ROWS) as isize,
             scratch: {
                 let n = BLOCK + 2 * (geo.rw + geo.rp + geo.ra) + LANES;
@@ -212,6 +224,7 @@ impl PassState {
         let k = (r - src.top) as usize;
         let c = src.col;
         let row = &mut self.rows[s];
+        let (sum, cnt) = &mut self.mean_sums;
         row.y = r;
         let wp = row.g.len() - LANES;
         for p in 0..wp {
@@ -235,8 +248,8 @@ impl PassState {
             Guide::LocalMean => {
                 row.g.fill(0.0);
                 // B = the mean of the valid values of the b × b window, in f64
-                let mut sum = vec![0.0f64; wp];
-                let mut cnt = vec![0.0f64; wp];
+                sum.fill(0.0);
+                cnt.fill(0.0);
                 for kk in k - rb..=k + rb {
                     for p in 0..wp {
                         sum[p] += values[kk][c + p];
