@@ -198,9 +198,8 @@ pub(crate) fn patch_weights(
     scale: (f32, f32, f32),
     omega: &mut [f32],
 ) {
-    // the usual patches (3, 5, 7) with their box sums unrolled
+    // the default patches (5, 7) with their box sums unrolled
     match r {
-        1 => patch_weights_r::<1>(cs, r, counts, scale, omega),
         2 => patch_weights_r::<2>(cs, r, counts, scale, omega),
         3 => patch_weights_r::<3>(cs, r, counts, scale, omega),
         _ => patch_weights_r::<0>(cs, r, counts, scale, omega),
@@ -260,11 +259,10 @@ pub(crate) fn pair_weights(
     w: &mut [f32],
     delta: &mut [f32],
 ) {
-    // no aggregation, and the default 3 × 3, unrolled
+    // the default 3 × 3 unrolled
     match r {
-        0 => pair_weights_r::<0, false>(omega, r, sums, g, masks, x, w, delta),
-        1 => pair_weights_r::<1, true>(omega, r, sums, g, masks, x, w, delta),
-        _ => pair_weights_r::<0, true>(omega, r, sums, g, masks, x, w, delta),
+        1 => pair_weights_r::<1>(omega, r, sums, g, masks, x, w, delta),
+        _ => pair_weights_r::<0>(omega, r, sums, g, masks, x, w, delta),
     }
     if let Some((first, rest)) = sums.split_first_mut() {
         let g = &g[..keep];
@@ -277,10 +275,10 @@ pub(crate) fn pair_weights(
     }
 }
 
-/// [`pair_weights`] with `r = R` when `R > 0`, without moving the sums; `AGG`: `r > 0`.
+/// [`pair_weights`] with `r = R` when `R > 0`, without moving the sums.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pair_weights_r<const R: usize, const AGG: bool>(
+fn pair_weights_r<const R: usize>(
     omega: &[f32],
     r: usize,
     sums: &[&mut [f32]],
@@ -295,7 +293,7 @@ fn pair_weights_r<const R: usize, const AGG: bool>(
         let new = box_chunk::<R>(omega, i, r);
         g[i..i + LANES].copy_from_slice(&new);
         let mut s = new;
-        if AGG {
+        if r > 0 {
             s = chunk(sums[0], i);
             for j in 0..LANES {
                 s[j] += new[j];
