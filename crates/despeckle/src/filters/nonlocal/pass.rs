@@ -5,8 +5,8 @@
 //! search window (`d_y > 0`, or `d_y = 0, d_x > 0`), and adds its weight to both pixels: row `y`
 //! and row `y + d_y` of a ring of accumulators. Row `y` then has all its pairs (those with a
 //! pixel above came from earlier rows) and is written out. Per offset the state keeps the
-//! running column sums of the dissimilarity over `P` rows, and the last `A` rows of patch-pair
-//! weights summed over `A` columns (the aggregation). Column sums are recomputed directly on
+//! running column sums of the dissimilarity over `P` rows, and the patch-pair weights summed
+//! over `A` columns and down the aggregation rows as `A − 1` partial sums. Column sums are recomputed directly on
 //! rows `phase + k·`[`REFRESH_ROWS`] (and on the pass's first row, which is one of them), so
 //! every value is a function of its position only: bit-identical whatever band the row falls
 //! in, once [`Geometry::warmup`] rows have run.
