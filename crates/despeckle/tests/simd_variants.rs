@@ -14,7 +14,8 @@ use crate::common;
 
 use despeckle::{
     Distance, EnhancedFrost, EnhancedLee, Filter, Frost, GammaMap, Idan, ImageMut, ImageRef, Kuan,
-    Lee, LeeSigma, LocalStats, Median, Options, RefinedLee, Sample, Statistic, filter,
+    Lee, LeeSigma, LocalStats, Median, Options, Ppb, RefinedLee, Sample, Statistic, filter,
+    filter_planes,
 };
 
 static SWITCH: Mutex<()> = Mutex::new(());
@@ -88,4 +89,45 @@ fn instruction_set_variants_agree_for_every_filter() {
         "compared baseline with {:?}",
         despeckle::engine::dispatch::level()
     );
+}
+
+/// The non-local filter picks its own variant per row (its maths is compiled once per
+/// instruction set, not per sample type): the same bits with the baseline.
+#[test]
+fn ppb_variants_agree() {
+    let _switch = switch();
+    let img = common::scene(150, 61, 1, 9, -1.0);
+    let ppb = |portable: bool, f: &Ppb, v: &[f64]| {
+        despeckle::engine::dispatch::force_portable_code(portable);
+        let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
+        let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+        let (mut o64, mut o32) = (vec![0.0f64; v.len()], vec![0.0f32; v.len()]);
+        let (w, h) = (img.w, img.h);
+        filter_planes(
+            f,
+            &[ImageRef::new(v, w, h).unwrap()],
+            &mut [ImageMut::new(&mut o64, w, h).unwrap()],
+            &opts,
+        )
+        .unwrap();
+        filter_planes(
+            f,
+            &[ImageRef::new(&v32, w, h).unwrap()],
+            &mut [ImageMut::new(&mut o32, w, h).unwrap()],
+            &opts,
+        )
+        .unwrap();
+        despeckle::engine::dispatch::force_portable_code(false);
+        let bits: Vec<u64> = o64.iter().map(|x| x.to_bits()).collect();
+        (bits, o32.iter().map(|x| x.to_bits()).collect::<Vec<u32>>())
+    };
+    // the defaults' unrolled kernels (P = 7, 5, A = 3), and the generic ones
+    let f = Ppb::new(1.0).unwrap().with_search(9).unwrap();
+    let g = f.with_patch(3).unwrap().with_aggregation(1).unwrap();
+    for (name, f) in [("defaults", f), ("P = 3, A = 1", g)] {
+        assert!(
+            ppb(true, &f, &img.v) == ppb(false, &f, &img.v),
+            "ppb {name}"
+        );
+    }
 }

@@ -109,10 +109,44 @@ impl Chain {
         }
     }
 
+    /// [`Chain::row`] compiled once per instruction set of the engine (`engine::dispatch`),
+    /// whatever the image's sample type: the engine's row loop is compiled per sample type and
+    /// instruction set, and the filter's maths, which does not depend on the sample type,
+    /// would otherwise be compiled into each (twice the code, for no speed).
+    #[inline(never)]
+    pub fn row_dispatched(
+        &mut self,
+        ctx: &RowContext<'_>,
+        y: isize,
+        height: usize,
+        out: &mut [f64],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::engine::dispatch::{Level, level};
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(c: &mut Chain, ctx: &RowContext<'_>, y: isize, h: usize, out: &mut [f64]) {
+                c.row(ctx, y, h, out)
+            }
+            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+            fn avx512(c: &mut Chain, ctx: &RowContext<'_>, y: isize, h: usize, out: &mut [f64]) {
+                c.row(ctx, y, h, out)
+            }
+            match level() {
+                // SAFETY: `level` checked that this CPU has these features.
+                Level::Avx512 => return unsafe { avx512(self, ctx, y, height, out) },
+                // SAFETY: as above.
+                Level::Avx2 => return unsafe { avx2(self, ctx, y, height, out) },
+                Level::Baseline => {}
+            }
+        }
+        self.row(ctx, y, height, out)
+    }
+
     /// Handles the engine's row `y` (`ctx`: the window of radius [`Schedule::radius`] of an
     /// image `height` rows high) and writes row `y`'s estimates to `out`.
     #[inline(always)]
-    pub fn row(&mut self, ctx: &RowContext<'_>, y: isize, height: usize, out: &mut [f64]) {
+    fn row(&mut self, ctx: &RowContext<'_>, y: isize, height: usize, out: &mut [f64]) {
         let start = *self.start.get_or_insert(y);
         let big = self.sched.radius();
         let top = y - big as isize;

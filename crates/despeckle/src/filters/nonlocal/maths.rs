@@ -3,7 +3,7 @@
 //! accumulation. Each function is one branch-free loop over a row, `#[inline(always)]` so the
 //! engine's AVX2 / AVX-512 dispatch reaches it.
 
-use crate::sample::Real;
+use crate::sample::{Real, exp_f32_in_range};
 
 /// Weights whose `D/h` exceeds this are exactly 0 (`exp(−30) ≈ 9.4e−14`): a patch unlike every
 /// other one keeps its value, and `f32` never underflows.
@@ -198,9 +198,8 @@ pub(crate) fn patch_weights(
     scale: (f32, f32, f32),
     omega: &mut [f32],
 ) {
-    // the usual patches (3, 5, 7) with their box sums unrolled
+    // the default patches (5, 7) with their box sums unrolled
     match r {
-        1 => patch_weights_r::<1>(cs, r, counts, scale, omega),
         2 => patch_weights_r::<2>(cs, r, counts, scale, omega),
         3 => patch_weights_r::<3>(cs, r, counts, scale, omega),
         _ => patch_weights_r::<0>(cs, r, counts, scale, omega),
@@ -222,14 +221,14 @@ fn patch_weights_r<const R: usize>(
             None => {
                 for j in 0..LANES {
                     let t = d[j] * full;
-                    o[j] = f32::select(t <= TAU, Real::exp(-t), 0.0);
+                    o[j] = f32::select(t <= TAU, exp_f32_in_range(-t), 0.0);
                 }
             }
             Some(n) => {
                 let n = chunk(n, i);
                 for j in 0..LANES {
                     let t = d[j] * (p2 / (n[j] * h));
-                    o[j] = f32::select(n[j] > 0.0 && t <= TAU, Real::exp(-t), 0.0);
+                    o[j] = f32::select(n[j] > 0.0 && t <= TAU, exp_f32_in_range(-t), 0.0);
                 }
             }
         }
@@ -237,59 +236,67 @@ fn patch_weights_r<const R: usize>(
 }
 
 /// The aggregation and the pixel pairs `(s, s + d)` at `n` positions (rounded up, see
-/// [`LANES`]): `new[i] = Σ_{k=0..2r} ω[i + k]` (the patch pairs of the newest row, a direct
-/// box sum), `w[i] = Σ_j old_j[i] + new[i]` (the `2r + 1` aggregation rows, added top to
-/// bottom, the newest last), times `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] =
-/// w[i]·(xb[i] − xa[i])`: what the pair moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
+/// [`LANES`]): `g[i] = Σ_{k=0..2r} ω[i + k]` (the patch pairs of the newest aggregation row, a
+/// direct box sum), `w[i] = sums[0][i] + g[i]` (`sums[0]`: the `2r` older rows' sum, added top
+/// to bottom, so `w` is the `2r + 1` rows added top to bottom, the newest last), times
+/// `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] = w[i]·(xb[i] − xa[i])`: what the
+/// pair moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
+///
+/// Then the partial sums move down one row at the first `keep` positions: `sums[0]` (used up)
+/// becomes `g` (the sum starting at the newest row), every other row gets `+ g`. `sums` holds
+/// the `2r` sums of the rows from each of the last `2r` rows down, oldest start first: one row
+/// per aggregation row but one, instead of the `2r + 1` rows of weights themselves.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn pair_weights(
     omega: &[f32],
     r: usize,
-    new: &mut [f32],
-    old: &[&[f32]],
+    sums: &mut [&mut [f32]],
+    keep: usize,
+    g: &mut [f32],
     masks: Option<(&[f32], &[f32])>,
     x: (&[f32], &[f32]),
     w: &mut [f32],
     delta: &mut [f32],
 ) {
-    // no aggregation, and the default 3 × 3, unrolled
+    // the default 3 × 3 unrolled
     match r {
-        0 => pair_weights_r::<0, false>(omega, r, new, old, masks, x, w, delta),
-        1 => pair_weights_r::<1, true>(omega, r, new, old, masks, x, w, delta),
-        _ => pair_weights_r::<0, true>(omega, r, new, old, masks, x, w, delta),
+        1 => pair_weights_r::<1>(omega, r, sums, g, masks, x, w, delta),
+        _ => pair_weights_r::<0>(omega, r, sums, g, masks, x, w, delta),
+    }
+    if let Some((first, rest)) = sums.split_first_mut() {
+        let g = &g[..keep];
+        first[..keep].copy_from_slice(g);
+        for t in rest {
+            for (t, &v) in t[..keep].iter_mut().zip(g) {
+                *t += v;
+            }
+        }
     }
 }
 
-/// [`pair_weights`] with `r = R` when `R > 0`; `AGG`: `r > 0`.
+/// [`pair_weights`] with `r = R` when `R > 0`, without moving the sums.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pair_weights_r<const R: usize, const AGG: bool>(
+fn pair_weights_r<const R: usize>(
     omega: &[f32],
     r: usize,
-    new: &mut [f32],
-    old: &[&[f32]],
+    sums: &[&mut [f32]],
+    g: &mut [f32],
     masks: Option<(&[f32], &[f32])>,
     (xa, xb): (&[f32], &[f32]),
     w: &mut [f32],
     delta: &mut [f32],
 ) {
     let r = if R > 0 { R } else { r };
-    let old = &old[..2 * r];
     for i in (0..w.len()).step_by(LANES) {
-        let g = box_chunk::<R>(omega, i, r);
-        new[i..i + LANES].copy_from_slice(&g);
-        let mut s = g;
-        if AGG {
-            s = chunk(old[0], i);
-            for a in &old[1..] {
-                let v = chunk(a, i);
-                for j in 0..LANES {
-                    s[j] += v[j];
-                }
-            }
+        let new = box_chunk::<R>(omega, i, r);
+        g[i..i + LANES].copy_from_slice(&new);
+        let mut s = new;
+        if r > 0 {
+            s = chunk(sums[0], i);
             for j in 0..LANES {
-                s[j] += g[j];
+                s[j] += new[j];
             }
         }
         if let Some((va, vb)) = masks {

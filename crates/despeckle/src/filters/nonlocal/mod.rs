@@ -283,7 +283,7 @@ impl MultiFilter for Ppb {
         out: &mut [Vec<T>],
     ) {
         for ((st, c), o) in state.planes.iter_mut().zip(ctx.planes).zip(out) {
-            st.row(c, ctx.y, ctx.height, &mut state.row);
+            st.row_dispatched(c, ctx.y, ctx.height, &mut state.row);
             if ctx.output {
                 for (o, &v) in o.iter_mut().zip(&state.row) {
                     *o = T::from_f64(v);

@@ -5,8 +5,8 @@
 //! search window (`d_y > 0`, or `d_y = 0, d_x > 0`), and adds its weight to both pixels: row `y`
 //! and row `y + d_y` of a ring of accumulators. Row `y` then has all its pairs (those with a
 //! pixel above came from earlier rows) and is written out. Per offset the state keeps the
-//! running column sums of the dissimilarity over `P` rows, and the last `A` rows of patch-pair
-//! weights summed over `A` columns (the aggregation). Column sums are recomputed directly on
+//! running column sums of the dissimilarity over `P` rows, and the patch-pair weights summed
+//! over `A` columns and down the aggregation rows as `A − 1` partial sums. Column sums are recomputed directly on
 //! rows `phase + k·`[`REFRESH_ROWS`] (and on the pass's first row, which is one of them), so
 //! every value is a function of its position only: bit-identical whatever band the row falls
 //! in, once [`Geometry::warmup`] rows have run.
@@ -70,10 +70,15 @@ impl Geometry {
         let wp = width + 2 * r + LANES;
         let offsets = (2 * self.rw + 1) * (2 * self.rw + 1) / 2;
         let a = 2 * self.ra + 1;
-        4 * (offsets * (1 + a) * wp         // column sums, aggregation rows
+        4 * (offsets * a * wp               // column sums, A − 1 aggregation sums
             + 3 * (2 * r + 2) * wp          // guide, validity, value rows
             + 3 * (self.rw + 1) * width     // accumulators
-            + 5 * (BLOCK + 2 * (self.rw + self.rp + self.ra) + LANES)) // scratch
+            + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
+            + 6 * (BLOCK + 2 * (self.rw + self.rp + self.ra) + LANES)) // scratch
+            + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
+            // the offsets, the headers of their rows and of the ring's rows
+            + offsets * (size_of::<(usize, isize)>() + 2 * size_of::<Vec<f32>>())
+            + (2 * r + 2) * size_of::<Row>()
     }
 }
 
@@ -118,7 +123,10 @@ pub(crate) struct PassState {
     rows: Vec<Row>,
     /// Per offset: the column sums of the dissimilarity over the `P` rows around `u = y + A/2`.
     colsum: Vec<Vec<f32>>,
-    /// Per offset: `A` rows of weights summed over `A` columns, slot `row mod A`.
+    /// Per offset: the patch-pair weights summed over `A` columns (`h`), as `A − 1` partial
+    /// sums down the aggregation rows: slot `r mod (A − 1)` holds `h(r) + h(r + 1) + …` up to
+    /// the last row computed, so that the next row's pixel-pair weight is one sum plus its own
+    /// newest row (docs/nonlocal.md §10).
     agg: Vec<Vec<f32>>,
     /// Accumulators `N`, `S`, `M` of rows `y … y + W/2`, slot `row mod (W/2 + 1)`.
     num: Vec<f32>,
@@ -129,6 +137,8 @@ pub(crate) struct PassState {
     phase: isize,
     /// Column sums, patch sums and counts of one block of columns (and its margins).
     scratch: Scratch,
+    /// The local mean's column sums of values and of valid positions (pass 1, `b > 1`).
+    mean_sums: (Vec<f64>, Vec<f64>),
 }
 
 /// The per-block scratch of [`PassState::row`]: every step of one offset over one block of
@@ -140,7 +150,8 @@ struct Scratch {
     nsum: Vec<f32>,
     /// Patch sums, then patch-pair weights.
     omega: Vec<f32>,
-    /// Pixel-pair weights and moves.
+    /// The newest aggregation row, pixel-pair weights and moves.
+    g: Vec<f32>,
     w: Vec<f32>,
     delta: Vec<f32>,
 }
@@ -170,12 +181,17 @@ impl PassState {
             width,
             rows: vec![row; 2 * r + 2],
             colsum: vec![vec![0.0; wp]; offsets.len()],
-            agg: vec![vec![0.0; a * wp]; offsets.len()],
+            agg: vec![vec![0.0; (a - 1) * wp]; offsets.len()],
             offsets,
             num: vec![0.0; acc],
             den: vec![0.0; acc],
             max: vec![0.0; acc],
             started: false,
+            mean_sums: if geo.rb > 0 {
+                (vec![0.0; wp], vec![0.0; wp])
+            } else {
+                Default::default()
+            },
             phase: (phase % REFRESH_ROWS) as isize,
             scratch: {
                 let n = BLOCK + 2 * (geo.rw + geo.rp + geo.ra) + LANES;
@@ -183,6 +199,7 @@ impl PassState {
                     ncol: vec![0.0; n],
                     nsum: vec![0.0; n],
                     omega: vec![0.0; n],
+                    g: vec![0.0; n],
                     w: vec![0.0; n],
                     delta: vec![0.0; n],
                 }
@@ -207,6 +224,7 @@ impl PassState {
         let k = (r - src.top) as usize;
         let c = src.col;
         let row = &mut self.rows[s];
+        let (sum, cnt) = &mut self.mean_sums;
         row.y = r;
         let wp = row.g.len() - LANES;
         for p in 0..wp {
@@ -230,8 +248,8 @@ impl PassState {
             Guide::LocalMean => {
                 row.g.fill(0.0);
                 // B = the mean of the valid values of the b × b window, in f64
-                let mut sum = vec![0.0f64; wp];
-                let mut cnt = vec![0.0f64; wp];
+                sum.fill(0.0);
+                cnt.fill(0.0);
                 for kk in k - rb..=k + rb {
                     for p in 0..wp {
                         sum[p] += values[kk][c + p];
@@ -307,12 +325,13 @@ impl PassState {
         let cap = (2.0 * maths::TAU as f64 * h) as f32;
         // patch pairs centred on row u; the aggregation's rows y − A/2 … y + A/2 = u
         let u = y + ra_i;
-        let a = 2 * ra + 1;
-        let mut slots = [0usize; 9];
-        for (s, r) in slots.iter_mut().zip(y - ra_i..=y + ra_i) {
-            *s = r.rem_euclid(a as isize) as usize * wp;
-        }
-        let su = u.rem_euclid(a as isize) as usize * wp;
+        // the partial sum used up on this row starts on row u − 2·A/2 ≡ u (mod 2·A/2)
+        let nsums = 2 * ra;
+        let used = if nsums > 0 {
+            u.rem_euclid(nsums as isize) as usize
+        } else {
+            0
+        };
         let acc_rows = (rw + 1) as isize;
         let margin = ra + rp;
         let PassState {
@@ -377,26 +396,25 @@ impl PassState {
                 // pairs: weights (both pixels valid) and moves
                 let n = pb - pa;
                 let nl = lanes(n);
-                let (older, newer) = agg[o].split_at_mut(su);
-                let (new, newer) = newer.split_at_mut(wp);
-                let mut aggs: [&[f32]; 8] = [&[]; 8];
-                for (g, &s) in aggs.iter_mut().zip(&slots[..a - 1]) {
-                    *g = if s < su {
-                        &older[s + pa..]
-                    } else {
-                        &newer[s - su - wp + pa..]
-                    };
+                // the sums, the one used up first; this block moves them down one row on the
+                // columns no later block reads (all that remain, for the last block)
+                let mut sums: [&mut [f32]; 8] = Default::default();
+                for (j, row) in agg[o].chunks_exact_mut(wp).enumerate() {
+                    sums[(j + nsums - used) % nsums] = &mut row[pa..];
                 }
+                let keep = if x1 == w { n } else { x1 - x0 };
                 let rt = &rows[(y + dy as isize).rem_euclid(nrows as isize) as usize];
                 let pt = (pa as isize + dx) as usize;
                 let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
                 let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
+                let g = &mut scratch.g[..nl];
                 // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
                 maths::pair_weights(
                     &scratch.omega,
                     ra,
-                    &mut new[pa..pa + nl],
-                    &aggs[..a - 1],
+                    &mut sums[..nsums],
+                    keep,
+                    g,
                     masks,
                     (&ry.x[pa..], &rt.x[pt..]),
                     wv,
