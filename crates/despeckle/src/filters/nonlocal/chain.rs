@@ -121,26 +121,17 @@ impl Chain {
         height: usize,
         out: &mut [f64],
     ) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::engine::dispatch::{Level, level};
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2(c: &mut Chain, ctx: &RowContext<'_>, y: isize, h: usize, out: &mut [f64]) {
-                c.row(ctx, y, h, out)
-            }
-            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-            fn avx512(c: &mut Chain, ctx: &RowContext<'_>, y: isize, h: usize, out: &mut [f64]) {
-                c.row(ctx, y, h, out)
-            }
-            match level() {
-                // SAFETY: `level` checked that this CPU has these features.
-                Level::Avx512 => return unsafe { avx512(self, ctx, y, height, out) },
-                // SAFETY: as above.
-                Level::Avx2 => return unsafe { avx2(self, ctx, y, height, out) },
-                Level::Baseline => {}
-            }
-        }
-        self.row(ctx, y, height, out)
+        let level = crate::engine::dispatch::level();
+        crate::engine::dispatch::run(
+            level,
+            RowCall {
+                chain: self,
+                ctx,
+                y,
+                height,
+                out,
+            },
+        )
     }
 
     /// Handles the engine's row `y` (`ctx`: the window of radius [`Schedule::radius`] of an
@@ -185,5 +176,22 @@ impl Chain {
             second.pass.row(&src, y, ctx.all_valid, ctx.centre, out);
         }
         debug_assert!(start.rem_euclid(REFRESH_ROWS as isize) == 0);
+    }
+}
+
+/// One call of [`Chain::row`], as the engine's instruction-set dispatch compiles it.
+struct RowCall<'a, 'c> {
+    chain: &'a mut Chain,
+    ctx: &'a RowContext<'c>,
+    y: isize,
+    height: usize,
+    out: &'a mut [f64],
+}
+
+impl crate::engine::dispatch::Simd for RowCall<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.chain.row(self.ctx, self.y, self.height, self.out)
     }
 }
