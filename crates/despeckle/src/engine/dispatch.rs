@@ -1,9 +1,9 @@
 //! CPU-feature dispatch: the engine's hot code compiled once per instruction set.
 //!
-//! Code runs through [`run`] in three places: the band loop with its running sums (once per
-//! pixel type), each filter's row maths (once per filter and pixel type), and the non-local
-//! filter's chained passes (once: their maths does not depend on the pixel type). Both are
-//! `#[inline(always)]`, so they are compiled into each variant below: AVX-512 or AVX2 + FMA on
+//! Code runs through the crate's `dispatch::run` in three places: the band loop with its
+//! running sums (once per pixel type), each filter's row maths (once per filter and pixel
+//! type), and the non-local filter's chained passes (once: their maths does not depend on the
+//! pixel type). Each is `#[inline(always)]`, so it is compiled into each variant below: AVX-512 or AVX2 + FMA on
 //! x86-64 CPUs that have them, and the baseline instruction set otherwise. No fused
 //! multiply-add is emitted implicitly, so every variant gives bit-identical results.
 
