@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use despeckle::polsar::Matrix;
 use despeckle::{BoxError, PlaneSink, PlaneSource, RowSource};
-use despeckle_envi::georef::{EnviGeo, NorthUp, Translated};
+use despeckle_envi::georef::{EnviGeo, GroundPoints, NorthUp, Translated};
 use despeckle_envi::{
     BandReader, DimapProduct, Format, OutputOptions, PolsarproFolder, PolsarproOptions,
     PolsarproWriter,
@@ -362,6 +362,17 @@ impl Georef {
     fn to_tiff(&self) -> (GeoTags, Option<String>) {
         let north_up = match self {
             Georef::Tiff(g) => return (g.clone(), None),
+            Georef::Envi(EnviGeo {
+                map_info: None,
+                geo_points: Some(points),
+                ..
+            }) => {
+                let gcps = GroundPoints::from_envi(points);
+                return (
+                    gcps.value.map(|g| g.to_geotiff()).unwrap_or_default(),
+                    gcps.note,
+                );
+            }
             Georef::Envi(e) => {
                 NorthUp::from_envi(e.map_info.as_deref(), e.coordinate_system.as_deref())
             }
@@ -378,7 +389,20 @@ impl Georef {
     fn to_envi(&self) -> (EnviGeo, Option<String>) {
         let north_up = match self {
             Georef::Envi(e) => return (e.clone(), None),
-            Georef::Tiff(g) => NorthUp::from_geotiff(g),
+            Georef::Tiff(g) => {
+                let gcps = GroundPoints::from_geotiff(g);
+                if let Some(points) = gcps.value {
+                    let envi = EnviGeo {
+                        geo_points: Some(points.to_envi()),
+                        ..EnviGeo::default()
+                    };
+                    return (envi, None);
+                }
+                if gcps.note.is_some() {
+                    return (EnviGeo::default(), gcps.note);
+                }
+                NorthUp::from_geotiff(g)
+            }
             Georef::Dimap(t) => t.clone(),
         };
         match north_up.value {
@@ -413,6 +437,7 @@ impl Input {
                     Georef::Envi(EnviGeo {
                         map_info: m.map(str::to_string),
                         coordinate_system: c.map(str::to_string),
+                        geo_points: f.geo_points().map(str::to_string),
                     }),
                     nodata.clone().ok().flatten(),
                     Some(f.config().polar_type.clone()),
@@ -482,6 +507,7 @@ impl Sink {
                 polar_type: meta.polar_type,
                 map_info: envi.map_info,
                 coordinate_system: envi.coordinate_system,
+                geo_points: envi.geo_points,
                 nodata: meta.nodata,
             };
             Out::Folder(PolsarproWriter::create(path, matrix, w, h, &opts)?)

@@ -2,7 +2,8 @@
 """Georeferencing across `despeckle polsar`'s formats, checked with GDAL: GeoTIFF → PolSARpro
 folder (its .bin + .hdr opened by GDAL's ENVI driver: `gdalinfo -json` for the geotransform,
 rasterio for the CRS) → GeoTIFF again; folders made by `gdal_translate -of ENVI` → GeoTIFF;
-single-look complex GeoTIFFs → a multilooked PolSARpro folder; BEAM-DIMAP products (map
+single-look complex GeoTIFFs → a multilooked PolSARpro folder (a grid, and ground control
+points as Sentinel-1 SLCs have them); BEAM-DIMAP products (map
 projected, and slant range with no map georeferencing) → GeoTIFF. Systems: UTM on WGS 84 (north
 and south), ETRS89 and NAD83, WGS 84 geographic, and Lambert-93 (not named in ENVI headers). Where a coordinate system
 cannot be carried, the grid must be kept without one and a note printed.
@@ -207,6 +208,45 @@ def slc_to_folder(d, exe):
     check_envi(folder, ref, "SLC 2x1 → PolSARpro")
 
 
+def gcps_of(path):
+    """GDAL's ground control points of a file: [(pixel, line, x, y)], and their CRS's EPSG."""
+    with rasterio.open(path) as f:
+        gcps, crs = f.gcps
+    return [(g.col, g.row, g.x, g.y) for g in gcps], (crs.to_epsg() if crs else None)
+
+
+def slc_gcps_to_folder(d, exe):
+    """Sentinel-1 SLC GeoTIFFs carry ground control points on WGS 84 latitude and longitude:
+    multilooked into a folder, GDAL's ENVI driver reads them back from `geo points` (pixel
+    coordinates divided by the looks), and the folder → GeoTIFF keeps them."""
+    from rasterio.control import GroundControlPoint as Gcp
+
+    gcps = [Gcp(row=r, col=c, x=10.0 + 0.01 * c - 0.002 * r, y=45.0 - 0.003 * r + 0.001 * c, z=0.0)
+            for r in (0, H * 2) for c in (0, W // 2, W)]
+    rng = np.random.default_rng(4)
+    paths = []
+    for n in ("VV", "VH"):
+        p = os.path.join(d, f"gcp_{n}.tif")
+        z = (rng.normal(size=(H * 2, W)) + 1j * rng.normal(size=(H * 2, W))).astype(np.complex64)
+        with rasterio.open(p, "w", driver="GTiff", width=W, height=H * 2, count=1,
+                           dtype="complex64", gcps=gcps, crs="EPSG:4326") as f:
+            f.write(z, 1)
+        paths.append(p)
+    folder = os.path.join(d, "gcp_folder")
+    silent(run(exe, ["polsar", "c2", *paths, folder, "--multilook", "2x1"]), "SLC GCPs → folder")
+    want = [(g.col, g.row / 2, g.x, g.y) for g in gcps]
+    # ENVI geo points are latitude and longitude by definition; GDAL's ENVI driver reads them
+    # without a CRS (it takes none from the header for ground control points)
+    got, _ = gcps_of(os.path.join(folder, "C11.bin"))
+    if got != want:
+        problem(f"SLC GCPs → folder: GDAL reads {got}, expected {want}")
+    back = os.path.join(d, "gcp_back.tif")
+    silent(run(exe, ["polsar", "boxcar", folder, back]), "GCP folder → GeoTIFF")
+    got, epsg = gcps_of(back)
+    if got != want or epsg != 4326:
+        problem(f"GCP folder → GeoTIFF: GDAL reads {got} (EPSG:{epsg}), expected {want} (4326)")
+
+
 SNAP_WGS84 = ('GEOGCS["WGS84(DD)", DATUM["WGS84", SPHEROID["WGS84", 6378137.0, 298.257223563]], '
               'PRIMEM["Greenwich", 0.0], UNIT["degree", 0.017453292519943295], '
               'AXIS["Geodetic longitude", EAST], AXIS["Geodetic latitude", NORTH]]')
@@ -266,6 +306,7 @@ def main():
     geotiff_polsarpro_geotiff(d, exe)
     gdal_folders(d, exe)
     slc_to_folder(d, exe)
+    slc_gcps_to_folder(d, exe)
     dimap_products(d, exe)
     for line in PROBLEMS:
         print(line, file=sys.stderr)

@@ -167,12 +167,18 @@ pub fn open_and_read(path: &Path, target: Target) -> Result<()> {
     match target {
         Target::Envi => {
             let raster = Raster::open(path)?;
-            // map info and the coordinate system's WKT, read as the translation reads them
+            // map info, the coordinate system's WKT and the geo points, read as the
+            // translation reads them
             let h = raster.header();
             let _ = crate::georef::NorthUp::from_envi(
                 h.map_info.as_deref(),
                 h.coordinate_system.as_deref(),
             );
+            if let Some(points) = &h.geo_points {
+                let _ = crate::georef::GroundPoints::from_envi(points)
+                    .value
+                    .map(|g| g.to_geotiff());
+            }
             read_raster(&raster, &mut budget)
         }
         Target::Polsarpro => {

@@ -1,5 +1,7 @@
-//! Georeferencing translated between ENVI headers (`map info`, `coordinate system string`),
-//! GeoTIFF tags ([`GeoTags`]) and BEAM-DIMAP documents, for north-up grids.
+//! Georeferencing translated between ENVI headers (`map info`, `coordinate system string`,
+//! `geo points`), GeoTIFF tags ([`GeoTags`]) and BEAM-DIMAP documents, for north-up grids
+//! ([`NorthUp`]) and ground control points on WGS 84 latitude and longitude
+//! ([`GroundPoints`]).
 //!
 //! Everything goes through [`NorthUp`]: a point of the raster, its map coordinates, the pixel
 //! size and the coordinate system's EPSG code. What cannot be carried exactly is left out and
@@ -64,14 +66,146 @@ impl<T> Translated<T> {
     }
 }
 
-/// The ENVI header fields of a georeferencing: `map info` and `coordinate system string`
-/// (without braces).
+/// The ENVI header fields of a georeferencing: `map info`, `coordinate system string` and
+/// `geo points` (without braces).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnviGeo {
     /// `map info`.
     pub map_info: Option<String>,
     /// `coordinate system string` (a WKT).
     pub coordinate_system: Option<String>,
+    /// `geo points`: ground control points in latitude and longitude.
+    pub geo_points: Option<String>,
+}
+
+/// Ground control points on WGS 84 latitude and longitude (EPSG:4326), as a Sentinel-1 SLC
+/// GeoTIFF has them: `(column, row, longitude, latitude)` each, raster coordinates in the
+/// corner convention ((0, 0) the upper-left corner of the upper-left pixel).
+///
+/// In a GeoTIFF they are several tie points `(i, j, 0, lon, lat, 0)` with no pixel scale and
+/// the GeoKeys of EPSG:4326; in an ENVI header, `geo points = {x, y, lat, lon, ...}` with
+/// 1-based pixel coordinates (x = i + 1, y = j + 1), as GDAL's ENVI driver writes and reads
+/// them. Numbers are copied, except for that `+ 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroundPoints(pub Vec<[f64; 4]>);
+
+impl GroundPoints {
+    /// The ground control points of GeoTIFF tags: several tie points, no pixel scale or
+    /// transformation, `PixelIsArea`, on EPSG:4326. Anything else gives `None` (a note says
+    /// why when the tags do hold several tie points).
+    pub fn from_geotiff(geo: &GeoTags) -> Translated<Option<GroundPoints>> {
+        let Some(tp) = &geo.model_tiepoint else {
+            return Translated::new(None, None);
+        };
+        if tp.len() <= 6 || geo.model_pixel_scale.is_some() || geo.model_transformation.is_some() {
+            return Translated::new(None, None);
+        }
+        let none = |why: &str| {
+            Translated::new(
+                None,
+                Some(format!("ground control points not carried: {why}")),
+            )
+        };
+        if !tp.len().is_multiple_of(6) || !tp.iter().all(|v| v.is_finite()) {
+            return none("the tie points are not whole finite (i, j, k, x, y, z) sets");
+        }
+        if geo.raster_type() == Some(RasterType::PixelIsPoint) {
+            return none("they name pixel centres (PixelIsPoint), which ENVI geo points do not");
+        }
+        match geo.epsg() {
+            Some((4326, CrsKind::Geographic)) => {}
+            Some((c, _)) => {
+                return none(&format!(
+                    "they are in EPSG:{c}, and ENVI geo points hold WGS 84 latitude and \
+                     longitude only"
+                ));
+            }
+            None => return none("their coordinate system is not EPSG:4326 (WGS 84)"),
+        }
+        let points = tp
+            .chunks_exact(6)
+            .map(|t| [t[0], t[1], t[3], t[4]])
+            .collect();
+        Translated::new(Some(GroundPoints(points)), None)
+    }
+
+    /// The `geo points` header text: `x, y, lat, lon` per point, 1-based pixel coordinates.
+    pub fn to_envi(&self) -> String {
+        self.0
+            .iter()
+            .map(|[i, j, lon, lat]| format!("{}, {}, {lat}, {lon}", i + 1.0, j + 1.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The ground control points of an ENVI `geo points` text (four finite numbers per
+    /// point, at least two points); `None` and a note otherwise.
+    pub fn from_envi(text: &str) -> Translated<Option<GroundPoints>> {
+        let none = |why: &str| {
+            Translated::new(
+                None,
+                Some(format!(
+                    "ground control points not carried: geo points {why}"
+                )),
+            )
+        };
+        let values: Result<Vec<f64>, _> =
+            text.split(',').map(|v| v.trim().parse::<f64>()).collect();
+        let Ok(values) = values else {
+            return none("holds something other than numbers");
+        };
+        if values.len() < 8 || !values.len().is_multiple_of(4) {
+            return none("is not two or more (x, y, latitude, longitude) sets");
+        }
+        if !values.iter().all(|v| v.is_finite()) {
+            return none("holds non-finite numbers");
+        }
+        let points = values
+            .chunks_exact(4)
+            .map(|p| [p[0] - 1.0, p[1] - 1.0, p[3], p[2]])
+            .collect();
+        Translated::new(Some(GroundPoints(points)), None)
+    }
+
+    /// GeoTIFF tags: one tie point per ground control point, `PixelIsArea`, EPSG:4326.
+    pub fn to_geotiff(&self) -> GeoTags {
+        GeoTags {
+            model_tiepoint: Some(
+                self.0
+                    .iter()
+                    .flat_map(|&[i, j, lon, lat]| [i, j, 0.0, lon, lat, 0.0])
+                    .collect(),
+            ),
+            geo_key_directory: Some(geo_keys(4326, CrsKind::Geographic)),
+            ..GeoTags::default()
+        }
+    }
+}
+
+/// The GeoKeys of a coordinate system: model type, `PixelIsArea`, and its EPSG code.
+fn geo_keys(code: u16, kind: CrsKind) -> Vec<u16> {
+    let (model, key) = match kind {
+        CrsKind::Projected => (1, KEY_PROJECTED_TYPE),
+        CrsKind::Geographic => (2, KEY_GEOGRAPHIC_TYPE),
+    };
+    vec![
+        1,
+        1,
+        0,
+        3,
+        KEY_MODEL_TYPE,
+        0,
+        1,
+        model,
+        KEY_RASTER_TYPE,
+        0,
+        1,
+        1,
+        key,
+        0,
+        1,
+        code,
+    ]
 }
 
 const KEY_MODEL_TYPE: u16 = 1024;
@@ -144,30 +278,7 @@ impl NorthUp {
     /// GeoKeys of the EPSG code (model type, raster type, projected or geographic type).
     /// Without a code, no GeoKeys.
     pub fn to_geotiff(&self) -> GeoTags {
-        let keys = self.epsg.map(|(code, kind)| {
-            let (model, key) = match kind {
-                CrsKind::Projected => (1, KEY_PROJECTED_TYPE),
-                CrsKind::Geographic => (2, KEY_GEOGRAPHIC_TYPE),
-            };
-            vec![
-                1,
-                1,
-                0,
-                3,
-                KEY_MODEL_TYPE,
-                0,
-                1,
-                model,
-                KEY_RASTER_TYPE,
-                0,
-                1,
-                1,
-                key,
-                0,
-                1,
-                code,
-            ]
-        });
+        let keys = self.epsg.map(|(code, kind)| geo_keys(code, kind));
         GeoTags {
             model_pixel_scale: Some(vec![self.size.0, self.size.1, 0.0]),
             model_tiepoint: Some(vec![
@@ -229,6 +340,7 @@ impl NorthUp {
             EnviGeo {
                 map_info: Some(map_info),
                 coordinate_system: known.map(Known::wkt),
+                geo_points: None,
             },
             note,
         )

@@ -176,6 +176,9 @@ pub struct Header {
     pub map_info: Option<String>,
     /// `coordinate system string`, kept verbatim without its braces (a WKT).
     pub coordinate_system: Option<String>,
+    /// `geo points`, kept verbatim without its braces: ground control points, four numbers
+    /// each (pixel x, pixel y, 1-based corner convention; latitude, longitude).
+    pub geo_points: Option<String>,
     /// `data ignore value`: the no-data value.
     pub no_data: Option<f64>,
 }
@@ -196,6 +199,7 @@ impl Header {
             description: None,
             map_info: None,
             coordinate_system: None,
+            geo_points: None,
             no_data: None,
         }
     }
@@ -304,6 +308,7 @@ impl Header {
             description: text_field("description"),
             map_info: text_field("map info"),
             coordinate_system: text_field("coordinate system string"),
+            geo_points: text_field("geo points"),
             no_data,
         })
     }
@@ -336,6 +341,9 @@ impl Header {
         }
         if let Some(c) = &self.coordinate_system {
             field("coordinate system string", &format!("{{{}}}", clean(c)));
+        }
+        if let Some(g) = &self.geo_points {
+            field("geo points", &format!("{{{}}}", clean(g)));
         }
         if let Some(v) = self.no_data {
             field("data ignore value", &number(v));

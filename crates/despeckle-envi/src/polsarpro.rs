@@ -253,6 +253,11 @@ impl PolsarproFolder {
         let h = self.planes[0].header();
         (h.map_info.as_deref(), h.coordinate_system.as_deref())
     }
+
+    /// The `geo points` (ground control points) of the first element's header, if any.
+    pub fn geo_points(&self) -> Option<&str> {
+        self.planes[0].header().geo_points.as_deref()
+    }
 }
 
 fn names_of(r: &Raster) -> String {
@@ -273,6 +278,8 @@ pub struct PolsarproOptions {
     pub map_info: Option<String>,
     /// `coordinate system string` copied into every header.
     pub coordinate_system: Option<String>,
+    /// `geo points` (ground control points) copied into every header.
+    pub geo_points: Option<String>,
     /// `data ignore value` written into every header (the no-data value).
     pub nodata: Option<f64>,
 }
@@ -339,6 +346,7 @@ impl PolsarproWriter {
             header.band_names = vec![format!("{name}.bin")];
             header.map_info.clone_from(&opts.map_info);
             header.coordinate_system.clone_from(&opts.coordinate_system);
+            header.geo_points.clone_from(&opts.geo_points);
             header.no_data = opts.nodata;
             let hdr = dir.join(format!("{name}.bin.hdr"));
             w.planes.push(BandOut::create(set, &data, &hdr, header)?);

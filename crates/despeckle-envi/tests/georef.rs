@@ -379,3 +379,73 @@ fn dimap_transforms() {
     assert_eq!(t.value.unwrap().epsg, None);
     assert!(t.note.unwrap().contains("names none"));
 }
+
+/// Ground control points (several tie points on EPSG:4326, as in Sentinel-1 SLC GeoTIFFs)
+/// become ENVI `geo points` with 1-based pixel coordinates and latitude before longitude
+/// (GDAL's layout), and come back as the same tie points and GeoKeys; what cannot be carried
+/// gives a note.
+#[test]
+fn ground_control_points_to_geo_points_and_back() {
+    use despeckle_envi::georef::GroundPoints;
+    use despeckle_geotiff::geo::RasterType;
+    let tie = vec![
+        0.0, 0.0, 0.0, 10.25, 45.5, 0.0, //
+        20.0, 0.0, 0.0, 10.5, 45.53, 0.0, //
+        0.0, 7.5, 0.0, 10.2, 45.1, 0.0,
+    ];
+    let geo = GeoTags {
+        model_tiepoint: Some(tie.clone()),
+        geo_key_directory: Some(keys(2, 2048, 4326)),
+        ..GeoTags::default()
+    };
+    let t = GroundPoints::from_geotiff(&geo);
+    assert_eq!(t.note, None);
+    let points = t.value.unwrap();
+    let text = points.to_envi();
+    assert_eq!(
+        text,
+        "1, 1, 45.5, 10.25, 21, 1, 45.53, 10.5, 1, 8.5, 45.1, 10.2"
+    );
+    let back = GroundPoints::from_envi(&text).value.unwrap().to_geotiff();
+    assert_eq!(back.model_tiepoint, Some(tie.clone()));
+    assert_eq!(back.epsg(), Some((4326, CrsKind::Geographic)));
+    assert_eq!(back.raster_type(), Some(RasterType::PixelIsArea));
+    assert_eq!(back.model_pixel_scale, None);
+    // one tie point with a pixel scale is a grid, not ground control points: no note here
+    let grid = utm(32632, [0.0, 0.0, 0.0, 5e5, 5e6, 0.0], [10.0, 10.0, 0.0]);
+    let t = GroundPoints::from_geotiff(&grid);
+    assert!(t.value.is_none() && t.note.is_none());
+    // refused with a note: another system, pixel centres, broken tie points
+    let other = GeoTags {
+        geo_key_directory: Some(keys(1, 3072, 32632)),
+        ..geo.clone()
+    };
+    let note = GroundPoints::from_geotiff(&other).note.unwrap();
+    assert!(note.contains("EPSG:32632"), "{note}");
+    let mut point_keys = keys(2, 2048, 4326);
+    point_keys[11] = 2; // RasterPixelIsPoint
+    let point = GeoTags {
+        geo_key_directory: Some(point_keys),
+        ..geo.clone()
+    };
+    assert!(
+        GroundPoints::from_geotiff(&point)
+            .note
+            .unwrap()
+            .contains("PixelIsPoint")
+    );
+    let broken = GeoTags {
+        model_tiepoint: Some(tie[..10].to_vec()),
+        ..geo.clone()
+    };
+    assert!(GroundPoints::from_geotiff(&broken).note.is_some());
+    for bad in [
+        "1, 1, 45, 10",
+        "1, 1, 45, 10, 2, 2, 46",
+        "1, 1, a, 10, 2, 2, 46, 11",
+        "1, 1, inf, 10, 2, 2, 46, 11",
+    ] {
+        let t = GroundPoints::from_envi(bad);
+        assert!(t.value.is_none() && t.note.is_some(), "{bad}");
+    }
+}
