@@ -167,7 +167,9 @@ def _chunked(darr, size, border, cval, plane_filter):
             origin = max(0, _align_down(_align_down(a, step) - h, step))
             sl.append(slice(origin - first, None))
             keep.append(slice(a - origin, a - origin + sizes[axis][i]))
-        sub = b[tuple(sl)]
+        # A block that arrived from another process (pickle protocol 5 buffers) may not be
+        # aligned for its dtype; the compiled filters refuse such arrays: copy it then.
+        sub = _np.require(b[tuple(sl)], requirements="A")
         lead = tuple(lead_starts[k][block_id[k]] for k in range(nd - 2))
         return plane_filter(sub, lead)[tuple(keep)]
 

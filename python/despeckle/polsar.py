@@ -136,7 +136,8 @@ def _convert_np(x, to, matrix, nodata):
         planes = _ext.polsar_convert(_to_planes_np(x), to, matrix=matrix, nodata=nodata)
         return _to_matrix_np(planes)
     _check_planes(x)
-    return _ext.polsar_convert(_np.ascontiguousarray(x), to, matrix=matrix, nodata=nodata)
+    return _ext.polsar_convert(_np.require(x, requirements="CA"), to, matrix=matrix,
+                               nodata=nodata)
 
 
 def convert(x, to, matrix=None, nodata=None, *, element_dim="element"):

@@ -131,6 +131,20 @@ fn is_writeable(arr: &Bound<'_, PyUntypedArray>) -> PyResult<bool> {
     arr.getattr("flags")?.getattr("writeable")?.extract()
 }
 
+/// `arr` itself, or an aligned copy if it is not aligned for its dtype (rows handed over by
+/// a Python callback: internal plumbing, so copied rather than refused).
+pub fn aligned(arr: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    if arr
+        .getattr("flags")?
+        .getattr("aligned")?
+        .extract::<bool>()?
+    {
+        Ok(arr)
+    } else {
+        arr.call_method0("copy")
+    }
+}
+
 pub fn check_aligned(arr: &Bound<'_, PyUntypedArray>, what: &str) -> PyResult<()> {
     if arr
         .getattr("flags")?

@@ -120,7 +120,7 @@ impl<T: Sample + Element> RowSource<T> for CallbackSource<'_, '_> {
     }
     fn read_rows(&mut self, y0: usize, buf: &mut [T]) -> Result<(), BoxError> {
         let n = buf.len() / self.width.max(1);
-        let rows = self.read.call1((y0, n))?;
+        let rows = crate::apply::aligned(self.read.call1((y0, n))?)?;
         let rows: PyReadonlyArray2<'_, T> = rows.extract()?;
         let view = rows.as_array();
         if view.dim() != (n, self.width) {

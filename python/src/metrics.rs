@@ -68,6 +68,11 @@ fn with_pair<'py, R>(
             Ok(())
         }
     };
+    for (arr, name) in [(a, names.0), (b, names.1)] {
+        if let Ok(u) = arr.cast::<numpy::PyUntypedArray>() {
+            crate::apply::check_aligned(u, name)?;
+        }
+    }
     if let Some((x, y)) = pair::<f32>(a, b) {
         check(x.shape(), y.shape())?;
         return f32_run(x.as_array(), y.as_array());

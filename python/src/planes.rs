@@ -26,6 +26,7 @@ pub fn run<'py, T: PlanesSample + Element>(
             "{what} has no planes (shape[0] == 0)"
         )));
     }
+    crate::apply::check_aligned(a.as_untyped(), what)?;
     let k = f.output_planes(t).map_err(value_error)?;
     if h * w == 0 {
         // nothing to filter: an empty result of the right shape

@@ -246,6 +246,7 @@ pub fn polsar_convert<'py>(
     let Some(arr) = arr.filter(|a| a.ndim() == 3) else {
         return Err(dtype_error(planes));
     };
+    crate::apply::check_aligned(arr, "planes")?;
     let from = matrix_for(arr.shape()[0], matrix.as_deref())?;
     let to = to
         .parse::<Matrix>()
@@ -310,7 +311,7 @@ impl<T: Sample + Element> PlaneSource<T> for CallbackPlanes<'_, '_> {
         self.planes
     }
     fn read_planes(&mut self, y0: usize, n: usize, bufs: &mut [&mut [T]]) -> Result<(), BoxError> {
-        let rows = self.read.call1((y0, n))?;
+        let rows = crate::apply::aligned(self.read.call1((y0, n))?)?;
         let rows: PyReadonlyArray3<'_, T> = rows.extract()?;
         let view = rows.as_array();
         if view.dim() != (self.planes, n, self.width) {
