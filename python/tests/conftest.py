@@ -67,3 +67,13 @@ def dask_client():
                                   dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             yield client
+
+
+def unaligned(img):
+    """A copy of ``img`` whose data starts one byte past an aligned address (a field of a
+    packed record, a buffer at an odd offset, a block unpickled in a worker process)."""
+    buf = np.zeros(img.nbytes + 1, np.uint8)[1:]
+    out = buf.view(img.dtype).reshape(img.shape)
+    out[...] = img
+    assert not out.flags.aligned
+    return out

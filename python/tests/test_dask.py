@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import despeckle
-from conftest import BORDERS, NODATA, scene
+from conftest import BORDERS, NODATA, scene, unaligned
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -93,16 +93,6 @@ def test_stacks_with_chunked_bands(dask_client):
     want4 = np.stack([despeckle.enhanced_lee(x, size=5) for x in four])
     pairs.append((want4, dd.enhanced_lee(d4, size=5), "4-D"))
     check_all(pairs, dask_client)
-
-
-def unaligned(img):
-    """A copy of ``img`` whose data starts one byte past an aligned address (as a block
-    unpickled from another process's buffer can)."""
-    buf = np.zeros(img.nbytes + 1, np.uint8)[1:]
-    out = buf.view(img.dtype).reshape(img.shape)
-    out[...] = img
-    assert not out.flags.aligned
-    return out
 
 
 def test_unaligned_blocks_are_filtered():

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import despeckle
+from conftest import unaligned
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -138,15 +139,6 @@ def test_dask_lee_sigma_without_valid_pixels_equals_in_memory():
         np.testing.assert_array_equal(out[p], despeckle.lee_sigma(planes[p]))
 
 
-def _unaligned(img):
-    """A copy of ``img`` starting one byte past an aligned address."""
-    buf = np.zeros(img.nbytes + 1, np.uint8)[1:]
-    out = buf.view(img.dtype).reshape(img.shape)
-    out[...] = img
-    assert not out.flags.aligned
-    return out
-
-
 def test_unaligned_arrays_are_refused_or_copied_never_a_crash():
     """Arrays not aligned for their dtype (a field of a packed record, a buffer at an odd
     offset, a block unpickled in a worker process): the in-memory functions refuse them with a
@@ -158,16 +150,16 @@ def test_unaligned_arrays_are_refused_or_copied_never_a_crash():
     planes = np.abs(rng.normal(size=(4, 20, 30))).astype(np.float32) + 0.1
     img = planes[0].copy()
     refused = {
-        "enhanced_lee": lambda: despeckle.enhanced_lee(_unaligned(img)),
-        "local_stats": lambda: despeckle.local_stats(_unaligned(img)),
-        "ppb": lambda: despeckle.ppb(_unaligned(img)),
-        "polsar.boxcar": lambda: polsar.boxcar(_unaligned(planes)),
-        "temporal.quegan": lambda: temporal.quegan(_unaligned(planes)),
-        "metrics.enl": lambda: metrics.enl(_unaligned(img)),
-        "metrics.psnr": lambda: metrics.psnr(_unaligned(img), img),
+        "enhanced_lee": lambda: despeckle.enhanced_lee(unaligned(img)),
+        "local_stats": lambda: despeckle.local_stats(unaligned(img)),
+        "ppb": lambda: despeckle.ppb(unaligned(img)),
+        "polsar.boxcar": lambda: polsar.boxcar(unaligned(planes)),
+        "temporal.quegan": lambda: temporal.quegan(unaligned(planes)),
+        "metrics.enl": lambda: metrics.enl(unaligned(img)),
+        "metrics.psnr": lambda: metrics.psnr(unaligned(img), img),
     }
     for name, call in refused.items():
         with pytest.raises(ValueError, match="not aligned"):
             call()
-    assert polsar.z98(_unaligned(planes)) == polsar.z98(planes)
-    np.testing.assert_array_equal(polsar.convert(_unaligned(planes), "c2"), planes)
+    assert polsar.z98(unaligned(planes)) == polsar.z98(planes)
+    np.testing.assert_array_equal(polsar.convert(unaligned(planes), "c2"), planes)

@@ -187,17 +187,24 @@ def gdal_folders(d, exe):
             noted(p, ["note:", "coordinate system not carried"], f"gdal {name} → GeoTIFF")
 
 
-def slc_to_folder(d, exe):
-    t = Affine(2.5, 0.0, 300000.0, 0.0, -14.0, 5000000.0)
-    rng = np.random.default_rng(3)
+def write_slc_pair(d, prefix, seed, **georef):
+    """A VV and a VH complex64 GeoTIFF of W × 2H random samples with ``georef`` (rasterio's
+    crs, transform or gcps); their paths."""
+    rng = np.random.default_rng(seed)
     paths = []
     for n in ("VV", "VH"):
-        p = os.path.join(d, f"slc_{n}.tif")
+        p = os.path.join(d, f"{prefix}_{n}.tif")
         z = (rng.normal(size=(H * 2, W)) + 1j * rng.normal(size=(H * 2, W))).astype(np.complex64)
         with rasterio.open(p, "w", driver="GTiff", width=W, height=H * 2, count=1,
-                           dtype="complex64", crs="EPSG:32632", transform=t) as f:
+                           dtype="complex64", **georef) as f:
             f.write(z, 1)
         paths.append(p)
+    return paths
+
+
+def slc_to_folder(d, exe):
+    t = Affine(2.5, 0.0, 300000.0, 0.0, -14.0, 5000000.0)
+    paths = write_slc_pair(d, "slc", 3, crs="EPSG:32632", transform=t)
     folder = os.path.join(d, "slc_folder")
     p = run(exe, ["polsar", "c2", *paths, folder, "--multilook", "2x1"])
     silent(p, "SLC → PolSARpro")
@@ -223,15 +230,7 @@ def slc_gcps_to_folder(d, exe):
 
     gcps = [Gcp(row=r, col=c, x=10.0 + 0.01 * c - 0.002 * r, y=45.0 - 0.003 * r + 0.001 * c, z=0.0)
             for r in (0, H * 2) for c in (0, W // 2, W)]
-    rng = np.random.default_rng(4)
-    paths = []
-    for n in ("VV", "VH"):
-        p = os.path.join(d, f"gcp_{n}.tif")
-        z = (rng.normal(size=(H * 2, W)) + 1j * rng.normal(size=(H * 2, W))).astype(np.complex64)
-        with rasterio.open(p, "w", driver="GTiff", width=W, height=H * 2, count=1,
-                           dtype="complex64", gcps=gcps, crs="EPSG:4326") as f:
-            f.write(z, 1)
-        paths.append(p)
+    paths = write_slc_pair(d, "gcp", 4, gcps=gcps, crs="EPSG:4326")
     folder = os.path.join(d, "gcp_folder")
     silent(run(exe, ["polsar", "c2", *paths, folder, "--multilook", "2x1"]), "SLC GCPs → folder")
     want = [(g.col, g.row / 2, g.x, g.y) for g in gcps]
