@@ -176,42 +176,11 @@ impl GroundPoints {
                     .flat_map(|&[i, j, lon, lat]| [i, j, 0.0, lon, lat, 0.0])
                     .collect(),
             ),
-            geo_key_directory: Some(geo_keys(4326, CrsKind::Geographic)),
+            geo_key_directory: Some(GeoTags::epsg_keys(4326, CrsKind::Geographic)),
             ..GeoTags::default()
         }
     }
 }
-
-/// The GeoKeys of a coordinate system: model type, `PixelIsArea`, and its EPSG code.
-fn geo_keys(code: u16, kind: CrsKind) -> Vec<u16> {
-    let (model, key) = match kind {
-        CrsKind::Projected => (1, KEY_PROJECTED_TYPE),
-        CrsKind::Geographic => (2, KEY_GEOGRAPHIC_TYPE),
-    };
-    vec![
-        1,
-        1,
-        0,
-        3,
-        KEY_MODEL_TYPE,
-        0,
-        1,
-        model,
-        KEY_RASTER_TYPE,
-        0,
-        1,
-        1,
-        key,
-        0,
-        1,
-        code,
-    ]
-}
-
-const KEY_MODEL_TYPE: u16 = 1024;
-const KEY_RASTER_TYPE: u16 = 1025;
-const KEY_GEOGRAPHIC_TYPE: u16 = 2048;
-const KEY_PROJECTED_TYPE: u16 = 3072;
 
 impl NorthUp {
     /// The north-up georeferencing of GeoTIFF tags: one tie point and a pixel scale, or a
@@ -278,7 +247,7 @@ impl NorthUp {
     /// GeoKeys of the EPSG code (model type, raster type, projected or geographic type).
     /// Without a code, no GeoKeys.
     pub fn to_geotiff(&self) -> GeoTags {
-        let keys = self.epsg.map(|(code, kind)| geo_keys(code, kind));
+        let keys = self.epsg.map(|(code, kind)| GeoTags::epsg_keys(code, kind));
         GeoTags {
             model_pixel_scale: Some(vec![self.size.0, self.size.1, 0.0]),
             model_tiepoint: Some(vec![

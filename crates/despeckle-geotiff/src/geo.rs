@@ -171,6 +171,35 @@ impl GeoTags {
         }
     }
 
+    /// The GeoKey directory naming EPSG coordinate system `code` of kind `kind` (the inverse
+    /// of [`GeoTags::epsg`]): `GTModelTypeGeoKey` (1 projected, 2 geographic),
+    /// `GTRasterTypeGeoKey` `PixelIsArea`, and `ProjectedCSTypeGeoKey` or
+    /// `GeographicTypeGeoKey`.
+    pub fn epsg_keys(code: u16, kind: CrsKind) -> Vec<u16> {
+        let (model, key) = match kind {
+            CrsKind::Projected => (1, KEY_PROJECTED_TYPE),
+            CrsKind::Geographic => (2, KEY_GEOGRAPHIC_TYPE),
+        };
+        vec![
+            1,
+            1,
+            0,
+            3,
+            KEY_MODEL_TYPE,
+            0,
+            1,
+            model,
+            KEY_RASTER_TYPE,
+            0,
+            1,
+            1,
+            key,
+            0,
+            1,
+            code,
+        ]
+    }
+
     /// Whether coordinates name pixel corners or centres (`GTRasterTypeGeoKey`), if given.
     pub fn raster_type(&self) -> Option<RasterType> {
         match self.short_key(KEY_RASTER_TYPE)? {
