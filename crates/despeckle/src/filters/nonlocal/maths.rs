@@ -164,25 +164,25 @@ pub(crate) fn lanes(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
 }
 
+/// `out[i] = Σ_{k=0..2r} src[i + k]`, added left to right (as [`box_sum`]); `R > 0`: `r = R`,
+/// the sum of each `i` unrolled in registers and the loop over `i` vectorised (a loop over the
+/// positions with a fixed inner sum is what the compiler turns into vector code; sums kept in
+/// arrays of lanes were left scalar).
 #[inline(always)]
-fn chunk(s: &[f32], i: usize) -> [f32; LANES] {
-    s[i..i + LANES].try_into().expect("a chunk")
-}
-
-/// `Σ_{k=0..2r} s[i + k .. i + k + LANES]`, added left to right; `R > 0`: `r = R` (the loop
-/// unrolled, no bounds checks), `R = 0`: `r` as given.
-#[inline(always)]
-fn box_chunk<const R: usize>(s: &[f32], i: usize, r: usize) -> [f32; LANES] {
-    let r = if R > 0 { R } else { r };
-    let s = &s[i..i + LANES + 2 * r];
-    let mut d = chunk(s, 0);
-    for k in 1..=2 * r {
-        let v = chunk(s, k);
-        for j in 0..LANES {
-            d[j] += v[j];
-        }
+fn box_sum_r<const R: usize>(src: &[f32], r: usize, out: &mut [f32]) {
+    if R == 0 {
+        return box_sum(src, r, out);
     }
-    d
+    let n = out.len();
+    let src = &src[..n + 2 * R];
+    for i in 0..n {
+        let w = &src[i..=i + 2 * R];
+        let mut d = w[0];
+        for &v in &w[1..] {
+            d += v;
+        }
+        out[i] = d;
+    }
 }
 
 /// The patch-pair weights `ω[i]` for `i < n` (rounded up, see [`LANES`]) from the column sums
@@ -200,36 +200,23 @@ pub(crate) fn patch_weights(
 ) {
     // the default patches (5, 7) with their box sums unrolled
     match r {
-        2 => patch_weights_r::<2>(cs, r, counts, scale, omega),
-        3 => patch_weights_r::<3>(cs, r, counts, scale, omega),
-        _ => patch_weights_r::<0>(cs, r, counts, scale, omega),
+        2 => box_sum_r::<2>(cs, r, omega),
+        3 => box_sum_r::<3>(cs, r, omega),
+        _ => box_sum_r::<0>(cs, r, omega),
     }
-}
-
-#[inline(always)]
-fn patch_weights_r<const R: usize>(
-    cs: &[f32],
-    r: usize,
-    counts: Option<&[f32]>,
-    (p2, h, full): (f32, f32, f32),
-    omega: &mut [f32],
-) {
-    for i in (0..omega.len()).step_by(LANES) {
-        let d = box_chunk::<R>(cs, i, r);
-        let o = &mut omega[i..i + LANES];
-        match counts {
-            None => {
-                for j in 0..LANES {
-                    let t = d[j] * full;
-                    o[j] = f32::select(t <= TAU, exp_f32_in_range(-t), 0.0);
-                }
+    let (p2, h, full) = scale;
+    match counts {
+        None => {
+            for o in omega.iter_mut() {
+                let t = *o * full;
+                *o = f32::select(t <= TAU, exp_f32_in_range(-t), 0.0);
             }
-            Some(n) => {
-                let n = chunk(n, i);
-                for j in 0..LANES {
-                    let t = d[j] * (p2 / (n[j] * h));
-                    o[j] = f32::select(n[j] > 0.0 && t <= TAU, exp_f32_in_range(-t), 0.0);
-                }
+        }
+        Some(n) => {
+            let len = omega.len();
+            for (o, &n) in omega.iter_mut().zip(&n[..len]) {
+                let t = *o * (p2 / (n * h));
+                *o = f32::select(n > 0.0 && t <= TAU, exp_f32_in_range(-t), 0.0);
             }
         }
     }
@@ -255,14 +242,36 @@ pub(crate) fn pair_weights(
     keep: usize,
     g: &mut [f32],
     masks: Option<(&[f32], &[f32])>,
-    x: (&[f32], &[f32]),
+    (xa, xb): (&[f32], &[f32]),
     w: &mut [f32],
     delta: &mut [f32],
 ) {
+    let n = w.len();
     // the default 3 × 3 unrolled
     match r {
-        1 => pair_weights_r::<1>(omega, r, sums, g, masks, x, w, delta),
-        _ => pair_weights_r::<0>(omega, r, sums, g, masks, x, w, delta),
+        1 => box_sum_r::<1>(omega, r, g),
+        _ => box_sum_r::<0>(omega, r, g),
+    }
+    let g = &g[..n];
+    match sums.first() {
+        Some(older) => {
+            for ((w, &o), &g) in w.iter_mut().zip(&older[..n]).zip(g) {
+                *w = o + g;
+            }
+        }
+        None => w.copy_from_slice(g),
+    }
+    if let Some((va, vb)) = masks {
+        for ((w, &a), &b) in w.iter_mut().zip(&va[..n]).zip(&vb[..n]) {
+            *w *= a * b;
+        }
+    }
+    for ((d, &w), (&a, &b)) in delta[..n]
+        .iter_mut()
+        .zip(&*w)
+        .zip(xa[..n].iter().zip(&xb[..n]))
+    {
+        *d = w * (b - a);
     }
     if let Some((first, rest)) = sums.split_first_mut() {
         let g = &g[..keep];
@@ -271,45 +280,6 @@ pub(crate) fn pair_weights(
             for (t, &v) in t[..keep].iter_mut().zip(g) {
                 *t += v;
             }
-        }
-    }
-}
-
-/// [`pair_weights`] with `r = R` when `R > 0`, without moving the sums.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn pair_weights_r<const R: usize>(
-    omega: &[f32],
-    r: usize,
-    sums: &[&mut [f32]],
-    g: &mut [f32],
-    masks: Option<(&[f32], &[f32])>,
-    (xa, xb): (&[f32], &[f32]),
-    w: &mut [f32],
-    delta: &mut [f32],
-) {
-    let r = if R > 0 { R } else { r };
-    for i in (0..w.len()).step_by(LANES) {
-        let new = box_chunk::<R>(omega, i, r);
-        g[i..i + LANES].copy_from_slice(&new);
-        let mut s = new;
-        if r > 0 {
-            s = chunk(sums[0], i);
-            for j in 0..LANES {
-                s[j] += new[j];
-            }
-        }
-        if let Some((va, vb)) = masks {
-            let (va, vb) = (chunk(va, i), chunk(vb, i));
-            for j in 0..LANES {
-                s[j] *= va[j] * vb[j];
-            }
-        }
-        let (xa, xb) = (chunk(xa, i), chunk(xb, i));
-        let (wo, dout) = (&mut w[i..i + LANES], &mut delta[i..i + LANES]);
-        for j in 0..LANES {
-            wo[j] = s[j];
-            dout[j] = s[j] * (xb[j] - xa[j]);
         }
     }
 }
