@@ -313,11 +313,11 @@ def _halo_size(name, params):
 
     The window filters: ``size``. ``ppb`` (``Ppb::reach``, ``Ppb::warmup`` in the core) reads
     ``reach`` pixels around a pixel: pass 1's ``r₁ = W/2 + P/2 + A/2 + b/2``, plus with two
-    passes the lag ``ℓ = max(W/2 + P₂/2 + A/2, W/2 + 2·(A/2))`` pass 1 runs ahead; its state
-    runs ``warmup`` rows (``W/2 + 2·(A/2)`` for one pass; ``ℓ + (W/2 + 2·(A/2)) +
-    max(P₂/2 + 1 − A/2, 0) + (W/2 + 2·(A/2))`` for two) from a multiple of 16 before the
-    first output row: the halo is ``reach + warmup + 16`` so that a chunk's rows see the same
-    refreshes as the whole image.
+    passes the lag ``ℓ = W/2 + P₂/2 + A/2`` pass 1 runs ahead; it runs ``warmup`` rows
+    (``W/2 + 2·(A/2)`` for one pass; ``ℓ + (W/2 + 2·(A/2)) + (P₂/2 + A/2) + 15 +
+    (W/2 + 2·(A/2))`` for two) from a multiple of 16 before the first output row: the halo is
+    ``reach + warmup + 16`` so that a chunk's rows see the same tiles of 16 rows as the whole
+    image.
     """
     if name == "ppb":
         w, p, a, b, p2 = (int(params[k]) // 2 for k in ("search", "patch", "aggregation",
@@ -325,9 +325,9 @@ def _halo_size(name, params):
         warm = w + 2 * a
         reach, warmup = w + p + a + b, warm
         if int(params["passes"]) == 2:
-            lag = max(w + p2 + a, warm)
+            lag = w + p2 + a
             reach += lag
-            warmup = lag + warm + max(p2 + 1 - a, 0) + warm
+            warmup = lag + warm + (p2 + a) + 15 + warm
         return 2 * (reach + warmup + 16) + 1
     return params.get("size", 7)
 

@@ -647,5 +647,5 @@ fn bad_parameters_are_refused() {
     assert_eq!(f.with_passes(1).unwrap().reach(), 10 + 3 + 1 + 1);
     assert_eq!(f.reach(), 10 + 3 + 1 + 1 + (10 + 2 + 1));
     assert_eq!(f.with_passes(1).unwrap().warmup(), 10 + 2);
-    assert_eq!(f.warmup(), 13 + 12 + 2 + 12);
+    assert_eq!(f.warmup(), 13 + 12 + 3 + 15 + 12);
 }

@@ -1,22 +1,24 @@
 //! The two passes of the non-local filter chained in one stream over one plane.
 //!
-//! At the engine's row `y` pass 1 handles row `y + lag` and stores that pilot row; pass 2 then
-//! handles row `y`, whose guide reads pilot rows `y − …` to `y + W/2 + P₂/2 + A/2 ≤ y + lag`.
-//! The engine's window therefore reaches `lag` rows further than pass 1's own reach, and memory
-//! stays proportional to the width (two passes' states and a ring of pilot rows), never the
-//! height.
+//! Both passes work on tiles of [`TILE`] rows (`pass`), computed on the engine's rows
+//! `t ≡ 0 (mod TILE)` and handed out row by row until the next tile. At the engine's row `t`
+//! pass 1 handles the tile starting on row `t + lag` and stores its pilot rows; pass 2 then
+//! handles the tile `t … t + TILE − 1`, whose guide reads pilot rows `t − P₂/2 − A/2` to
+//! `t + TILE − 1 + W/2 + P₂/2 + A/2 = t + TILE − 1 + lag`. The engine's window therefore reaches
+//! `lag + TILE − 1` rows further than pass 1's own reach, and memory stays proportional to the
+//! width (two passes' rows and accumulators and a ring of pilot rows), never the height.
 //!
-//! Bit-identity whatever the band: pass 1 starts on the band's first row (a multiple of
-//! [`REFRESH_ROWS`]) at row `start + lag`, and refreshes its column sums on rows
-//! `≡ lag (mod 16)`; its rows are complete from `start + lag + warm-up₁`. Pass 2 starts where
-//! every pilot row it reads is complete, on a row of its own fixed phase, and is complete
-//! `warm-up₂` rows later. Above the image pass 2 starts no earlier than `−warm-up₂` (rows above
-//! that feed no image row), so that with `nearest` the edge row it copies exists already.
+//! Bit-identity whatever the band: bands start on a multiple of [`TILE`], so every tile of
+//! both passes starts on a fixed row (pass 1's `≡ lag`, pass 2's `≡ 0`). Pass 1's rows are
+//! complete from its first tile's row + warm-up₁; pass 2 starts on its first tile whose pilot
+//! rows are all complete and is complete warm-up₂ rows later. Above the image, with a border
+//! that does not extend the pilot by itself (`nearest`, `constant`, `shrink`), pass 2 starts
+//! once the pilot's row 0 exists (earlier tiles feed no image row).
 
-use super::pass::{Geometry, Guide, PassState, Source};
+use super::pass::{Geometry, Guide, PassState, Source, TILE};
 use super::pilot::Pilot;
 use crate::border::Border;
-use crate::engine::{REFRESH_ROWS, RowContext};
+use crate::engine::RowContext;
 
 /// The schedule of the chained passes: how far apart they run and when each is complete.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,30 +29,35 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    /// Rows pass 1 runs ahead of pass 2: pass 2's reach, and at least its warm-up (so that
-    /// pass 2's first row above the image finds the pilot's edge row computed).
+    /// Rows pass 1 runs ahead of pass 2: pass 2's reach.
     pub fn lag(&self) -> usize {
-        self.second.map_or(0, |g2| g2.radius().max(g2.warmup()))
+        self.second.map_or(0, |g2| g2.radius())
     }
 
-    /// The engine window's radius: pass 1's reach, `lag` rows further down.
-    pub fn radius(&self) -> usize {
+    /// How far the output depends on the input: pass 1's reach, `lag` rows further down.
+    pub fn reach(&self) -> usize {
         self.first.radius() + self.lag()
     }
 
+    /// The engine window's radius: the reach, and the rest of a tile further down.
+    pub fn radius(&self) -> usize {
+        self.reach() + TILE - 1
+    }
+
     /// Rows before its first output row the band starts (before rounding down to a multiple
-    /// of 16): pass 1's warm-up, the rows pass 2 reads above its first row, and pass 2's
-    /// warm-up, all `lag` rows later.
+    /// of 16): pass 1's warm-up; with two passes, the lag, pass 1's warm-up, the rows pass 2
+    /// reads above its tile, up to a tile until pass 2's next tile, and pass 2's warm-up.
     pub fn warmup(&self) -> usize {
         match self.second {
             None => self.first.warmup(),
-            Some(g2) => self.lag() + self.first.warmup() + g2.rows_above() + g2.warmup(),
+            Some(g2) => self.lag() + self.first.warmup() + g2.rows_above() + TILE - 1 + g2.warmup(),
         }
     }
 
-    /// Rows of the pilot ring: every row pass 2 may read, from the one pass 1 just made.
+    /// Rows of the pilot ring: every row pass 2 may read, to the last one pass 1 made.
     fn pilot_slots(&self) -> usize {
-        self.second.map_or(0, |g2| self.lag() + g2.rows_above() + 2)
+        self.second
+            .map_or(0, |g2| g2.rows_above() + TILE + self.lag() + 2)
     }
 
     /// Bytes of one plane's [`Chain`] for an image `width` wide.
@@ -58,19 +65,18 @@ impl Schedule {
         let pad = self.radius() - self.first.radius();
         self.first.state_bytes(width)
             + self.second.map_or(0, |g2| {
-                g2.state_bytes(width)
-                    + Pilot::bytes(width, g2.radius(), self.pilot_slots())
-                    + 8 * width
+                g2.state_bytes(width) + Pilot::bytes(width, g2.radius(), self.pilot_slots())
             })
             + 8 * pad
     }
 }
 
-/// Pass 2's state and the pilot it reads.
+/// Pass 2's state, the pilot it reads, and the first row of its last tile.
 #[derive(Debug)]
 struct Second {
     pass: PassState,
     pilot: Pilot,
+    tile: Option<isize>,
 }
 
 /// The state of the chained passes over one plane of a band of rows.
@@ -81,29 +87,19 @@ pub(crate) struct Chain {
     second: Option<Second>,
     /// The band's first row (the engine's first call).
     start: Option<isize>,
-    /// Pass 1's estimates of one row.
-    est: Vec<f64>,
 }
 
 impl Chain {
     /// The state for an image `width` wide extended by `border`.
     pub fn new(sched: Schedule, width: usize, border: Border) -> Self {
-        let lag = sched.lag();
-        let second = sched.second.map(|g2| {
-            let phase = lag + sched.first.warmup() + g2.rows_above();
-            Second {
-                pass: PassState::new(g2, width, phase),
-                pilot: Pilot::new(border, width, g2.radius(), sched.pilot_slots()),
-            }
+        let second = sched.second.map(|g2| Second {
+            pass: PassState::new(g2, width),
+            pilot: Pilot::new(border, width, g2.radius(), sched.pilot_slots()),
+            tile: None,
         });
         Chain {
             sched,
-            first: PassState::new(sched.first, width, lag),
-            est: if second.is_some() {
-                vec![0.0; width]
-            } else {
-                Vec::new()
-            },
+            first: PassState::new(sched.first, width),
             second,
             start: None,
         }
@@ -139,43 +135,59 @@ impl Chain {
     #[inline(always)]
     fn row(&mut self, ctx: &RowContext<'_>, y: isize, height: usize, out: &mut [f64]) {
         let start = *self.start.get_or_insert(y);
+        debug_assert!(start.rem_euclid(TILE as isize) == 0);
+        let w = ctx.width();
         let big = self.sched.radius();
         let top = y - big as isize;
-        let source = |col: usize, guide| Source {
+        let source = |reach: usize, guide| Source {
             window: ctx.window,
             top,
-            col,
+            col: big - reach,
             guide,
         };
+        let t = y - y.rem_euclid(TILE as isize);
+        let new_tile = y == t;
         let Some(second) = &mut self.second else {
-            let src = source(0, Guide::LocalMean);
-            self.first.row(&src, y, ctx.all_valid, ctx.centre, out);
+            if new_tile {
+                let src = source(self.sched.first.radius(), Guide::LocalMean);
+                self.first.tile(&src, t, ctx.all_valid);
+            }
+            let i = (y - t) as usize * w;
+            out.copy_from_slice(&self.first.est[i..i + w]);
             return;
         };
         let g2 = self.sched.second.expect("pass 2's geometry");
-        let lag = self.sched.lag();
-        // pass 1 on row j = y + lag; outside the image only where its rows are the pilot's
-        second.pilot.height = height;
-        let j = y + lag as isize;
-        let own = second.pilot.extends_by_itself();
-        if own || j < height as isize {
-            let centre = &ctx.window.values()[big + lag][big..big + ctx.width()];
-            let src = source(lag, Guide::LocalMean);
-            self.first
-                .row(&src, j, ctx.all_valid, centre, &mut self.est);
-            let complete = j >= start + (lag + self.sched.first.warmup()) as isize;
-            if complete && (own || j >= 0) {
-                second.pilot.push(j, &self.est);
+        let lag = self.sched.lag() as isize;
+        if new_tile {
+            // pass 1 on the tile j … j + TILE − 1, j = t + lag; outside the image only where
+            // its rows are the pilot's
+            second.pilot.height = height;
+            let j = t + lag;
+            let own = second.pilot.extends_by_itself();
+            if own || j < height as isize {
+                let src = source(self.sched.first.radius(), Guide::LocalMean);
+                self.first.tile(&src, j, ctx.all_valid);
+                for (i, est) in self.first.est.chunks_exact(w).enumerate() {
+                    let r = j + i as isize;
+                    if own || (0..height as isize).contains(&r) {
+                        second.pilot.push(r, est);
+                    }
+                }
+            }
+            // pass 2 on the tile t … t + TILE − 1, once every pilot row it reads is complete
+            let complete = start + lag + self.sched.first.warmup() as isize;
+            let ready =
+                t - g2.rows_above() as isize >= complete && (own || t + lag + TILE as isize > 0);
+            if ready {
+                let src = source(g2.radius(), Guide::Pilot(&second.pilot));
+                second.pass.tile(&src, t, ctx.all_valid);
+                second.tile = Some(t);
             }
         }
-        // pass 2 on row y, from its first complete-input row
-        let first2 = (start + (lag + self.sched.first.warmup() + g2.rows_above()) as isize)
-            .max(-(g2.warmup() as isize));
-        if y >= first2 {
-            let src = source(big - g2.radius(), Guide::Pilot(&second.pilot));
-            second.pass.row(&src, y, ctx.all_valid, ctx.centre, out);
+        if second.tile == Some(t) {
+            let i = (y - t) as usize * w;
+            out.copy_from_slice(&second.pass.est[i..i + w]);
         }
-        debug_assert!(start.rem_euclid(REFRESH_ROWS as isize) == 0);
     }
 }
 

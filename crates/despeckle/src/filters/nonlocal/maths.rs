@@ -229,17 +229,13 @@ pub(crate) fn patch_weights(
 /// `va[i]·vb[i]` (both pixels valid) with masks, and `Δ[i] = w[i]·(xb[i] − xa[i])`: what the
 /// pair moves the estimate of `s` (`+Δ`) and of `s + d` (`−Δ`).
 ///
-/// Then the partial sums move down one row at the first `keep` positions: `sums[0]` (used up)
-/// becomes `g` (the sum starting at the newest row), every other row gets `+ g`. `sums` holds
-/// the `2r` sums of the rows from each of the last `2r` rows down, oldest start first: one row
-/// per aggregation row but one, instead of the `2r + 1` rows of weights themselves.
+/// Then the partial sums move down one row ([`aggregate`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn pair_weights(
     omega: &[f32],
     r: usize,
     sums: &mut [&mut [f32]],
-    keep: usize,
     g: &mut [f32],
     masks: Option<(&[f32], &[f32])>,
     (xa, xb): (&[f32], &[f32]),
@@ -273,11 +269,31 @@ pub(crate) fn pair_weights(
     {
         *d = w * (b - a);
     }
+    move_down(sums, g);
+}
+
+/// The aggregation's partial sums move down one row at the positions of `g` (`g[i] = Σ_{k=0..2r}
+/// ω[i + k]`, the newest row's sums, computed here): `sums[0]` (used up) becomes `g` (the sum
+/// starting at the newest row), every other row gets `+ g`. `sums` holds the `2r` sums of the
+/// rows from each of the last `2r` rows down, oldest start first: one row per aggregation row
+/// but one, instead of the `2r + 1` rows of weights themselves. Zero sums are the start of a
+/// tile: `2r` rows later they hold the exact sums.
+#[inline(always)]
+pub(crate) fn aggregate(omega: &[f32], r: usize, sums: &mut [&mut [f32]], g: &mut [f32]) {
+    match r {
+        1 => box_sum_r::<1>(omega, r, g),
+        _ => box_sum_r::<0>(omega, r, g),
+    }
+    move_down(sums, g);
+}
+
+#[inline(always)]
+fn move_down(sums: &mut [&mut [f32]], g: &[f32]) {
+    let n = g.len();
     if let Some((first, rest)) = sums.split_first_mut() {
-        let g = &g[..keep];
-        first[..keep].copy_from_slice(g);
+        first[..n].copy_from_slice(g);
         for t in rest {
-            for (t, &v) in t[..keep].iter_mut().zip(g) {
+            for (t, &v) in t[..n].iter_mut().zip(g) {
                 *t += v;
             }
         }

@@ -219,16 +219,17 @@ impl Ppb {
         Schedule { first, second }
     }
 
-    /// How far (in pixels, along each axis) the filter reads the input around a pixel: pass
-    /// 1's reach `W/2 + P₁/2 + A/2 + b/2` (15 with the defaults), plus with two passes the
-    /// rows pass 1 runs ahead, `max(W/2 + P₂/2 + A/2, W/2 + 2·(A/2))` (13): 28.
+    /// How far (in pixels, along each axis) the output depends on the input around a pixel:
+    /// pass 1's reach `W/2 + P₁/2 + A/2 + b/2` (15 with the defaults), plus with two passes the
+    /// rows pass 1 runs ahead, pass 2's reach `W/2 + P₂/2 + A/2` (13): 28. (The engine's window
+    /// reaches 15 rows further down: the filter works on tiles of 16 rows.)
     pub fn reach(&self) -> usize {
-        self.schedule().radius()
+        self.schedule().reach()
     }
 
     /// Rows a band (or a tile) runs before its first output row so that the streamed state is
     /// complete there, before rounding its start down to a multiple of 16 (12 for one pass
-    /// with the defaults, 39 for two). A tiling whose tiles overlap by
+    /// with the defaults, 55 for two). A tiling whose tiles overlap by
     /// `reach + warmup + 16` rows and columns gives the same bits as the whole image.
     pub fn warmup(&self) -> usize {
         self.schedule().warmup()
@@ -254,7 +255,7 @@ impl MultiFilter for Ppb {
     }
 
     fn radius(&self, _opts: &Options) -> usize {
-        self.reach()
+        self.schedule().radius()
     }
 
     fn warmup(&self, _opts: &Options) -> usize {

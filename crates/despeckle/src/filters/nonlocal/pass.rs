@@ -1,24 +1,28 @@
 //! The streaming state of one pass of the non-local filter over one plane.
 //!
-//! At the engine's row `y` (window rows `y − R … y + R`, `R` = [`Geometry::radius`]) the pass
-//! handles every pixel pair `(s, s + d)` with `s` on row `y` and `d` in the positive half of the
-//! search window (`d_y > 0`, or `d_y = 0, d_x > 0`), and adds its weight to both pixels: row `y`
-//! and row `y + d_y` of a ring of accumulators. Row `y` then has all its pairs (those with a
-//! pixel above came from earlier rows) and is written out. Per offset the state keeps the
-//! running column sums of the dissimilarity over `P` rows, and the patch-pair weights summed
-//! over `A` columns and down the aggregation rows as `A − 1` partial sums. Column sums are recomputed directly on
-//! rows `phase + k·`[`REFRESH_ROWS`] (and on the pass's first row, which is one of them), so
-//! every value is a function of its position only: bit-identical whatever band the row falls
-//! in, once [`Geometry::warmup`] rows have run.
+//! The pass works on tiles of [`TILE`] rows starting on rows `≡ 0 (mod TILE)`: for a tile
+//! `t … t + TILE − 1` it handles every pixel pair `(s, s + d)` with `s` on the tile and `d` in
+//! the positive half of the search window (`d_y > 0`, or `d_y = 0, d_x > 0`), and adds its weight
+//! to both pixels: rows of the tile and up to `W/2` rows below it, in a ring of accumulators.
+//! The tile's rows then have all their pairs (those with a pixel above came from the previous
+//! tile) and are finished. Per offset and block of columns, the tile runs down its rows with
+//! the column sums of the dissimilarity over `P` rows and the aggregation's `A − 1` partial sums
+//! held in the block's scratch: they start afresh on every tile (direct column sums on its
+//! first row, zero partial sums `2·A/2` rows above it), so every value is a function of its
+//! position only — bit-identical whatever band the row falls in, once [`Geometry::warmup`] rows
+//! have run — and no state spans the width between tiles but the accumulators.
 //!
 //! A pass reads its rows through a [`Source`]: the values and validity from the engine's window
-//! (which may be wider and taller than the pass's reach: pass 1 of the chained filter runs rows
-//! ahead of the engine's row), the guide either from a local mean of those values (pass 1) or
-//! from the pilot rows pass 1 produced (pass 2).
+//! (which reaches `TILE − 1` rows further down than the pass's reach, and may be wider and
+//! taller: pass 1 of the chained filter runs rows ahead of the engine's row), the guide either
+//! from a local mean of those values (pass 1) or from the pilot rows pass 1 produced (pass 2).
 
 use super::maths::{self, Acc, LANES, PairRows, lanes};
 use super::pilot::Pilot;
 use crate::engine::{REFRESH_ROWS, Window};
+
+/// Rows of a tile: the engine's refresh period, so that tiles start where bands do.
+pub(crate) const TILE: usize = REFRESH_ROWS;
 use crate::sample::Real;
 
 /// The radii and constants of one pass.
@@ -42,15 +46,16 @@ impl Geometry {
         self.rw + self.rp + self.ra + self.rb
     }
 
-    /// Rows run before the first output row so that every accumulator and weight row is
-    /// complete: `W/2` rows of pairs reaching down to the row, `2·A/2` rows of aggregation.
+    /// Rows run before the first output row so that every accumulator is complete: `W/2`
+    /// rows of pairs reaching down to the row (and `2·A/2` more, which the tiles no longer
+    /// need but the band starts and dask halos keep).
     pub fn warmup(&self) -> usize {
         self.rw + 2 * self.ra
     }
 
-    /// How many rows above its first row a pass reads: `max(P/2 + 1 − A/2, 0)`.
+    /// How many rows above its tile a pass reads the guide: `P/2 + A/2`.
     pub fn rows_above(&self) -> usize {
-        (self.rp + 1).saturating_sub(self.ra)
+        self.rp + self.ra
     }
 
     /// The offsets `(d_y, d_x)` of the positive half of the search window, in processing order.
@@ -63,22 +68,32 @@ impl Geometry {
         v
     }
 
+    /// Rows of the ring of input rows: a tile, the rows above it its patches read, and the
+    /// pass's reach below it.
+    fn ring_rows(&self) -> usize {
+        TILE + self.rows_above() + self.radius() + 2
+    }
+
+    /// Values of one block's scratch rows: the block, its pairs' margins, and a chunk of lanes.
+    fn scratch_len(&self) -> usize {
+        BLOCK + 2 * (self.rw + self.rp + self.ra) + 2 * LANES
+    }
+
     /// Bytes of one plane's [`PassState`] for an image `width` wide.
     pub fn state_bytes(&self, width: usize) -> usize {
         let r = self.radius();
         // padded rows, and LANES more for the chunked loops
         let wp = width + 2 * r + LANES;
         let offsets = (2 * self.rw + 1) * (2 * self.rw + 1) / 2;
-        let a = 2 * self.ra + 1;
-        4 * (offsets * a * wp               // column sums, A − 1 aggregation sums
-            + 3 * (2 * r + 2) * wp          // guide, validity, value rows
-            + 3 * (self.rw + 1) * width     // accumulators
+        4 * (3 * self.ring_rows() * wp               // guide, validity, value rows
+            + 3 * (TILE + self.rw) * width          // accumulators
             + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
-            + 6 * (BLOCK + 2 * (self.rw + self.rp + self.ra) + LANES)) // scratch
+            + (7 + 2 * self.ra) * self.scratch_len()) // scratch
+            + 8 * TILE * width                      // the tile's estimates
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
-            // the offsets, the headers of their rows and of the ring's rows
-            + offsets * (size_of::<(usize, isize)>() + 2 * size_of::<Vec<f32>>())
-            + (2 * r + 2) * size_of::<Row>()
+            // the offsets and the headers of the ring's rows
+            + offsets * size_of::<(usize, isize)>()
+            + self.ring_rows() * size_of::<Row>()
     }
 }
 
@@ -121,34 +136,31 @@ pub(crate) struct PassState {
     width: usize,
     offsets: Vec<(usize, isize)>,
     rows: Vec<Row>,
-    /// Per offset: the column sums of the dissimilarity over the `P` rows around `u = y + A/2`.
-    colsum: Vec<Vec<f32>>,
-    /// Per offset: the patch-pair weights summed over `A` columns (`h`), as `A − 1` partial
-    /// sums down the aggregation rows: slot `r mod (A − 1)` holds `h(r) + h(r + 1) + …` up to
-    /// the last row computed, so that the next row's pixel-pair weight is one sum plus its own
-    /// newest row (docs/nonlocal.md §10).
-    agg: Vec<Vec<f32>>,
-    /// Accumulators `N`, `S`, `M` of rows `y … y + W/2`, slot `row mod (W/2 + 1)`.
+    /// Accumulators `N`, `S`, `M` of rows `t … t + TILE + W/2 − 1`, slot `row mod (TILE + W/2)`.
     num: Vec<f32>,
     den: Vec<f32>,
     max: Vec<f32>,
-    started: bool,
-    /// Column sums are recomputed on rows `≡ phase (mod REFRESH_ROWS)`.
-    phase: isize,
-    /// Column sums, patch sums and counts of one block of columns (and its margins).
+    /// Column sums, partial sums, patch sums and counts of one block of columns (and its
+    /// margins).
     scratch: Scratch,
     /// The local mean's column sums of values and of valid positions (pass 1, `b > 1`).
     mean_sums: (Vec<f64>, Vec<f64>),
+    /// The estimates of the last tile's rows, `TILE` rows of the image's width.
+    pub est: Vec<f64>,
 }
 
-/// The per-block scratch of [`PassState::row`]: every step of one offset over one block of
+/// The per-block scratch of [`PassState::tile`]: every step of one offset over one block of
 /// [`BLOCK`] columns (plus margins) reads and writes these, which stay in L1.
 #[derive(Debug, Default)]
 struct Scratch {
+    /// Column sums of the dissimilarity over the patch rows around the current row.
+    cs: Vec<f32>,
+    /// The aggregation's `A − 1` partial sums (`A − 1` rows).
+    sums: Vec<f32>,
     /// Validity counts of the columns of the patch pairs, then of the patch pairs.
     ncol: Vec<f32>,
     nsum: Vec<f32>,
-    /// Patch sums, then patch-pair weights.
+    /// Patch-pair weights.
     omega: Vec<f32>,
     /// The newest aggregation row, pixel-pair weights and moves.
     g: Vec<f32>,
@@ -156,54 +168,48 @@ struct Scratch {
     delta: Vec<f32>,
 }
 
-/// Image columns of one block of [`PassState::row`]'s loop: each offset runs all its steps
+/// Image columns of one block of [`PassState::tile`]'s loop: each offset runs all its steps
 /// over one block before the next block, so that the block's rows stay in L1 (256 and 512
 /// columns ran 5–10 % faster than 128, whose per-block set-up weighs more).
 pub(crate) const BLOCK: usize = 256;
 
 impl PassState {
-    /// The state for an image `width` wide, recomputing its column sums on its first row and
-    /// on rows `≡ phase (mod REFRESH_ROWS)`.
-    pub fn new(geo: Geometry, width: usize, phase: usize) -> Self {
+    /// The state for an image `width` wide.
+    pub fn new(geo: Geometry, width: usize) -> Self {
         let r = geo.radius();
         let wp = width + 2 * r + LANES;
-        let offsets = geo.offsets();
-        let a = 2 * geo.ra + 1;
         let row = Row {
             y: isize::MIN,
             g: vec![0.0; wp],
             v: vec![0.0; wp],
             x: vec![0.0; wp],
         };
-        let acc = (geo.rw + 1) * width;
+        let acc = (TILE + geo.rw) * width;
+        let n = geo.scratch_len();
         PassState {
             geo,
             width,
-            rows: vec![row; 2 * r + 2],
-            colsum: vec![vec![0.0; wp]; offsets.len()],
-            agg: vec![vec![0.0; (a - 1) * wp]; offsets.len()],
-            offsets,
+            rows: vec![row; geo.ring_rows()],
+            offsets: geo.offsets(),
             num: vec![0.0; acc],
             den: vec![0.0; acc],
             max: vec![0.0; acc],
-            started: false,
             mean_sums: if geo.rb > 0 {
                 (vec![0.0; wp], vec![0.0; wp])
             } else {
                 Default::default()
             },
-            phase: (phase % REFRESH_ROWS) as isize,
-            scratch: {
-                let n = BLOCK + 2 * (geo.rw + geo.rp + geo.ra) + LANES;
-                Scratch {
-                    ncol: vec![0.0; n],
-                    nsum: vec![0.0; n],
-                    omega: vec![0.0; n],
-                    g: vec![0.0; n],
-                    w: vec![0.0; n],
-                    delta: vec![0.0; n],
-                }
+            scratch: Scratch {
+                cs: vec![0.0; n],
+                sums: vec![0.0; 2 * geo.ra * n],
+                ncol: vec![0.0; n],
+                nsum: vec![0.0; n],
+                omega: vec![0.0; n],
+                g: vec![0.0; n],
+                w: vec![0.0; n],
+                delta: vec![0.0; n],
             },
+            est: vec![0.0; TILE * width],
         }
     }
 
@@ -291,54 +297,41 @@ impl PassState {
         }
     }
 
-    /// Handles row `y`, read from `src` (`full`: every position `src` holds is valid), and
-    /// writes its estimates to `out`; `centre`: row `y`'s values in the image's precision.
+    /// Handles the tile of rows `t … t + TILE − 1` (`t` on a fixed phase of [`TILE`]: the
+    /// same whatever the band), read from `src`
+    /// (`full`: every position `src` holds is valid), and writes their estimates to
+    /// [`PassState::est`]. The rows below the tile that its pairs reach keep their
+    /// accumulators for the next tile.
     ///
-    /// The loop runs over the offsets, and for each over blocks of [`BLOCK`] image columns:
-    /// every step (column sums, patch sums, weights, aggregation, pixel pairs and both
-    /// accumulations) runs over one block and its margins, in L1, before the next block; the
-    /// offset's state rows are read left to right (which the hardware prefetches; with the
-    /// blocks outside and the offsets inside, short runs of 220 offsets' rows made two passes
-    /// on two threads 40 % slower). An offset `(d_y, d_x)` handles on a block the pairs
-    /// `(s, s + d)` whose `s` is on the block or whose `s + d` is (so `|d_x|` columns more),
-    /// and adds to the block's columns only: every accumulator receives its terms in offset
-    /// order, `+Δ` before `−Δ`, whatever the blocks. The column sums of a column are updated
-    /// once (by the first block that reaches it); the other values of the margins are
-    /// computed again, identically, by both blocks.
+    /// The loop runs over the offsets, for each over blocks of [`BLOCK`] image columns, and for
+    /// each down the tile's rows: every step (column sums, patch sums, weights, aggregation,
+    /// pixel pairs and both accumulations) runs over one block and its margins, in L1, and the
+    /// column sums and partial sums stay in the block's scratch from row to row. An offset
+    /// `(d_y, d_x)` handles on a block the pairs `(s, s + d)` whose `s` is on the block or whose
+    /// `s + d` is (so `|d_x|` columns more), and adds to the block's columns only: every
+    /// accumulator receives its terms in the same order (tile, offset, row; `+Δ` before `−Δ`)
+    /// whatever the blocks. The values of the margins are computed again, identically, by
+    /// both blocks.
     #[inline(always)]
-    pub fn row(&mut self, src: &Source<'_>, y: isize, full: bool, centre: &[f64], out: &mut [f64]) {
+    pub fn tile(&mut self, src: &Source<'_>, t: isize, full: bool) {
         let Geometry { rw, rp, ra, rb, h } = self.geo;
         let radius = self.geo.radius();
         let w = self.width;
-        // the stride of the aggregation rows
-        let wp = w + 2 * radius + LANES;
         let (rp_i, ra_i) = (rp as isize, ra as isize);
-        let first = (y + ra_i - rp_i - 1).min(y);
-        for r in first..=y + (radius - rb) as isize {
+        for r in t - (rp + ra) as isize..t + (TILE + radius - rb) as isize {
             self.load(src, r);
         }
-        let refresh = !self.started || (y - self.phase).rem_euclid(REFRESH_ROWS as isize) == 0;
-        self.started = true;
         let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f32;
         let hf = h as f32;
         let full_scale = p2 / (p2 * hf);
         let cap = (2.0 * maths::TAU as f64 * h) as f32;
-        // patch pairs centred on row u; the aggregation's rows y − A/2 … y + A/2 = u
-        let u = y + ra_i;
-        // the partial sum used up on this row starts on row u − 2·A/2 ≡ u (mod 2·A/2)
         let nsums = 2 * ra;
-        let used = if nsums > 0 {
-            u.rem_euclid(nsums as isize) as usize
-        } else {
-            0
-        };
-        let acc_rows = (rw + 1) as isize;
+        let acc_rows = (TILE + rw) as isize;
         let margin = ra + rp;
+        let sl = self.geo.scratch_len();
         let PassState {
             offsets,
             rows,
-            colsum,
-            agg,
             num,
             den,
             max,
@@ -346,105 +339,119 @@ impl PassState {
             ..
         } = self;
         let rows = &rows[..];
+        let nrows = rows.len() as isize;
+        let row_at = |r: isize| &rows[r.rem_euclid(nrows) as usize];
         let mut pairs: Vec<PairRows<'_>> = Vec::with_capacity(2 * rp + 1);
-        let sa = y.rem_euclid(acc_rows) as usize * w;
-        let (ry, nrows) = (
-            &rows[y.rem_euclid(rows.len() as isize) as usize],
-            rows.len(),
-        );
-        for (o, &(dy, dx)) in offsets.iter().enumerate() {
+        for &(dy, dx) in offsets.iter() {
+            let d = (dy, dx);
+            let (dxp, dxn) = (dx.max(0) as usize, (-dx).max(0) as usize);
             for x0 in (0..w).step_by(BLOCK) {
                 let x1 = (x0 + BLOCK).min(w);
-                let d = (dy, dx);
-                let (dxp, dxn) = (dx.max(0) as usize, (-dx).max(0) as usize);
                 // the pairs whose s (padded column p) or s + d is on the block
                 let (pa, pb) = (x0 + radius - dxp, x1 + radius + dxn);
-                // the column sums of e over rows u − P/2 … u + P/2 at [pa − margin, pb +
-                // margin); those left of cs0 the previous block updated
-                let cs0 = if x0 == 0 {
-                    pa - margin
-                } else {
-                    x0 + radius + dxn + margin
-                };
-                let cs = &mut colsum[o][cs0..pb + margin];
-                if refresh {
-                    pairs.clear();
-                    pairs.extend((-rp_i..=rp_i).map(|k| Self::pair(rows, u + k, d, cs0, full)));
-                    maths::column_sums(cs, &pairs, cap);
-                } else {
-                    let new = Self::pair(rows, u + rp_i, d, cs0, full);
-                    let old = Self::pair(rows, u - rp_i - 1, d, cs0, full);
-                    maths::column_sums_step(cs, new, old, cap);
-                }
-                // D, the patch sums, and the weights of the patch pairs at [pa − A/2, pb + A/2)
-                let (o0, n_om) = (pa - ra, lanes(pb - pa + 2 * ra));
-                let counts = if full {
-                    None
-                } else {
-                    pairs.clear();
-                    pairs.extend((-rp_i..=rp_i).map(|k| Self::pair(rows, u + k, d, o0 - rp, full)));
-                    let ncol = &mut scratch.ncol[..n_om + 2 * rp];
-                    maths::valid_counts(ncol, &pairs);
-                    let nsum = &mut scratch.nsum[..n_om];
-                    maths::box_sum(ncol, rp, nsum);
-                    Some(&*nsum)
-                };
-                let omega = &mut scratch.omega[..n_om];
-                let cs = &colsum[o][o0 - rp..];
-                maths::patch_weights(cs, rp, counts, (p2, hf, full_scale), omega);
-                // the aggregation (A columns now, into row u's slot; A rows below) and the pixel
-                // pairs: weights (both pixels valid) and moves
+                // the column sums of e at the padded columns [c0, pb + margin), the patch pairs
+                // at [pa − A/2, pa − A/2 + n_om), the pixel pairs at [pa, pa + nl)
+                let c0 = pa - margin;
+                let n_om = lanes(pb - pa + 2 * ra);
                 let n = pb - pa;
                 let nl = lanes(n);
-                // the sums, the one used up first; this block moves them down one row on the
-                // columns no later block reads (all that remain, for the last block)
-                let mut sums: [&mut [f32]; 8] = Default::default();
-                for (j, row) in agg[o].chunks_exact_mut(wp).enumerate() {
-                    sums[(j + nsums - used) % nsums] = &mut row[pa..];
+                scratch.sums[..nsums * sl].fill(0.0);
+                // the patch pairs centred on rows u = t − A/2 … t + TILE − 1 + A/2: the pixel
+                // pairs of row y = u − A/2 from the (2·A/2 + 1)-th on
+                for k in 0..TILE + nsums {
+                    let u = t - ra_i + k as isize;
+                    let cs = &mut scratch.cs[..pb + margin - c0];
+                    if k == 0 {
+                        pairs.clear();
+                        pairs.extend((-rp_i..=rp_i).map(|j| Self::pair(rows, u + j, d, c0, full)));
+                        maths::column_sums(cs, &pairs, cap);
+                    } else {
+                        let new = Self::pair(rows, u + rp_i, d, c0, full);
+                        let old = Self::pair(rows, u - rp_i - 1, d, c0, full);
+                        maths::column_sums_step(cs, new, old, cap);
+                    }
+                    // D, the patch sums, and the weights of the patch pairs at [o0, o0 + n_om)
+                    let counts = if full {
+                        None
+                    } else {
+                        pairs.clear();
+                        pairs.extend((-rp_i..=rp_i).map(|j| Self::pair(rows, u + j, d, c0, full)));
+                        let ncol = &mut scratch.ncol[..n_om + 2 * rp];
+                        maths::valid_counts(ncol, &pairs);
+                        let nsum = &mut scratch.nsum[..n_om];
+                        maths::box_sum(ncol, rp, nsum);
+                        Some(&*nsum)
+                    };
+                    let omega = &mut scratch.omega[..n_om];
+                    maths::patch_weights(&scratch.cs, rp, counts, (p2, hf, full_scale), omega);
+                    // the partial sums, the one used up first (the sum starting on row u − 2·A/2)
+                    let used = if nsums > 0 {
+                        u.rem_euclid(nsums as isize) as usize
+                    } else {
+                        0
+                    };
+                    let mut sums: [&mut [f32]; 8] = Default::default();
+                    for (j, row) in scratch.sums[..nsums * sl].chunks_exact_mut(sl).enumerate() {
+                        sums[(j + nsums - used) % nsums] = row;
+                    }
+                    let g = &mut scratch.g[..nl];
+                    if k < nsums {
+                        // rows above the tile: the partial sums only
+                        maths::aggregate(&scratch.omega, ra, &mut sums[..nsums], g);
+                        continue;
+                    }
+                    // the aggregation and the pixel pairs: weights (both pixels valid) and moves
+                    let y = u - ra_i;
+                    let (ry, rt) = (row_at(y), row_at(y + dy as isize));
+                    let pt = (pa as isize + dx) as usize;
+                    let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
+                    let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
+                    // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
+                    maths::pair_weights(
+                        &scratch.omega,
+                        ra,
+                        &mut sums[..nsums],
+                        g,
+                        masks,
+                        (&ry.x[pa..], &rt.x[pt..]),
+                        wv,
+                        delta,
+                    );
+                    // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the
+                    // opposite
+                    let sa = y.rem_euclid(acc_rows) as usize * w;
+                    let mut acc = Acc {
+                        num: &mut num[sa + x0..sa + x1],
+                        den: &mut den[sa + x0..sa + x1],
+                        max: &mut max[sa + x0..sa + x1],
+                    };
+                    acc.add(&wv[dxp..], &delta[dxp..], 1.0);
+                    let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * w;
+                    let mut acc = Acc {
+                        num: &mut num[ta + x0..ta + x1],
+                        den: &mut den[ta + x0..ta + x1],
+                        max: &mut max[ta + x0..ta + x1],
+                    };
+                    acc.add(&wv[dxn..], &delta[dxn..], -1.0);
                 }
-                let keep = if x1 == w { n } else { x1 - x0 };
-                let rt = &rows[(y + dy as isize).rem_euclid(nrows as isize) as usize];
-                let pt = (pa as isize + dx) as usize;
-                let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
-                let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
-                let g = &mut scratch.g[..nl];
-                // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
-                maths::pair_weights(
-                    &scratch.omega,
-                    ra,
-                    &mut sums[..nsums],
-                    keep,
-                    g,
-                    masks,
-                    (&ry.x[pa..], &rt.x[pt..]),
-                    wv,
-                    delta,
-                );
-                // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the opposite
-                let mut acc = Acc {
-                    num: &mut num[sa + x0..sa + x1],
-                    den: &mut den[sa + x0..sa + x1],
-                    max: &mut max[sa + x0..sa + x1],
-                };
-                acc.add(&wv[dxp..], &delta[dxp..], 1.0);
-                let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * w;
-                let mut acc = Acc {
-                    num: &mut num[ta + x0..ta + x1],
-                    den: &mut den[ta + x0..ta + x1],
-                    max: &mut max[ta + x0..ta + x1],
-                };
-                acc.add(&wv[dxn..], &delta[dxn..], -1.0);
             }
         }
-        // row y has every pair: the estimate, then the slot is cleared for row y + W/2 + 1
-        let acc = Acc {
-            num: &mut num[sa..sa + w],
-            den: &mut den[sa..sa + w],
-            max: &mut max[sa..sa + w],
-        };
-        acc.finish(centre, out);
-        num[sa..sa + w].fill(0.0);
-        den[sa..sa + w].fill(0.0);
-        max[sa..sa + w].fill(0.0);
+        // the tile's rows have every pair: the estimates, then their slots are cleared for the
+        // rows TILE + W/2 further down
+        let values = src.window.values();
+        for (i, est) in self.est.chunks_exact_mut(w).enumerate() {
+            let y = t + i as isize;
+            let sa = y.rem_euclid(acc_rows) as usize * w;
+            let acc = Acc {
+                num: &mut self.num[sa..sa + w],
+                den: &mut self.den[sa..sa + w],
+                max: &mut self.max[sa..sa + w],
+            };
+            let c = src.col + radius;
+            acc.finish(&values[(y - src.top) as usize][c..c + w], est);
+            self.num[sa..sa + w].fill(0.0);
+            self.den[sa..sa + w].fill(0.0);
+            self.max[sa..sa + w].fill(0.0);
+        }
     }
 }
