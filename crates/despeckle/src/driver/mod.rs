@@ -82,6 +82,7 @@ pub(crate) fn layout<T: Sample>(
         out_planes,
         validity: filter.validity(),
         warmup: filter.warmup(opts),
+        delay: filter.delay(opts).min(filter.radius(opts)),
         uses_sums: filter.uses_sums(),
     })
 }

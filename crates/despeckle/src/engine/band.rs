@@ -31,6 +31,8 @@ pub(crate) struct Layout {
     pub validity: Validity,
     /// Rows a band runs through before its first output row.
     pub warmup: usize,
+    /// Rows the output lags behind the filter's row ([`MultiFilter::delay`](super::MultiFilter::delay)).
+    pub delay: usize,
     pub uses_sums: bool,
 }
 
@@ -177,6 +179,11 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
         io,
     } = args;
     let builder = &layout.builder;
+    let delay = layout.delay as isize;
+    debug_assert!(
+        delay == 0 || !layout.uses_sums,
+        "blank rows would enter the sums"
+    );
     let joint = layout.validity == Validity::Joint && layout.planes > 1;
     let h = builder.radius;
     let size = 2 * h + 1;
@@ -210,12 +217,22 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
     for p in start - h as isize..=start + h as isize {
         into_ring(&mut planes, p, &mut fulls, &*io);
     }
-    for y in start..y1 as isize {
+    // rows past this one feed no output row of the band (they exist only when delayed)
+    let last_read = y1 as isize - 1 + h as isize;
+    for y in start..y1 as isize + delay {
         for (i, o) in order.iter_mut().enumerate() {
             *o = planes[0].ring.slot(y - h as isize + i as isize);
         }
         let p = y + h as isize;
-        if y == start || y.rem_euclid(REFRESH_ROWS as isize) == 0 {
+        if p > last_read {
+            for pl in &mut planes {
+                let s = pl.ring.slot(p);
+                pl.ring.vals[s].fill(0.0);
+                pl.ring.valid[s].fill(0.0);
+                pl.ring.full[s] = false;
+            }
+            fulls.fill(false);
+        } else if y == start || y.rem_euclid(REFRESH_ROWS as isize) == 0 {
             if y != start {
                 into_ring(&mut planes, p, &mut fulls, &*io);
             }
@@ -274,7 +291,7 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
                 window: Window::new(values, valid),
             })
             .collect();
-        let output = y >= y0 as isize;
+        let output = y - delay >= y0 as isize;
         let ctx = PlanesContext {
             y,
             output,
@@ -285,11 +302,12 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
         if !output {
             continue;
         }
-        let y = y as usize;
+        // the output row, and its index in the window
+        let (y, c) = ((y - delay) as usize, h - delay as usize);
         for (i, row) in out.iter_mut().enumerate() {
             if write_back {
-                let centre_valid = &valid[i][h][h..h + w];
-                if !planes[i].ring.full[order[h]] && centre_valid.contains(&0.0) {
+                let centre_valid = &valid[i][c][h..h + w];
+                if !planes[i].ring.full[order[c]] && centre_valid.contains(&0.0) {
                     let src = io.input_row(i, y);
                     for ((o, &s), &ok) in row.iter_mut().zip(src).zip(centre_valid) {
                         if ok == 0.0 {

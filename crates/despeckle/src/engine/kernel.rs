@@ -24,6 +24,8 @@ pub(crate) trait Kernel<T: Sample>: Sync {
     fn radius(&self, opts: &Options) -> usize;
     /// [`MultiFilter::warmup`].
     fn warmup(&self, opts: &Options) -> usize;
+    /// [`MultiFilter::delay`].
+    fn delay(&self, opts: &Options) -> usize;
     /// [`MultiFilter::uses_sums`].
     fn uses_sums(&self) -> bool;
     /// [`MultiFilter::check_options`].
@@ -62,6 +64,9 @@ impl<T: Sample, F: MultiFilter> Kernel<T> for F {
     }
     fn warmup(&self, opts: &Options) -> usize {
         MultiFilter::warmup(self, opts)
+    }
+    fn delay(&self, opts: &Options) -> usize {
+        MultiFilter::delay(self, opts)
     }
     fn uses_sums(&self) -> bool {
         MultiFilter::uses_sums(self)

@@ -91,6 +91,17 @@ pub trait MultiFilter: Sync {
         0
     }
 
+    /// Rows the output lags behind the engine's row: called for row `y`, the filter writes
+    /// output row `y − delay` (`≤` [`MultiFilter::radius`], whose window row it is), and the
+    /// engine calls it `delay` more times after a band's last row. It lets a filter compute
+    /// several rows at once from the rows it has seen, without a taller window. Rows more than
+    /// the radius below a band's last row are then blank (no value valid): they feed no output
+    /// row. Default 0.
+    fn delay(&self, opts: &Options) -> usize {
+        let _ = opts;
+        0
+    }
+
     /// Whether the filter reads the window sums (`count`, `sum`, `sum_sq`). Default `true`;
     /// filters that only read window values save their cost by returning `false`.
     fn uses_sums(&self) -> bool {

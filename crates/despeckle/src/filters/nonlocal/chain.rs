@@ -1,12 +1,15 @@
 //! The two passes of the non-local filter chained in one stream over one plane.
 //!
-//! Both passes work on tiles of [`TILE`] rows (`pass`), computed on the engine's rows
-//! `t ≡ 0 (mod TILE)` and handed out row by row until the next tile. At the engine's row `t`
-//! pass 1 handles the tile starting on row `t + lag` and stores its pilot rows; pass 2 then
-//! handles the tile `t … t + TILE − 1`, whose guide reads pilot rows `t − P₂/2 − A/2` to
-//! `t + TILE − 1 + W/2 + P₂/2 + A/2 = t + TILE − 1 + lag`. The engine's window therefore reaches
-//! `lag + TILE − 1` rows further than pass 1's own reach, and memory stays proportional to the
-//! width (two passes' rows and accumulators and a ring of pilot rows), never the height.
+//! Both passes work on tiles of [`TILE`] rows (`pass`). The output lags `TILE − 1` rows behind
+//! the engine's row (`MultiFilter::delay`): at the engine's row `t + TILE − 1` (`t ≡ 0 (mod
+//! TILE)`), whose window reaches a tile's reach below the tile, pass 1 handles the tile starting
+//! on row `t + lag` and stores its pilot rows; pass 2 then handles the tile `t … t + TILE − 1`,
+//! whose guide reads pilot rows `t − P₂/2 − A/2` to `t + TILE − 1 + W/2 + P₂/2 + A/2 =
+//! t + TILE − 1 + lag`; its rows are handed out over the next `TILE` calls. The engine's window
+//! therefore reaches `lag` rows further than pass 1's own reach; the rows above a tile that have
+//! left the window are kept by the pass (it reads each row once, as it enters the window), and
+//! memory stays proportional to the width (two passes' rows and accumulators and a ring of
+//! pilot rows), never the height.
 //!
 //! Bit-identity whatever the band: bands start on a multiple of [`TILE`], so every tile of
 //! both passes starts on a fixed row (pass 1's `≡ lag`, pass 2's `≡ 0`). Pass 1's rows are
@@ -39,9 +42,17 @@ impl Schedule {
         self.first.radius() + self.lag()
     }
 
-    /// The engine window's radius: the reach, and the rest of a tile further down.
+    /// The engine window's radius: the reach, and at least the rest of a tile and the rows
+    /// pass 2 reads above it (when a tile is finished the window still holds the values of its
+    /// rows, and pass 2's rows above it; pass 1 keeps its own).
     pub fn radius(&self) -> usize {
-        self.reach() + TILE - 1
+        let above = self.second.map_or(0, |g2| g2.rows_above());
+        self.reach().max(self.delay() + above)
+    }
+
+    /// Rows the output lags behind the engine's row: the rest of a tile.
+    pub fn delay(&self) -> usize {
+        TILE - 1
     }
 
     /// Rows before its first output row the band starts (before rounding down to a multiple
@@ -131,7 +142,7 @@ impl Chain {
     }
 
     /// Handles the engine's row `y` (`ctx`: the window of radius [`Schedule::radius`] of an
-    /// image `height` rows high) and writes row `y`'s estimates to `out`.
+    /// image `height` rows high) and writes the estimates of row `y − TILE + 1` to `out`.
     #[inline(always)]
     fn row(&mut self, ctx: &RowContext<'_>, y: isize, height: usize, out: &mut [f64]) {
         let start = *self.start.get_or_insert(y);
@@ -145,19 +156,26 @@ impl Chain {
             col: big - reach,
             guide,
         };
-        let t = y - y.rem_euclid(TILE as isize);
-        let new_tile = y == t;
+        let lag = self.sched.lag() as isize;
+        // pass 1 keeps the rows it will read as they enter the window, from its first tile's
+        // on (its first tile, on row start + lag, reads the rows above it)
+        let src1 = source(self.sched.first.radius(), Guide::LocalMean);
+        self.first
+            .keep_rows(&src1, start + lag, y + self.sched.reach() as isize);
+        // the tile ending on row y, and the output row's tile
+        let new_tile = (y + 1).rem_euclid(TILE as isize) == 0;
+        let t = y + 1 - TILE as isize;
+        let yo = y - self.sched.delay() as isize;
+        let to = yo - yo.rem_euclid(TILE as isize);
+        let i = (yo - to) as usize * w;
         let Some(second) = &mut self.second else {
             if new_tile {
-                let src = source(self.sched.first.radius(), Guide::LocalMean);
-                self.first.tile(&src, t, ctx.all_valid);
+                self.first.tile(&src1, t, ctx.all_valid);
             }
-            let i = (y - t) as usize * w;
             out.copy_from_slice(&self.first.est[i..i + w]);
             return;
         };
         let g2 = self.sched.second.expect("pass 2's geometry");
-        let lag = self.sched.lag() as isize;
         if new_tile {
             // pass 1 on the tile j … j + TILE − 1, j = t + lag; outside the image only where
             // its rows are the pilot's
@@ -165,8 +183,7 @@ impl Chain {
             let j = t + lag;
             let own = second.pilot.extends_by_itself();
             if own || j < height as isize {
-                let src = source(self.sched.first.radius(), Guide::LocalMean);
-                self.first.tile(&src, j, ctx.all_valid);
+                self.first.tile(&src1, j, ctx.all_valid);
                 for (i, est) in self.first.est.chunks_exact(w).enumerate() {
                     let r = j + i as isize;
                     if own || (0..height as isize).contains(&r) {
@@ -184,8 +201,7 @@ impl Chain {
                 second.tile = Some(t);
             }
         }
-        if second.tile == Some(t) {
-            let i = (y - t) as usize * w;
+        if second.tile == Some(to) {
             out.copy_from_slice(&second.pass.est[i..i + w]);
         }
     }

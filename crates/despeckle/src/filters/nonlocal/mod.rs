@@ -221,8 +221,8 @@ impl Ppb {
 
     /// How far (in pixels, along each axis) the output depends on the input around a pixel:
     /// pass 1's reach `W/2 + P₁/2 + A/2 + b/2` (15 with the defaults), plus with two passes the
-    /// rows pass 1 runs ahead, pass 2's reach `W/2 + P₂/2 + A/2` (13): 28. (The engine's window
-    /// reaches 15 rows further down: the filter works on tiles of 16 rows.)
+    /// rows pass 1 runs ahead, pass 2's reach `W/2 + P₂/2 + A/2` (13): 28. (The filter works on
+    /// tiles of 16 rows: its output lags 15 rows behind the rows it reads.)
     pub fn reach(&self) -> usize {
         self.schedule().reach()
     }
@@ -260,6 +260,10 @@ impl MultiFilter for Ppb {
 
     fn warmup(&self, _opts: &Options) -> usize {
         Ppb::warmup(self)
+    }
+
+    fn delay(&self, _opts: &Options) -> usize {
+        self.schedule().delay()
     }
 
     fn uses_sums(&self) -> bool {

@@ -147,6 +147,8 @@ pub(crate) struct PassState {
     mean_sums: (Vec<f64>, Vec<f64>),
     /// The estimates of the last tile's rows, `TILE` rows of the image's width.
     pub est: Vec<f64>,
+    /// The last row [`PassState::keep_rows`] loaded.
+    kept: Option<isize>,
 }
 
 /// The per-block scratch of [`PassState::tile`]: every step of one offset over one block of
@@ -210,7 +212,24 @@ impl PassState {
                 delta: vec![0.0; n],
             },
             est: vec![0.0; TILE * width],
+            kept: None,
         }
+    }
+
+    /// Loads the rows entering `src`'s window down to row `bottom` (the last one the pass's
+    /// next tile reads, plus the local mean's radius), from the rows
+    /// the tile starting on row `first` reads on: rows leave the window before the tile that
+    /// reads them last (its rows above), so the pass keeps them from when they enter.
+    pub fn keep_rows(&mut self, src: &Source<'_>, first: isize, bottom: isize) {
+        let rb = self.geo.rb as isize;
+        let from = match self.kept {
+            Some(k) => k + 1,
+            None => (first - self.geo.rows_above() as isize).max(src.top + rb),
+        };
+        for r in from..=bottom - rb {
+            self.load(src, r);
+        }
+        self.kept = Some(self.kept.map_or(bottom - rb, |k| k.max(bottom - rb)));
     }
 
     #[inline(always)]
