@@ -246,14 +246,24 @@ def nl_pass_hsel(img, pilot, *, search=21, patch=5, agg=3, hs=(1.0,), enl_min=30
 
 
 def nl2(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3, h1, h2,
-        multi=False, blend=False, hsel=None):
+        multi=False, blend=False, hsel=None, var2=None):
     """The two-pass filter of docs/nonlocal.md (reflect border, no no-data).
 
     Pass 1 compares ln of the ``presmooth``² box means of ``img`` (squared differences), pass 2
     the pilot's logs; both average ``img``. ``multi``: pass 2 averaged over P ∈ {3, 5, 7}
     (weights ENL, ``h2`` scaled by P²/patch2²); ``blend``: Kuan-type MMSE blend in pass 2;
     ``hsel = (factors, enl_min)``: pass 2 by ``nl_pass_hsel`` with ``h = factor · h2``.
+    ``var2 = (e0, form, flat, alone[, search2])``: pass 2 compares the pilot's logs relative to their variance
+    (``nl_select.nl2_var``; ``h2`` is then the factor of ``patch2²``, 0.6–1).
     """
+    if var2 is not None:
+        import nl_select
+
+        e0, form, flat, alone, *rest = var2
+        return nl_select.nl2_var(img, looks, search=search, patch1=patch1, agg1=agg1,
+                                 presmooth=presmooth, patch2=patch2, agg2=agg2, h1=h1,
+                                 f2=h2, e0=e0, form=form, flat=flat, alone=alone,
+                                 search2=rest[0] if rest else None)
     from scipy import ndimage
 
     x = np.asarray(img, np.float64)

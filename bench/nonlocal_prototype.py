@@ -10,7 +10,8 @@ Runs, in one process and on the same speckled images (``bench/quality.py``'s ``c
 * the non-local candidates, an ablation from plain PPB to the recommended two-pass filter
   (``CANDIDATES`` below), computed by ``bench/nl_fast.py`` (vectorised numpy; agrees with the
   plain reference ``python/tests/nonlocal_reference.py`` to 1e-9 relative, checked first on a
-  small image unless ``--no-check``).
+  small image unless ``--no-check``), and the variants that compare the pilot relative to its
+  variance (``nl2+var*``, ``bench/nl_select.py``, whose passes are checked the same way).
 
 The full images (512²) take minutes per candidate in numpy; ``--crop 256`` (default) keeps
 the run to about 15 minutes on a shared 2-core machine. Pass ``--crop 0`` for full images.
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "python" / "tests"))
 
 import nl_fast as nf  # noqa: E402
+import nl_select as ns  # noqa: E402
 import quality as q  # noqa: E402
 
 from nonlocal_reference import default_constants, psi1  # noqa: E402
@@ -81,11 +83,15 @@ def pre_pass(c=None, agg=3, search=21):
     return run
 
 
-def recommended(search=21, agg1=3, agg2=3, multi=False, blend=False, k2_factor=1.0, hsel=None):
+def recommended(search=21, agg1=3, agg2=3, multi=False, blend=False, k2_factor=1.0, hsel=None,
+                var2=None, f2=1.0):
+    """The filter at its defaults, or a variant; ``var2 = (e0, form, flat)``: pass 2 compares
+    the pilot's logs relative to their variance, ``h₂ = f2·P₂²`` (``nl_select.nl2_var``)."""
     def run(noisy, looks):
         c1, k2 = default_constants(looks)
+        h2 = f2 if var2 is not None else k2 * k2_factor * 25
         return nf.nl2(noisy, looks, search=search, agg1=agg1, agg2=agg2, h1=h1_of(looks, c1),
-                      h2=k2 * k2_factor * 25, multi=multi, blend=blend, hsel=hsel)
+                      h2=h2, multi=multi, blend=blend, hsel=hsel, var2=var2)
     return run
 
 
@@ -125,6 +131,23 @@ CANDIDATES = [
      recommended(hsel=((0.7, 1.0, 1.4), 30.0))),
     ("nl2+blend", "nl2 + Lee-type MMSE blend with the pixel in pass 2 (weighted variance)",
      recommended(blend=True)),
+    ("nl2+hsel5", "nl2, pass 2 with h ∈ {0.5, 0.7, 1, 1.4, 2}·h₂, the smallest reaching ENL ≥ 30 "
+     "(5 exp per offset in pass 2)", recommended(hsel=((0.5, 0.7, 1.0, 1.4, 2.0), 30.0))),
+    ("nl2+var", "nl2, pass 2 compares δ²·u(q)·u(q+d), u = 1/√(2v), v = (1/ENL₁ + 1/35)/L "
+     "(ENL₁ of the pilot's weights; v = 1/(35L) where pass 1 found no match), h₂ = P₂² (no "
+     "extra exp: Q = Σw² in pass 1, 2 mul per position in pass 2)",
+     recommended(var2=(35.0, "geo", 0.0, "strict"))),
+    ("nl2+var-div", "as nl2+var with δ²/(v(q) + v(q+d)) (1 add + 1 division per position)",
+     recommended(var2=(35.0, "sum", 0.0, "strict"))),
+    ("nl2+var-flat", "as nl2+var with a flat top: exp(−max(D − P₂², 0)/h₂), h₂ = 0.6·P₂² "
+     "(+1 sub, 1 max per offset)", recommended(var2=(35.0, "geo", 1.0, "strict"), f2=0.6)),
+    ("nl2+var-flat50", "as nl2+var-flat with v = (1/ENL₁ + 1/50)/L and flat 1.25·P₂²",
+     recommended(var2=(50.0, "geo", 1.25, "strict"), f2=0.6)),
+    ("nl2+var-max", "as nl2+var-flat with δ²·max(u(q), u(q+d))² (the smaller variance of the "
+     "two), v = (1/ENL₁ + 1/50)/L, flat 1.5·P₂², h₂ = 0.7·P₂²",
+     recommended(var2=(50.0, "max", 1.5, "strict"), f2=0.7)),
+    ("nl2+var-max-w25", "nl2+var-max with W = 25 in pass 2 (312 offset pairs instead of 220)",
+     recommended(var2=(50.0, "max", 1.5, "strict", 25), f2=0.7)),
 ]
 
 
@@ -138,6 +161,11 @@ def check_reference() -> float:
     for looks in (1.0, 4.0):
         want = nonlocal_filter(img, looks)
         got = recommended()(img, looks)
+        worst = max(worst, float(np.max(np.abs(got - want) / np.abs(want))))
+        # nl_select's half-plane passes (the base of the nl2+var variants) at the definition
+        c1, k2 = default_constants(looks)
+        pilot, _ = ns.pilot_and_enl(img, h1=h1_of(looks, c1))
+        got = ns.estimates(ns.pass_stats(img, pilot, hs=(k2 * 25,)))[0][0]
         worst = max(worst, float(np.max(np.abs(got - want) / np.abs(want))))
     return worst
 
