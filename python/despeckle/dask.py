@@ -309,27 +309,11 @@ def _run(name, darr, params):
 
 
 def _halo_size(name, params):
-    """The window side whose halo (``size // 2``) covers what an output chunk depends on.
-
-    The window filters: ``size``. ``ppb`` (``Ppb::reach``, ``Ppb::warmup`` in the core) reads
-    ``reach`` pixels around a pixel: pass 1's ``r₁ = W/2 + P/2 + A/2 + b/2``, plus with two
-    passes the lag ``ℓ = W/2 + P₂/2 + A/2`` pass 1 runs ahead; it runs ``warmup`` rows
-    (``W/2 + 2·(A/2)`` for one pass; ``ℓ + (W/2 + 2·(A/2)) + (P₂/2 + A/2) + 15 +
-    (W/2 + 2·(A/2))`` for two) from a multiple of 16 before the first output row: the halo is
-    ``reach + warmup + 16`` so that a chunk's rows see the same tiles of 16 rows as the whole
-    image.
-    """
-    if name == "ppb":
-        w, p, a, b, p2 = (int(params[k]) // 2 for k in ("search", "patch", "aggregation",
-                                                          "presmooth", "patch2"))
-        warm = w + 2 * a
-        reach, warmup = w + p + a + b, warm
-        if int(params["passes"]) == 2:
-            lag = w + p2 + a
-            reach += lag
-            warmup = lag + warm + (p2 + a) + 15 + warm
-        return 2 * (reach + warmup + 16) + 1
-    return params.get("size", 7)
+    """The window side whose halo (``size // 2``) covers what an output chunk depends on: the
+    core's ``despeckle::halo`` for these parameters (the window radius; for ``ppb``, whose
+    state runs from row to row, ``reach + warmup + 16``, so that a chunk's rows see the same
+    tiles of 16 rows as the whole image)."""
+    return 2 * _ext.halo(name, **params) + 1
 
 
 def _make(name):

@@ -46,6 +46,30 @@ pub fn filter<'py>(
     Ok(outs.pop().expect("one output"))
 }
 
+/// The overlap (rows and columns on each side) a tile needs for the filter `name` with these
+/// parameters to give the whole image's result bit for bit (`despeckle.dask`'s halo;
+/// `despeckle::halo`). Parameters given as `auto` count as their stand-ins.
+#[pyfunction]
+#[pyo3(signature = (name, *, size=None, border=None, cval=None, nodata=None, threads=None,
+                    max_memory=None, **params))]
+#[allow(clippy::too_many_arguments)]
+pub fn halo(
+    name: &str,
+    size: Arg<'_, '_>,
+    border: Arg<'_, '_>,
+    cval: Arg<'_, '_>,
+    nodata: Arg<'_, '_>,
+    threads: Arg<'_, '_>,
+    max_memory: Arg<'_, '_>,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<usize> {
+    let opts = params::options(size, border, cval, nodata, threads, max_memory)?;
+    let filter = params::spec(name, params)?
+        .build_probe()
+        .map_err(params::value_error)?;
+    Ok(filter.halo(&opts))
+}
+
 /// Local statistics (see `despeckle.local_stats`): one output per name in `stats`, `out` a
 /// list of the same length (`None` entries: new arrays).
 #[pyfunction]

@@ -35,6 +35,7 @@ fn border_mode(border: Arg<'_, '_>, cval: Arg<'_, '_>) -> PyResult<String> {
 fn _despeckle(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(filters::filter, m)?)?;
     m.add_function(wrap_pyfunction!(filters::local_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(filters::halo, m)?)?;
     m.add_function(wrap_pyfunction!(filters::filter_table, m)?)?;
     m.add_function(wrap_pyfunction!(file::filter_file, m)?)?;
     m.add_function(wrap_pyfunction!(estimate::estimate, m)?)?;

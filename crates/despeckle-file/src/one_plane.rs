@@ -57,6 +57,9 @@ impl<F: MultiFilter> FileFilter for OnePlane<F> {
     fn scratch_bytes(&self, width: usize, size: usize) -> usize {
         self.0.scratch_bytes(width, size, 1)
     }
+    fn halo(&self, opts: &Options) -> usize {
+        despeckle::halo(&self.0, opts)
+    }
     one_plane!(stream f32, stream_f32);
     one_plane!(stream f64, stream_f64);
 }

@@ -35,6 +35,8 @@ pub trait FileFilter: Sync {
     fn check_options(&self, opts: &Options) -> despeckle::Result<()>;
     /// The filter's scratch bytes per worker ([`despeckle::Filter::scratch_bytes`]).
     fn scratch_bytes(&self, width: usize, size: usize) -> usize;
+    /// The overlap a tile needs to give the whole image's bits ([`despeckle::halo`]).
+    fn halo(&self, opts: &Options) -> usize;
     /// Runs the core's streaming driver on `f32` rows.
     fn stream_f32(
         &self,
@@ -89,6 +91,9 @@ impl<F: Filter> FileFilter for F {
     }
     fn scratch_bytes(&self, width: usize, size: usize) -> usize {
         Filter::scratch_bytes(self, width, size)
+    }
+    fn halo(&self, opts: &Options) -> usize {
+        despeckle::halo(self, opts)
     }
     fn stream_f32(
         &self,

@@ -76,7 +76,7 @@ pub use driver::budget;
 pub use driver::{
     BoxError, PlaneSink, PlaneSource, Planes, RowSink, RowSource, filter, filter_in_place,
     filter_planes, filter_planes_in_place, filter_stream, filter_stream_blocks,
-    filter_stream_planes, plan, plan_in_place, plan_planes, plan_stream, plan_stream_planes,
+    filter_stream_planes, halo, plan, plan_in_place, plan_planes, plan_stream, plan_stream_planes,
 };
 pub use engine::{
     Filter, MultiFilter, PlanesContext, RowContext, Validity, Window, mean_variance, moments_row,

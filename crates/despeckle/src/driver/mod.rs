@@ -28,6 +28,24 @@ use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 
+/// How far (rows and columns, on each side) a tile of an image must extend beyond the part of
+/// the output kept from it for that part to be the whole image's result bit for bit (the
+/// overlap of `dask.array.map_overlap`): the filter's window radius, plus for a filter with
+/// row-to-row state ([`MultiFilter::warmup`] > 0) its warm-up and one period of
+/// [`REFRESH_ROWS`] rows, as bands start on multiples of it.
+///
+/// ```
+/// use despeckle::{Mean, Options, Ppb, halo};
+/// assert_eq!(halo(&Mean, &Options::new(7)?), 3);
+/// let ppb = Ppb::new(1.0)?;
+/// assert_eq!(halo(&ppb, &Options::new(7)?), ppb.reach() + ppb.warmup() + 16);
+/// # Ok::<(), despeckle::Error>(())
+/// ```
+pub fn halo<F: crate::MultiFilter + ?Sized>(filter: &F, opts: &Options) -> usize {
+    let warmup = filter.warmup(opts);
+    filter.radius(opts) + if warmup > 0 { warmup + REFRESH_ROWS } else { 0 }
+}
+
 /// The engine's row geometry for an image of this size and number of planes under these
 /// options, after checking the options and that the filter accepts them.
 pub(crate) fn layout<T: Sample>(
