@@ -31,7 +31,7 @@ use crate::sample::Sample;
 /// How far (rows and columns, on each side) a tile of an image must extend beyond the part of
 /// the output kept from it for that part to be the whole image's result bit for bit (the
 /// overlap of `dask.array.map_overlap`): the filter's window radius, plus for a filter with
-/// row-to-row state ([`MultiFilter::warmup`] > 0) its warm-up and one period of
+/// row-to-row state ([`MultiFilter::warmup`](crate::MultiFilter::warmup) > 0) its warm-up and one period of
 /// [`REFRESH_ROWS`] rows, as bands start on multiples of it.
 ///
 /// ```
