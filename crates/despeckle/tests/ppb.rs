@@ -61,30 +61,47 @@ fn trigamma(x: f64) -> f64 {
 /// A value at a position of the extended image: `None` where not valid.
 type Field<'a> = &'a dyn Fn(isize, isize) -> Option<f64>;
 
+/// The ENL pass 2 trusts at most, `E₀`, and its flat top `φ` (docs/nonlocal.md §2–3).
+const E0: f64 = 50.0;
+const FLAT: f64 = 1.5;
+
+/// Pass 2's comparison: the pilot's `u²` at any position, and the flat top `φ·P²`.
+type Scaled<'a> = Option<Field<'a>>;
+
 /// One pass of docs/nonlocal.md §1 at every pixel of a `w × h` image, in float64: `value` the
 /// values averaged, `guide` the logs compared (both at any position, `None` where not valid);
-/// search radius `rw`, patch radius `rp`, aggregation radius `ra`, parameter `hh`. `None` at
-/// invalid pixels.
+/// search radius `rw`, patch radius `rp`, aggregation radius `ra`, parameter `hh`; `scale`:
+/// pass 2's `u²` (each `e` times `max(u²(q), u²(q + d))`, and the flat top `φ·P²`). Per valid
+/// pixel: the estimate and the `u² = 1/(2v)` of its weights for `looks` (§2).
 #[allow(clippy::too_many_arguments)]
 fn one_pass(
     (w, h): (isize, isize),
     value: Field<'_>,
     guide: Field<'_>,
+    scale: Scaled<'_>,
     rw: isize,
     rp: isize,
     ra: isize,
     hh: f64,
-) -> Vec<Option<f64>> {
+    looks: f64,
+) -> Vec<Option<(f64, f64)>> {
     let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f64;
     let m = rw + rp + ra;
     let (gw, gh) = (w + 2 * m, h + 2 * m);
     let mut g = vec![None; (gw * gh) as usize];
+    let mut u = vec![1.0; (gw * gh) as usize];
     for y in -m..h + m {
         for x in -m..w + m {
-            g[((y + m) * gw + x + m) as usize] = guide(y, x);
+            let i = ((y + m) * gw + x + m) as usize;
+            g[i] = guide(y, x);
+            if let (Some(_), Some(sc)) = (g[i], scale) {
+                u[i] = sc(y, x).expect("a scale where the guide is valid");
+            }
         }
     }
     let gat = |y: isize, x: isize| g[((y + m) * gw + x + m) as usize];
+    let uat = |y: isize, x: isize| u[((y + m) * gw + x + m) as usize];
+    let flat = if scale.is_some() { FLAT * p2 } else { 0.0 };
     // ω(u, d): the patch-pair weight
     let omega = |uy: isize, ux: isize, dy: isize, dx: isize| -> f64 {
         let (mut s, mut n) = (0.0, 0.0);
@@ -92,7 +109,7 @@ fn one_pass(
             for kx in -rp..=rp {
                 let (qy, qx) = (uy + ky, ux + kx);
                 if let (Some(a), Some(b)) = (gat(qy, qx), gat(qy + dy, qx + dx)) {
-                    s += (a - b) * (a - b);
+                    s += (a - b) * (a - b) * uat(qy, qx).max(uat(qy + dy, qx + dx));
                     n += 1.0;
                 }
             }
@@ -100,7 +117,7 @@ fn one_pass(
         if n == 0.0 {
             return 0.0;
         }
-        let t = p2 * s / n / hh;
+        let t = (p2 * s / n - flat).max(0.0) / hh;
         if t <= 30.0 { (-t).exp() } else { 0.0 }
     };
     // ω(u, d) for every offset d and every u of the image grown by ra, each computed once
@@ -127,7 +144,7 @@ fn one_pass(
             let Some(c) = value(y, x) else {
                 continue;
             };
-            let (mut num, mut den, mut max) = (0.0, 0.0, 0.0f64);
+            let (mut num, mut den, mut max, mut sq) = (0.0, 0.0, 0.0f64, 0.0);
             for dy in -rw..=rw {
                 for dx in -rw..=rw {
                     if dy == 0 && dx == 0 {
@@ -144,14 +161,23 @@ fn one_pass(
                     }
                     num += wt * t;
                     den += wt;
+                    sq += wt * wt;
                     max = max.max(wt);
                 }
             }
-            out[(y * w + x) as usize] = Some(if max + den > 0.0 {
+            // the pilot's log-variance from the ENL of the weights; no positive weight: 1/(E₀·L)
+            let v = if max + den > 0.0 {
+                let enl = (max + den).powi(2) / (max * max + sq);
+                (1.0 / enl + 1.0 / E0) / looks
+            } else {
+                1.0 / (E0 * looks)
+            };
+            let est = if max + den > 0.0 {
                 (max * c + num) / (max + den)
             } else {
                 c
-            });
+            };
+            out[(y * w + x) as usize] = Some((est, 0.5 / v));
         }
     }
     out
@@ -191,11 +217,21 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
     };
     let h1 =
         d.strength * (d.patch * d.patch) as f64 * 2.0 * trigamma((d.pre * d.pre) as f64 * d.looks);
-    let pilot = one_pass((w, h), &value, &guide1, rw, (d.patch / 2) as isize, ra, h1);
-    let done = |est: Vec<Option<f64>>| -> Vec<f64> {
+    let pilot = one_pass(
+        (w, h),
+        &value,
+        &guide1,
+        None,
+        rw,
+        (d.patch / 2) as isize,
+        ra,
+        h1,
+        d.looks,
+    );
+    let done = |est: Vec<Option<(f64, f64)>>| -> Vec<f64> {
         est.iter()
             .zip(&img.v)
-            .map(|(e, &v)| e.unwrap_or(v))
+            .map(|(e, &v)| e.map_or(v, |e| e.0))
             .collect()
     };
     if d.passes == 1 {
@@ -206,21 +242,31 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
     let guide2 = |y: isize, x: isize| -> Option<f64> {
         value(y, x)?;
         let p = match (bounce(border, y, img.h), bounce(border, x, img.w), border) {
-            (Some(sy), Some(sx), _) => pilot[(sy * w + sx) as usize]?,
+            (Some(sy), Some(sx), _) => pilot[(sy * w + sx) as usize]?.0,
             (_, _, Border::Constant(c)) => c,
             _ => return None,
         };
         Some(p.max(eps).ln())
     };
-    let h2 = d.strength2 / d.looks.sqrt() * (d.patch2 * d.patch2) as f64;
+    // the pilot's u², extended likewise; a constant border has no noise left: E₀·L/2
+    let scale2 = |y: isize, x: isize| -> Option<f64> {
+        match (bounce(border, y, img.h), bounce(border, x, img.w), border) {
+            (Some(sy), Some(sx), _) => Some(pilot[(sy * w + sx) as usize]?.1),
+            (_, _, Border::Constant(_)) => Some(E0 * d.looks / 2.0),
+            _ => None,
+        }
+    };
+    let h2 = d.strength2 * (d.patch2 * d.patch2) as f64;
     done(one_pass(
         (w, h),
         &value,
         &guide2,
+        Some(&scale2),
         rw,
         (d.patch2 / 2) as isize,
         ra,
         h2,
+        d.looks,
     ))
 }
 
@@ -287,7 +333,7 @@ const SMALL: Def = Def {
     pre: 3,
     strength: 0.4,
     patch2: 3,
-    strength2: 0.09,
+    strength2: 0.7,
 };
 
 /// The defaults.
@@ -300,7 +346,7 @@ const DEFAULTS: Def = Def {
     pre: 3,
     strength: 0.4,
     patch2: 5,
-    strength2: 0.09,
+    strength2: 0.7,
 };
 
 #[test]
@@ -341,7 +387,7 @@ fn matches_the_reference_for_other_parameters() {
         pre: 1,
         strength: 0.3,
         patch2: 1,
-        strength2: 0.2,
+        strength2: 1.0,
     };
     for (i, d) in [
         base,
@@ -353,7 +399,7 @@ fn matches_the_reference_for_other_parameters() {
             pre: 3,
             strength: 1.0,
             patch2: 5,
-            strength2: 0.05,
+            strength2: 0.4,
             ..base
         },
         Def {
@@ -364,7 +410,7 @@ fn matches_the_reference_for_other_parameters() {
             pre: 5,
             strength: 0.2,
             patch2: 7,
-            strength2: 0.09,
+            strength2: 0.7,
             ..base
         },
     ]
