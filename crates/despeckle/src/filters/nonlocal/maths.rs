@@ -119,15 +119,35 @@ pub(crate) fn column_sums<const S: bool>(cs: &mut [f32], rows: &[PairRows<'_>], 
     let n = cs.len();
     for (k, r) in rows.iter().enumerate() {
         match (k, r.masks) {
+            // every position valid: plain indexed loops (the iterator below is left scalar
+            // and out of line when the scales are read)
+            (_, None) => {
+                let (ga, gb) = (&r.ga[..n], &r.gb[..n]);
+                let (ua, ub) = if S {
+                    (&r.scales.0[..n], &r.scales.1[..n])
+                } else {
+                    (&ga[..0], &gb[..0])
+                };
+                let ev = |i: usize| {
+                    if S {
+                        e::<true>(ga[i], gb[i], ua[i], ub[i], cap)
+                    } else {
+                        e::<false>(ga[i], gb[i], 0.0, 0.0, cap)
+                    }
+                };
+                if k == 0 {
+                    for (i, s) in cs.iter_mut().enumerate() {
+                        *s = ev(i);
+                    }
+                } else {
+                    for (i, s) in cs.iter_mut().enumerate() {
+                        *s += ev(i);
+                    }
+                }
+            }
             (0, _) => {
                 for (s, v) in cs.iter_mut().zip(r.e::<S>(n, cap)) {
                     *s = v;
-                }
-            }
-            (_, None) if !S => {
-                let (ga, gb) = (&r.ga[..n], &r.gb[..n]);
-                for i in 0..n {
-                    cs[i] += e::<false>(ga[i], gb[i], 0.0, 0.0, cap);
                 }
             }
             _ => {
