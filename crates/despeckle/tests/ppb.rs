@@ -669,6 +669,48 @@ fn flat_areas_edges_and_point_targets() {
     }
 }
 
+/// Pass 2 compares the pilot relative to its variance (docs/nonlocal.md §2–3): a point target
+/// pass 1 leaves alone (`M + S = 0`) gets the pilot's smallest variance, `1/(E₀·L)`, so pass 2
+/// leaves it alone too. Comparing plain pilot logs (the previous pass 2, `h₂ = 0.09·P₂²/√L`)
+/// averaged such targets: on a numpy 1-look background of 8, 12,000 and 20,000 came out at
+/// ≈ 1,500 and ≈ 7,900. And pass 2 still smooths flat areas far more than pass 1.
+#[test]
+fn pass_two_keeps_isolated_targets_and_smooths_flat_areas() {
+    let (w, h) = (96, 96);
+    let mut rng = Rng::new(17);
+    let mut v: Vec<f64> = (0..w * h).map(|_| 8.0 * rng.speckle(1)).collect();
+    let opts = Options::new(7).unwrap();
+    let run = |v: &[f64], passes: usize| {
+        let img = Img {
+            w,
+            h,
+            v: v.to_vec(),
+        };
+        run_f64(
+            &Ppb::new(1.0).unwrap().with_passes(passes).unwrap(),
+            &img,
+            &opts,
+        )
+    };
+    let (one, two) = (run(&v, 1), run(&v, 2));
+    let flat = |out: &[f64]| -> Vec<f64> {
+        (20..76)
+            .flat_map(|y| (20..76).map(move |x| (x, y)))
+            .map(|(x, y)| out[y * w + x])
+            .collect()
+    };
+    let (e0, e1, e2) = (enl(&flat(&v)), enl(&flat(&one)), enl(&flat(&two)));
+    assert!(e1 > 10.0 * e0 && e2 > 1.5 * e1, "ENL {e0} → {e1} → {e2}");
+    let i = 30 * w + 70;
+    for amp in [12_000.0, 20_000.0] {
+        v[i] = amp;
+        let one = run(&v, 1);
+        assert_eq!(one[i], amp, "pass 1 leaves the {amp} target alone");
+        let two = run(&v, 2);
+        assert_eq!(two[i], amp, "pass 2 leaves the {amp} target alone");
+    }
+}
+
 #[test]
 fn bad_parameters_are_refused() {
     assert!(Ppb::new(0.0).is_err());

@@ -455,6 +455,19 @@ mod tests {
     }
 
     #[test]
+    fn pilot_scale_follows_the_enl_of_the_weights() {
+        // no positive weight: v = 1/(E₀·L), u² = E₀·L/2 (not the E = 1 of a lone centre)
+        assert_eq!(pilot_scale(0.0, 0.0, 0.0, 1.0), 25.0);
+        assert_eq!(pilot_scale(0.0, 0.0, 0.0, 4.0), 100.0);
+        // one other weight 0.5, centre 0.5: E = 1² / (0.25 + 0.25) = 2, v = (1/2 + 1/50)/L
+        let want = 0.5 / ((0.5 + 0.02) / 2.0);
+        assert!((pilot_scale(0.5, 0.5, 0.25, 2.0) as f64 - want).abs() < 1e-6 * want);
+        // 99 equal weights and the centre: E = 100, v = (0.01 + 0.02)/L
+        let want = 0.5 / 0.03;
+        assert!((pilot_scale(1.0, 99.0, 99.0, 1.0) as f64 - want).abs() < 1e-6 * want);
+    }
+
+    #[test]
     fn box_sum_is_a_direct_window_sum() {
         let src: Vec<f32> = (0..20).map(|i| (i * i % 7) as f32).collect();
         let mut out = vec![f32::NAN; 16];
