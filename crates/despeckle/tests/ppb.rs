@@ -637,7 +637,7 @@ fn flat_areas_edges_and_point_targets() {
     // brightest pixel at several times the background (its patch differs from the others in
     // one position of P², within the 1-look noise of the patch sums); the pilot has spread it
     // over its 3 × 3 neighbours, and pass 2, comparing pilot patches, averages it down to
-    // about 1.5 × the background (docs/nonlocal.md §4). 1000 × (30 dB): two passes keep it
+    // between 1.25 × and 6 × the background (docs/filters.md, "Point targets"). 1000 × (30 dB): two passes keep it
     // the brightest pixel at more than 10 × the background. 10⁴ × (40 dB): every patch pair
     // holding it is beyond the cut-off, so both passes return it unchanged.
     let target = |amp: f64, passes: usize| -> (f64, f64) {
