@@ -120,8 +120,8 @@ CANDIDATES = [
     ("glr-2pass", "GLR pilot (c=0.12, A=3), then the recommended pass 2", glr_pilot_two_pass()),
     ("pre-1pass*", "pass 1 alone (ln 3×3 means), A=3, best c₁ of {0.4, 0.8, 1.6, 3.2} (oracle)",
      ("sweep", pre_pass, (0.4, 0.8, 1.6, 3.2))),
-    ("nl2", "**recommended**: pass 1 (ln 3×3 means, P=7, A=3) + pass 2 (ln pilot, P=5, A=3), "
-     "W=21", recommended()),
+    ("nl2", "the previous definition: pass 1 (ln 3×3 means, P=7, A=3) + pass 2 (ln pilot, "
+     "P=5, A=3, plain squared differences, h₂ = 0.09/√L·P₂²), W=21", recommended()),
     ("nl2-agg1", "nl2 without aggregation (A₁ = A₂ = 1)", recommended(agg1=1, agg2=1)),
     ("nl2-w15", "nl2 with W=15 (112 offset pairs instead of 220)", recommended(search=15)),
     ("nl2+multi", "nl2, pass 2 averaged over P ∈ {3,5,7} with weights ENL (3× pass-2 cost)",
@@ -144,7 +144,8 @@ CANDIDATES = [
     ("nl2+var-flat50", "as nl2+var-flat with v = (1/ENL₁ + 1/50)/L and flat 1.25·P₂²",
      recommended(var2=(50.0, "geo", 1.25, "strict"), f2=0.6)),
     ("nl2+var-max", "as nl2+var-flat with δ²·max(u(q), u(q+d))² (the smaller variance of the "
-     "two), v = (1/ENL₁ + 1/50)/L, flat 1.5·P₂², h₂ = 0.7·P₂²",
+     "two), v = (1/ENL₁ + 1/50)/L, flat 1.5·P₂², h₂ = 0.7·P₂² (**the definition**, "
+     "docs/nonlocal.md §3)",
      recommended(var2=(50.0, "max", 1.5, "strict"), f2=0.7)),
     ("nl2+var-max-w25", "nl2+var-max with W = 25 in pass 2 (312 offset pairs instead of 220)",
      recommended(var2=(50.0, "max", 1.5, "strict", 25), f2=0.7)),
@@ -159,7 +160,11 @@ def check_reference() -> float:
     img = np.kron(rng.uniform(1, 50, (4, 4)), np.ones((10, 10))) * rng.gamma(1.0, 1.0, (40, 40))
     worst = 0.0
     for looks in (1.0, 4.0):
+        # the definition's pass 2 (relative to the pilot's variance) and the plain one (nl2)
         want = nonlocal_filter(img, looks)
+        got = recommended(var2=(50.0, "max", 1.5, "strict"), f2=0.7)(img, looks)
+        worst = max(worst, float(np.max(np.abs(got - want) / np.abs(want))))
+        want = nonlocal_filter(img, looks, pass2="plain")
         got = recommended()(img, looks)
         worst = max(worst, float(np.max(np.abs(got - want) / np.abs(want))))
         # nl_select's half-plane passes (the base of the nl2+var variants) at the definition

@@ -5,7 +5,7 @@ with its seeds, PSNR and SSIM on the amplitude), one line per setting of a grid:
 PSNR / SSIM over the images, then each image's PSNR. Used to calibrate ``ppb``'s constants per
 number of looks (docs/nonlocal.md §6)::
 
-    python3 bench/ppb_sweep.py --looks 4 --grid '{"strength": [0.3, 0.4], "strength2": [0.09, 0.126]}'
+    python3 bench/ppb_sweep.py --looks 4 --grid '{"strength": [0.3, 0.4], "strength2": [0.5, 0.7, 1.0]}'
 """
 
 from __future__ import annotations

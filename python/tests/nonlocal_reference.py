@@ -15,9 +15,15 @@ The filter, for L-look intensities ``I`` (section numbers refer to docs/nonlocal
   scaled to ``P²`` pairs; the centre pixel weighs as much as its most similar other pixel;
   a pixel with no positive weight keeps its value;
 * pass 1 (§2, the pilot ``R₁``): guide ``g = ln max(B, ε)``, ``B`` the 3 × 3 mean of ``I``,
-  ``P₁ = 7``, ``A₁ = 3``, ``h₁ = c₁ · P₁² · 2ψ₁(9L)``, ``c₁ = 0.4``;
-* pass 2 (§3): guide ``g = ln max(R₁, ε)`` (the pilot extended by the border mode),
-  ``P₂ = 5``, ``A₂ = 3``, ``h₂ = k₂ · P₂²``, ``k₂ = 0.09/√L``.
+  ``P₁ = 7``, ``A₁ = 3``, ``h₁ = c₁ · P₁² · 2ψ₁(9L)``, ``c₁ = 0.4``; each pilot value also
+  gets a log-variance ``v = (1/E + 1/E₀)/L`` from the ENL ``E = (M + S)²/(M² + Q)`` of its
+  weights (``Q = Σ w²``, ``E₀ = 50``; ``v = 1/(E₀·L)`` when ``M + S = 0``), ``u² = 1/(2v)``;
+* pass 2 (§3): guide ``g = ln max(R₁, ε)`` (the pilot and its ``u²`` extended by the border
+  mode), per position ``(g(q) − g(q+d))² · max(u²(q), u²(q+d))``, ``P₂ = 5``, ``A₂ = 3``,
+  weight ``exp(−max(D − φ·P₂², 0)/h₂)``, ``φ = 1.5``, ``h₂ = f·P₂²``, ``f = 0.7``.
+
+``pass2="plain"`` gives the previous pass 2 (``(g(q) − g(q+d))²``, no flat top,
+``h₂ = k₂·P₂²``, ``k₂ = 0.09/√L``), which ``bench/nonlocal_prototype.py``'s ``nl2`` row measures.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ TAU = 30.0
 #: The logarithm's floor: ln max(x, EPS). The smallest normal float32, so that float32 and
 #: float64 implementations clamp the same values (zeros and negative values).
 EPS = 2.0 ** -126
+#: The ENL the pilot's variance trusts at most (§2).
+E0 = 50.0
+#: Pass 2's flat top: the part φ·P₂² of D costs nothing (§3).
+FLAT = 1.5
+#: Pass 2's strength: h₂ = F2·P₂² (§3).
+F2 = 0.7
 
 
 def psi1(looks: float) -> float:
@@ -44,8 +56,8 @@ def psi1(looks: float) -> float:
 
 
 def default_constants(looks: float) -> tuple[float, float]:
-    """``(c₁, k₂)`` recommended for ``L`` looks (docs/nonlocal.md §6):
-    ``c₁ = 0.4``, ``k₂ = 0.09/√L``."""
+    """``(c₁, k₂)`` for ``L`` looks (docs/nonlocal.md §6): pass 1's ``c₁ = 0.4``, and the
+    ``k₂ = 0.09/√L`` of the plain pass 2 (``pass2="plain"``)."""
     return 0.4, 0.09 / math.sqrt(float(looks))
 
 
@@ -54,11 +66,26 @@ def f_sq(a, b):
     return (a - b) ** 2
 
 
-def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim):
-    """One pass over an image of ``shape`` (rows, cols); returns the float64 estimate.
+def pilot_u2(wmax, den, sq, looks):
+    """``u² = 1/(2v)`` of pass-1 sums ``M``, ``S``, ``Q``: ``v = (1/E + 1/E₀)/L``,
+    ``E = (M + S)²/(M² + Q)``; ``v = 1/(E₀·L)`` where ``M + S = 0`` (no positive weight)."""
+    ms = wmax + den
+    pos = ms > 0                                            # tested as such, never E == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(pos, ((wmax * wmax + sq) / (ms * ms) + 1.0 / E0) / looks,
+                     1.0 / (E0 * looks))
+    return 0.5 / v
+
+
+def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pad=None,
+            flat=0.0, looks=None):
+    """One pass over an image of ``shape`` (rows, cols); returns the float64 estimate, and
+    with ``looks`` also the ``u²`` of its weights (``pilot_u2``).
 
     ``x_pad``: the values averaged, ``g_pad``: the log-domain guide compared, both extended
     by ``margin`` ≥ search//2 + patch//2 + agg//2 on each side, NaN where not valid.
+    ``u2_pad`` (pass 2): each position's dissimilarity is multiplied by
+    ``max(u²(q), u²(q+d))``; ``flat``: the weight is ``exp(−max(D − flat, 0)/h)``.
     """
     rs, rp, ra = search // 2, patch // 2, agg // 2
     assert margin >= rs + rp + ra
@@ -72,6 +99,7 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim):
     ux = np.arange(-e, nx + e) + margin
     num = np.zeros(shape)
     den = np.zeros(shape)
+    sq = np.zeros(shape)
     wmax = np.zeros(shape)
     for dy in range(-rs, rs + 1):
         for dx in range(-rs, rs + 1):
@@ -84,13 +112,17 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim):
             a = g0[np.ix_(qy, qx)]
             b = g0[np.ix_(qy + dy, qx + dx)]
             both = valid[np.ix_(qy, qx)] & valid[np.ix_(qy + dy, qx + dx)]
-            fq = np.where(both, dissim(a, b), 0.0)
+            fq = dissim(a, b)
+            if u2_pad is not None:                        # relative to the pilot's variance
+                fq = fq * np.maximum(u2_pad[np.ix_(qy, qx)], u2_pad[np.ix_(qy + dy, qx + dx)])
+            fq = np.where(both, fq, 0.0)
             # D(u, d) = Σ_k f over the P × P patch pair, over the valid pairs k only, scaled
             # to a full patch: D · P² / n(u, d); ω = 0 when n = 0
             s = sliding_window_view(fq, (patch, patch)).sum(axis=(-2, -1))
             n = sliding_window_view(both.astype(np.float64), (patch, patch)).sum(axis=(-2, -1))
             with np.errstate(divide="ignore", invalid="ignore"):
-                dh = np.where(n > 0, s * (patch * patch) / n, np.inf) / h
+                dh = np.maximum(np.where(n > 0, s * (patch * patch) / n, np.inf) - flat,
+                                0.0) / h
             omega = np.where(dh <= TAU, np.exp(-np.minimum(dh, TAU)), 0.0)
             assert omega.shape == (len(uy), len(ux))
             # w(s, d) = Σ_{j ∈ A × A} ω(s − j, d): every patch pair that holds s and s + d at
@@ -101,13 +133,16 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim):
             w = np.where(tgt, w, 0.0)
             num += w * x0[margin + dy:margin + dy + ny, margin + dx:margin + dx + nx]
             den += w
+            sq += w * w
             wmax = np.maximum(wmax, w)
     z = x0[margin:margin + ny, margin:margin + nx]
+    u2 = None if looks is None else pilot_u2(wmax, den, sq, looks)
     # centre weight = the largest weight of another pixel; no positive weight -> keep z
     num += wmax * z
     den += wmax
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / den, z)
+        est = np.where(den > 0, num / den, z)
+    return est if looks is None else (est, u2)
 
 
 def box_mean(x_pad, size):
@@ -121,12 +156,13 @@ def box_mean(x_pad, size):
 
 
 def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3,
-                    c1=None, k2=None, h1=None, h2=None, passes=2, border="reflect", cval=None,
-                    nodata=None):
+                    c1=None, k2=None, f2=F2, h1=None, h2=None, passes=2, border="reflect",
+                    cval=None, nodata=None, pass2="var"):
     """The filter of docs/nonlocal.md on a 2-D intensity image; float64 result.
 
-    ``h1``/``h2`` given override ``c1``/``k2``, which default to ``default_constants(looks)``:
-    ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` = ``presmooth``), ``h₂ = k₂ · P₂²``.
+    ``h1``/``h2`` given override ``c1``/``f2``: ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` =
+    ``presmooth``, ``c₁`` default 0.4), ``h₂ = f2 · P₂²`` (default 0.7). ``pass2="plain"``:
+    the previous pass 2, ``h₂ = k₂ · P₂²`` (``k₂`` default ``0.09/√L``), no variance.
     ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
     unchanged.
     """
@@ -142,8 +178,10 @@ def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, pat
     dc1, dk2 = default_constants(looks)
     if h1 is None:
         h1 = (dc1 if c1 is None else c1) * patch1 * patch1 * 2.0 * psi1(presmooth ** 2 * looks)
+    if pass2 not in ("var", "plain"):
+        raise ValueError("nonlocal_filter: pass2 is 'var' or 'plain'")
     if h2 is None:
-        h2 = (dk2 if k2 is None else k2) * patch2 * patch2
+        h2 = ((dk2 if k2 is None else k2) if pass2 == "plain" else f2) * patch2 * patch2
     shape = img.shape
     x_in, bad = ref.valid_values(img, nodata)
 
@@ -159,7 +197,8 @@ def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, pat
     xb = ref.padded(img, m1 + rb, border, cval, nodata)
     x1 = xb[rb:xb.shape[0] - rb, rb:xb.shape[1] - rb]
     g1 = np.where(np.isnan(x1), np.nan, log_guide(box_mean(xb, presmooth)))
-    r1 = nl_pass(x1, g1, m1, shape, search=search, patch=patch1, agg=agg1, h=h1, dissim=f_sq)
+    r1, u2 = nl_pass(x1, g1, m1, shape, search=search, patch=patch1, agg=agg1, h=h1,
+                     dissim=f_sq, looks=looks)
     r1 = np.where(bad, np.nan, r1)                          # invalid pixels stay invalid
     if passes == 1:
         return ref.keep_nodata(np.where(bad, 0.0, r1), img, nodata)
@@ -169,5 +208,18 @@ def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, pat
     x2 = ref.padded(img, m2, border, cval, nodata)
     p2 = ref.padded(r1, m2, border, cval, None)
     g2 = np.where(np.isnan(x2), np.nan, log_guide(p2))
-    r2 = nl_pass(x2, g2, m2, shape, search=search, patch=patch2, agg=agg2, h=h2, dissim=f_sq)
+    if pass2 == "plain":
+        r2 = nl_pass(x2, g2, m2, shape, search=search, patch=patch2, agg=agg2, h=h2,
+                     dissim=f_sq)
+        return ref.keep_nodata(np.where(bad, 0.0, r2), img, nodata)
+    # the pilot's u², extended like the pilot; a constant border has no noise left: E₀·L/2
+    # (u² = 1/(2v), v = 1/(E₀·L)); where not valid it is never read
+    name, const = ref.parse_border(border, cval)
+    if name == "constant":
+        u2p = np.pad(u2, m2, mode="constant", constant_values=E0 * looks / 2.0)
+    else:
+        u2p = ref.padded(u2, m2, border, cval, None)
+    u2p = np.where(np.isnan(u2p), 1.0, u2p)
+    r2 = nl_pass(x2, g2, m2, shape, search=search, patch=patch2, agg=agg2, h=h2, dissim=f_sq,
+                 u2_pad=u2p, flat=FLAT * patch2 * patch2)
     return ref.keep_nodata(np.where(bad, 0.0, r2), img, nodata)

@@ -18,8 +18,11 @@ import reference as ref
 from conftest import BORDERS, NODATA
 
 
-def naive_pass(x, g, margin, shape, search, patch, agg, h, f):
-    """docs/nonlocal.md §1 for one pixel at a time; x, g padded by margin, NaN = not valid."""
+def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, flat=0.0):
+    """docs/nonlocal.md §1 for one pixel at a time; x, g padded by margin, NaN = not valid.
+    ``u`` (pass 2, padded like g): each f is multiplied by max(u(q), u(q+d)); ``flat``: the
+    weight is exp(−max(D − flat, 0)/h). Returns the estimates and each pixel's
+    u² = 1/(2v), v = (1/E + 1/E₀)/L, E = (M + S)²/(M² + Σw²), v = 1/(E₀·L) if M + S = 0."""
     rs, rp, ra = search // 2, patch // 2, agg // 2
     ny, nx = shape
 
@@ -32,18 +35,20 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f):
             for kx in range(-rp, rp + 1):
                 a, b = (uy + ky, ux + kx), (uy + ky + dy, ux + kx + dx)
                 if valid(*a) and valid(*b):
-                    total += f(g[a], g[b])
+                    scale = 1.0 if u is None else max(u[a], u[b])
+                    total += f(g[a], g[b]) * scale
                     n += 1
         if n == 0:
             return 0.0
-        t = total * patch * patch / n / h
+        t = max(total * patch * patch / n - flat, 0.0) / h
         return math.exp(-t) if t <= nlr.TAU else 0.0
 
     out = np.empty(shape)
+    u2 = np.empty(shape)
     for i in range(ny):
         for j in range(nx):
             si, sj = i + margin, j + margin
-            num = den = wmax = 0.0
+            num = den = wmax = sq = 0.0
             for dy in range(-rs, rs + 1):
                 for dx in range(-rs, rs + 1):
                     if (dy, dx) == (0, 0) or not valid(si + dy, sj + dx):
@@ -52,7 +57,14 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f):
                             for jy in range(-ra, ra + 1) for jx in range(-ra, ra + 1))
                     num += w * x[si + dy, sj + dx]
                     den += w
+                    sq += w * w
                     wmax = max(wmax, w)
+            if wmax + den > 0:
+                enl = (wmax + den) ** 2 / (wmax ** 2 + sq)
+                v = (1.0 / enl + 1.0 / nlr.E0) / looks
+            else:
+                v = 1.0 / (nlr.E0 * looks)
+            u2[i, j] = 1.0 / (2.0 * v)
             z = x[si, sj]
             if math.isnan(z):
                 out[i, j] = np.nan
@@ -60,13 +72,13 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f):
             num += wmax * z
             den += wmax
             out[i, j] = num / den if den > 0 else z
-    return out
+    return out, u2
 
 
 def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=None):
-    c1, k2 = nlr.default_constants(looks)
+    c1, _ = nlr.default_constants(looks)
     h1 = c1 * patch1 ** 2 * 2.0 * nlr.psi1(9 * looks)
-    h2 = k2 * patch2 ** 2
+    h2 = 0.7 * patch2 ** 2
     sq = lambda a, b: (a - b) ** 2  # noqa: E731
     lg = lambda v: math.log(max(v, nlr.EPS))  # noqa: E731
     m1 = search // 2 + patch1 // 2 + agg1 // 2
@@ -78,13 +90,19 @@ def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=
             vals = [v for v in xb[p:p + 3, q:q + 3].ravel() if not math.isnan(v)]
             if not math.isnan(x1[p, q]):
                 g1[p, q] = lg(sum(vals) / len(vals))
-    r1 = naive_pass(x1, g1, m1, img.shape, search, patch1, agg1, h1, sq)
+    r1, u2 = naive_pass(x1, g1, m1, img.shape, search, patch1, agg1, h1, sq, looks)
     m2 = search // 2 + patch2 // 2 + agg2 // 2
     x2 = ref.padded(img, m2, border, None, nodata)
     p2 = ref.padded(r1, m2, border, None, None)
     g2 = np.where(np.isnan(x2), np.nan, np.log(np.maximum(np.nan_to_num(p2, nan=1.0), nlr.EPS)))
     g2[np.isnan(p2)] = np.nan
-    return naive_pass(x2, g2, m2, img.shape, search, patch2, agg2, h2, sq)
+    # u² extended like the pilot; a constant border: E₀·L/2 (v = 1/(E₀·L))
+    if border.startswith("constant"):
+        u2p = np.pad(u2, m2, mode="constant", constant_values=50.0 * looks / 2.0)
+    else:
+        u2p = np.nan_to_num(ref.padded(u2, m2, border, None, None), nan=1.0)
+    return naive_pass(x2, g2, m2, img.shape, search, patch2, agg2, h2, sq, looks, u=u2p,
+                      flat=1.5 * patch2 ** 2)[0]
 
 
 def tiny_scene(seed=3, shape=(7, 8)):
@@ -123,6 +141,26 @@ def test_finite_for_every_border_and_tiny_images(border):
     out = nlr.nonlocal_filter(img, 1.0, search=11, border=border)  # window > image
     assert np.all(np.isfinite(out))
     assert np.all(out >= 0.0) and np.all(out <= img.max())
+
+
+def test_isolated_pilot_values_get_the_smallest_variance():
+    """M + S = 0 (no positive weight in pass 1): v = 1/(E₀·L), u² = E₀·L/2, tested as such
+    and not as E == 1; a pixel with weights gets u² < E₀·L/2."""
+    assert nlr.pilot_u2(np.array(0.0), np.array(0.0), np.array(0.0), 4.0) == 100.0
+    got = nlr.pilot_u2(np.array(0.5), np.array(0.5), np.array(0.25), 1.0)
+    assert got == pytest.approx(0.5 / (0.5 + 0.02), rel=1e-15)     # E = 2
+
+
+def test_point_target_survives_pass_two():
+    """A target pass 1 leaves alone (M + S = 0) keeps its value through pass 2; the plain
+    pass 2 (pilot logs compared without their variance) averages it down."""
+    rng = np.random.default_rng(5)
+    img = 8.0 * rng.gamma(1.0, 1.0, (24, 24))
+    img[12, 12] = 12000.0
+    one = nlr.nonlocal_filter(img, 1.0, search=9, passes=1)
+    assert one[12, 12] == img[12, 12]
+    assert nlr.nonlocal_filter(img, 1.0, search=9)[12, 12] == img[12, 12]
+    assert nlr.nonlocal_filter(img, 1.0, search=9, pass2="plain")[12, 12] < 0.5 * img[12, 12]
 
 
 def test_flat_area_smoothed_and_point_target_kept():

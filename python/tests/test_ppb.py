@@ -37,8 +37,9 @@ def test_matches_the_nonlocal_reference(border, passes):
 
 
 @pytest.mark.parametrize("looks", [1.0, 4.0])
-def test_two_passes_with_the_defaults_match_nl2(looks):
-    """The defaults are the reference's nl2 (W = 21, P₁ = 7, P₂ = 5, c₁ = 0.4, k₂ = 0.09/√L)."""
+def test_two_passes_with_the_defaults_match_the_definition(looks):
+    """The defaults are the reference's definition (W = 21, P₁ = 7, P₂ = 5, c₁ = 0.4; pass 2
+    relative to the pilot's variance, h₂ = 0.7·P₂²)."""
     nlr = pytest.importorskip("nonlocal_reference")
     img = scene((40, 34), dtype=np.float64, looks=looks, seed=4, nodata=NODATA)
     got = despeckle.ppb(img, looks=looks, nodata=NODATA)

@@ -412,12 +412,13 @@ pub const PATCH2: ParamDef = ParamDef {
     default: Some("5"),
     help: "pass 2's patch side P₂ (odd, 1 … 51)",
 };
-/// The non-local filter's pass-2 strength `c₂`.
+/// The non-local filter's pass-2 strength `f`.
 pub const STRENGTH2: ParamDef = ParamDef {
     name: "strength2",
     kind: ParamKind::Float,
-    default: Some("0.09"),
-    help: "pass 2's strength c₂ of h₂ = c₂/√L·P₂² (> 0; larger smooths more)",
+    default: Some("0.7"),
+    help: "pass 2's strength f of h₂ = f·P₂² (> 0; larger smooths more; pass 2 compares the \
+           pilot relative to its variance, so f does not depend on L)",
 };
 /// The non-local filter's pass-2 `h₂`, given directly.
 pub const H2: ParamDef = ParamDef {

@@ -61,30 +61,47 @@ fn trigamma(x: f64) -> f64 {
 /// A value at a position of the extended image: `None` where not valid.
 type Field<'a> = &'a dyn Fn(isize, isize) -> Option<f64>;
 
+/// The ENL pass 2 trusts at most, `E₀`, and its flat top `φ` (docs/nonlocal.md §2–3).
+const E0: f64 = 50.0;
+const FLAT: f64 = 1.5;
+
+/// Pass 2's comparison: the pilot's `u²` at any position, and the flat top `φ·P²`.
+type Scaled<'a> = Option<Field<'a>>;
+
 /// One pass of docs/nonlocal.md §1 at every pixel of a `w × h` image, in float64: `value` the
 /// values averaged, `guide` the logs compared (both at any position, `None` where not valid);
-/// search radius `rw`, patch radius `rp`, aggregation radius `ra`, parameter `hh`. `None` at
-/// invalid pixels.
+/// search radius `rw`, patch radius `rp`, aggregation radius `ra`, parameter `hh`; `scale`:
+/// pass 2's `u²` (each `e` times `max(u²(q), u²(q + d))`, and the flat top `φ·P²`). Per valid
+/// pixel: the estimate and the `u² = 1/(2v)` of its weights for `looks` (§2).
 #[allow(clippy::too_many_arguments)]
 fn one_pass(
     (w, h): (isize, isize),
     value: Field<'_>,
     guide: Field<'_>,
+    scale: Scaled<'_>,
     rw: isize,
     rp: isize,
     ra: isize,
     hh: f64,
-) -> Vec<Option<f64>> {
+    looks: f64,
+) -> Vec<Option<(f64, f64)>> {
     let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f64;
     let m = rw + rp + ra;
     let (gw, gh) = (w + 2 * m, h + 2 * m);
     let mut g = vec![None; (gw * gh) as usize];
+    let mut u = vec![1.0; (gw * gh) as usize];
     for y in -m..h + m {
         for x in -m..w + m {
-            g[((y + m) * gw + x + m) as usize] = guide(y, x);
+            let i = ((y + m) * gw + x + m) as usize;
+            g[i] = guide(y, x);
+            if let (Some(_), Some(sc)) = (g[i], scale) {
+                u[i] = sc(y, x).expect("a scale where the guide is valid");
+            }
         }
     }
     let gat = |y: isize, x: isize| g[((y + m) * gw + x + m) as usize];
+    let uat = |y: isize, x: isize| u[((y + m) * gw + x + m) as usize];
+    let flat = if scale.is_some() { FLAT * p2 } else { 0.0 };
     // ω(u, d): the patch-pair weight
     let omega = |uy: isize, ux: isize, dy: isize, dx: isize| -> f64 {
         let (mut s, mut n) = (0.0, 0.0);
@@ -92,7 +109,7 @@ fn one_pass(
             for kx in -rp..=rp {
                 let (qy, qx) = (uy + ky, ux + kx);
                 if let (Some(a), Some(b)) = (gat(qy, qx), gat(qy + dy, qx + dx)) {
-                    s += (a - b) * (a - b);
+                    s += (a - b) * (a - b) * uat(qy, qx).max(uat(qy + dy, qx + dx));
                     n += 1.0;
                 }
             }
@@ -100,7 +117,7 @@ fn one_pass(
         if n == 0.0 {
             return 0.0;
         }
-        let t = p2 * s / n / hh;
+        let t = (p2 * s / n - flat).max(0.0) / hh;
         if t <= 30.0 { (-t).exp() } else { 0.0 }
     };
     // ω(u, d) for every offset d and every u of the image grown by ra, each computed once
@@ -127,7 +144,7 @@ fn one_pass(
             let Some(c) = value(y, x) else {
                 continue;
             };
-            let (mut num, mut den, mut max) = (0.0, 0.0, 0.0f64);
+            let (mut num, mut den, mut max, mut sq) = (0.0, 0.0, 0.0f64, 0.0);
             for dy in -rw..=rw {
                 for dx in -rw..=rw {
                     if dy == 0 && dx == 0 {
@@ -144,14 +161,23 @@ fn one_pass(
                     }
                     num += wt * t;
                     den += wt;
+                    sq += wt * wt;
                     max = max.max(wt);
                 }
             }
-            out[(y * w + x) as usize] = Some(if max + den > 0.0 {
+            // the pilot's log-variance from the ENL of the weights; no positive weight: 1/(E₀·L)
+            let v = if max + den > 0.0 {
+                let enl = (max + den).powi(2) / (max * max + sq);
+                (1.0 / enl + 1.0 / E0) / looks
+            } else {
+                1.0 / (E0 * looks)
+            };
+            let est = if max + den > 0.0 {
                 (max * c + num) / (max + den)
             } else {
                 c
-            });
+            };
+            out[(y * w + x) as usize] = Some((est, 0.5 / v));
         }
     }
     out
@@ -191,11 +217,21 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
     };
     let h1 =
         d.strength * (d.patch * d.patch) as f64 * 2.0 * trigamma((d.pre * d.pre) as f64 * d.looks);
-    let pilot = one_pass((w, h), &value, &guide1, rw, (d.patch / 2) as isize, ra, h1);
-    let done = |est: Vec<Option<f64>>| -> Vec<f64> {
+    let pilot = one_pass(
+        (w, h),
+        &value,
+        &guide1,
+        None,
+        rw,
+        (d.patch / 2) as isize,
+        ra,
+        h1,
+        d.looks,
+    );
+    let done = |est: Vec<Option<(f64, f64)>>| -> Vec<f64> {
         est.iter()
             .zip(&img.v)
-            .map(|(e, &v)| e.unwrap_or(v))
+            .map(|(e, &v)| e.map_or(v, |e| e.0))
             .collect()
     };
     if d.passes == 1 {
@@ -206,21 +242,31 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
     let guide2 = |y: isize, x: isize| -> Option<f64> {
         value(y, x)?;
         let p = match (bounce(border, y, img.h), bounce(border, x, img.w), border) {
-            (Some(sy), Some(sx), _) => pilot[(sy * w + sx) as usize]?,
+            (Some(sy), Some(sx), _) => pilot[(sy * w + sx) as usize]?.0,
             (_, _, Border::Constant(c)) => c,
             _ => return None,
         };
         Some(p.max(eps).ln())
     };
-    let h2 = d.strength2 / d.looks.sqrt() * (d.patch2 * d.patch2) as f64;
+    // the pilot's u², extended likewise; a constant border has no noise left: E₀·L/2
+    let scale2 = |y: isize, x: isize| -> Option<f64> {
+        match (bounce(border, y, img.h), bounce(border, x, img.w), border) {
+            (Some(sy), Some(sx), _) => Some(pilot[(sy * w + sx) as usize]?.1),
+            (_, _, Border::Constant(_)) => Some(E0 * d.looks / 2.0),
+            _ => None,
+        }
+    };
+    let h2 = d.strength2 * (d.patch2 * d.patch2) as f64;
     done(one_pass(
         (w, h),
         &value,
         &guide2,
+        Some(&scale2),
         rw,
         (d.patch2 / 2) as isize,
         ra,
         h2,
+        d.looks,
     ))
 }
 
@@ -287,7 +333,7 @@ const SMALL: Def = Def {
     pre: 3,
     strength: 0.4,
     patch2: 3,
-    strength2: 0.09,
+    strength2: 0.7,
 };
 
 /// The defaults.
@@ -300,7 +346,7 @@ const DEFAULTS: Def = Def {
     pre: 3,
     strength: 0.4,
     patch2: 5,
-    strength2: 0.09,
+    strength2: 0.7,
 };
 
 #[test]
@@ -341,7 +387,7 @@ fn matches_the_reference_for_other_parameters() {
         pre: 1,
         strength: 0.3,
         patch2: 1,
-        strength2: 0.2,
+        strength2: 1.0,
     };
     for (i, d) in [
         base,
@@ -353,7 +399,7 @@ fn matches_the_reference_for_other_parameters() {
             pre: 3,
             strength: 1.0,
             patch2: 5,
-            strength2: 0.05,
+            strength2: 0.4,
             ..base
         },
         Def {
@@ -364,7 +410,7 @@ fn matches_the_reference_for_other_parameters() {
             pre: 5,
             strength: 0.2,
             patch2: 7,
-            strength2: 0.09,
+            strength2: 0.7,
             ..base
         },
     ]
@@ -591,7 +637,7 @@ fn flat_areas_edges_and_point_targets() {
     // brightest pixel at several times the background (its patch differs from the others in
     // one position of P², within the 1-look noise of the patch sums); the pilot has spread it
     // over its 3 × 3 neighbours, and pass 2, comparing pilot patches, averages it down to
-    // about 1.5 × the background (docs/nonlocal.md §4). 1000 × (30 dB): two passes keep it
+    // between 1.25 × and 6 × the background (docs/filters.md, "Point targets"). 1000 × (30 dB): two passes keep it
     // the brightest pixel at more than 10 × the background. 10⁴ × (40 dB): every patch pair
     // holding it is beyond the cut-off, so both passes return it unchanged.
     let target = |amp: f64, passes: usize| -> (f64, f64) {
@@ -620,6 +666,48 @@ fn flat_areas_edges_and_point_targets() {
     for passes in [1, 2] {
         let (t, _) = target(80000.0, passes);
         assert_eq!(t, 80000.0, "{passes} passes, 10⁴ ×");
+    }
+}
+
+/// Pass 2 compares the pilot relative to its variance (docs/nonlocal.md §2–3): a point target
+/// pass 1 leaves alone (`M + S = 0`) gets the pilot's smallest variance, `1/(E₀·L)`, so pass 2
+/// leaves it alone too. Comparing plain pilot logs (the previous pass 2, `h₂ = 0.09·P₂²/√L`)
+/// averaged such targets: on a numpy 1-look background of 8, 12,000 and 20,000 came out at
+/// ≈ 1,500 and ≈ 7,900. And pass 2 still smooths flat areas far more than pass 1.
+#[test]
+fn pass_two_keeps_isolated_targets_and_smooths_flat_areas() {
+    let (w, h) = (96, 96);
+    let mut rng = Rng::new(17);
+    let mut v: Vec<f64> = (0..w * h).map(|_| 8.0 * rng.speckle(1)).collect();
+    let opts = Options::new(7).unwrap();
+    let run = |v: &[f64], passes: usize| {
+        let img = Img {
+            w,
+            h,
+            v: v.to_vec(),
+        };
+        run_f64(
+            &Ppb::new(1.0).unwrap().with_passes(passes).unwrap(),
+            &img,
+            &opts,
+        )
+    };
+    let (one, two) = (run(&v, 1), run(&v, 2));
+    let flat = |out: &[f64]| -> Vec<f64> {
+        (20..76)
+            .flat_map(|y| (20..76).map(move |x| (x, y)))
+            .map(|(x, y)| out[y * w + x])
+            .collect()
+    };
+    let (e0, e1, e2) = (enl(&flat(&v)), enl(&flat(&one)), enl(&flat(&two)));
+    assert!(e1 > 10.0 * e0 && e2 > 1.5 * e1, "ENL {e0} → {e1} → {e2}");
+    let i = 30 * w + 70;
+    for amp in [12_000.0, 20_000.0] {
+        v[i] = amp;
+        let one = run(&v, 1);
+        assert_eq!(one[i], amp, "pass 1 leaves the {amp} target alone");
+        let two = run(&v, 2);
+        assert_eq!(two[i], amp, "pass 2 leaves the {amp} target alone");
     }
 }
 

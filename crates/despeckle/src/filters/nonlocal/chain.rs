@@ -18,7 +18,8 @@
 //! that does not extend the pilot by itself (`nearest`, `constant`, `shrink`), pass 2 starts
 //! once the pilot's row 0 exists (earlier tiles feed no image row).
 
-use super::pass::{Geometry, Guide, PassState, Source, TILE};
+use super::maths;
+use super::pass::{Geometry, Guide, Kind, PassState, Source, TILE};
 use super::pilot::Pilot;
 use crate::border::Border;
 use crate::engine::RowContext;
@@ -105,7 +106,13 @@ impl Chain {
     pub fn new(sched: Schedule, width: usize, border: Border) -> Self {
         let second = sched.second.map(|g2| Second {
             pass: PassState::new(g2, width),
-            pilot: Pilot::new(border, width, g2.radius(), sched.pilot_slots()),
+            pilot: Pilot::new(border, width, g2.radius(), sched.pilot_slots(), {
+                // a constant border is a value with no noise left: E₀·L/2
+                let Kind::Pilot { looks } = sched.first.kind else {
+                    unreachable!("pass 1 of two is the pilot")
+                };
+                maths::pilot_scale(0.0, 0.0, 0.0, looks)
+            }),
             tile: None,
         });
         Chain {
@@ -184,10 +191,11 @@ impl Chain {
             let own = second.pilot.extends_by_itself();
             if own || j < height as isize {
                 self.first.tile(&src1, j, ctx.all_valid);
-                for (i, est) in self.first.est.chunks_exact(w).enumerate() {
+                let rows = self.first.est.chunks_exact(w);
+                for (i, (est, u2)) in rows.zip(self.first.scales.chunks_exact(w)).enumerate() {
                     let r = j + i as isize;
                     if own || (0..height as isize).contains(&r) {
-                        second.pilot.push(r, est);
+                        second.pilot.push(r, est, u2);
                     }
                 }
             }

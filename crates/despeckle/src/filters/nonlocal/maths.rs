@@ -34,39 +34,78 @@ pub(crate) fn log_floor(b: f32) -> f32 {
     b.max(EPS).ln()
 }
 
-/// The dissimilarity of two positions: `min((ga − gb)², cap)`.
-///
-/// `cap` (above `τ·h`) changes no weight — a patch pair holding one such position has
-/// `D ≥ cap > τ·h`, weight 0 either way — and bounds the running sums' magnitudes.
+/// The ENL the pilot's variance trusts at most, `E₀` (docs/nonlocal.md §3).
+pub(crate) const E0: f64 = 50.0;
+
+/// Pass 2's flat top `φ`: the part `φ·P₂²` of `D` costs nothing (docs/nonlocal.md §3).
+pub(crate) const FLAT: f64 = 1.5;
+
+/// `u² = 1/(2v)` of a pilot value from its pass-1 sums `M`, `S`, `Q = Σ w²`: the pilot's
+/// log-variance `v = (1/E + 1/E₀)/L`, `E = (M + S)²/(M² + Q)` the ENL of its weights (centre
+/// weight included), and `v = 1/(E₀·L)` when `M + S = 0` (no positive weight: a point target
+/// keeps its isolation). In `f64`, rounded once.
 #[inline(always)]
-fn e(ga: f32, gb: f32, cap: f32) -> f32 {
+pub(crate) fn pilot_scale(m: f32, s: f32, q: f32, looks: f64) -> f32 {
+    let (m, s, q) = (m as f64, s as f64, q as f64);
+    let ms = m + s;
+    let v = if ms > 0.0 {
+        ((m * m + q) / (ms * ms) + 1.0 / E0) / looks
+    } else {
+        1.0 / (E0 * looks)
+    };
+    (0.5 / v) as f32
+}
+
+/// The dissimilarity of two positions: `min((ga − gb)², cap)`, or with `S` (pass 2)
+/// `min((ga − gb)²·max(ua, ub), cap)` (`ua`, `ub` the pilot's `u²`).
+///
+/// `cap` (above `τ·h + φ·P²`) changes no weight — a patch pair holding one such position has
+/// `D ≥ cap`, `(D − φ·P²)/h > τ`, weight 0 either way — and bounds the running sums'
+/// magnitudes.
+#[inline(always)]
+fn e<const S: bool>(ga: f32, gb: f32, ua: f32, ub: f32, cap: f32) -> f32 {
     let d = ga - gb;
-    (d * d).min(cap)
+    if S {
+        (d * d * ua.max(ub)).min(cap)
+    } else {
+        (d * d).min(cap)
+    }
 }
 
 /// One pair of rows `(a, b)` of one offset `d = (d_y, d_x)`, as the column loop reads it:
-/// `ga[i]`, `va[i]` the guide and validity of position `i` on row `a`, `gb[i]`, `vb[i]` those
-/// of `i + d` on row `b` (the slices start at the first position handled); `masks`: `None`
-/// when every position is valid.
+/// `ga[i]`, `va[i]`, `ua[i]` the guide, validity and scale `u²` of position `i` on row `a`,
+/// `gb[i]`, `vb[i]`, `ub[i]` those of `i + d` on row `b` (the slices start at the first
+/// position handled); `masks`: `None` when every position is valid; `scales`: empty slices
+/// unless the pass scales `e` (pass 2).
 #[derive(Clone, Copy)]
 pub(crate) struct PairRows<'a> {
     pub ga: &'a [f32],
     pub gb: &'a [f32],
     pub masks: Option<(&'a [f32], &'a [f32])>,
+    pub scales: (&'a [f32], &'a [f32]),
 }
 
 impl PairRows<'_> {
     /// `e` of the first `n` positions, in an iterator the loops below fuse.
     #[inline(always)]
-    fn e(&self, n: usize, cap: f32) -> impl Iterator<Item = f32> + '_ {
+    fn e<const S: bool>(&self, n: usize, cap: f32) -> impl Iterator<Item = f32> + '_ {
         let (ga, gb) = (&self.ga[..n], &self.gb[..n]);
         let (va, vb) = match self.masks {
             Some((va, vb)) => (&va[..n], &vb[..n]),
             None => (&ga[..0], &gb[..0]),
         };
+        let (ua, ub) = if S {
+            (&self.scales.0[..n], &self.scales.1[..n])
+        } else {
+            (&ga[..0], &gb[..0])
+        };
         let masked = self.masks.is_some();
         (0..n).map(move |i| {
-            let v = e(ga[i], gb[i], cap);
+            let v = if S {
+                e::<true>(ga[i], gb[i], ua[i], ub[i], cap)
+            } else {
+                e::<false>(ga[i], gb[i], 0.0, 0.0, cap)
+            };
             // every position valid: the same values as with masks of ones, without the products
             if masked { v * (va[i] * vb[i]) } else { v }
         })
@@ -76,23 +115,43 @@ impl PairRows<'_> {
 /// `cs[i] = Σ_k e_k[i]` over the `P` row pairs `rows` (top to bottom, added in that order):
 /// the column sums recomputed directly.
 #[inline(always)]
-pub(crate) fn column_sums(cs: &mut [f32], rows: &[PairRows<'_>], cap: f32) {
+pub(crate) fn column_sums<const S: bool>(cs: &mut [f32], rows: &[PairRows<'_>], cap: f32) {
     let n = cs.len();
     for (k, r) in rows.iter().enumerate() {
         match (k, r.masks) {
+            // every position valid: plain indexed loops (the iterator below is left scalar
+            // and out of line when the scales are read)
+            (_, None) => {
+                let (ga, gb) = (&r.ga[..n], &r.gb[..n]);
+                let (ua, ub) = if S {
+                    (&r.scales.0[..n], &r.scales.1[..n])
+                } else {
+                    (&ga[..0], &gb[..0])
+                };
+                let ev = |i: usize| {
+                    if S {
+                        e::<true>(ga[i], gb[i], ua[i], ub[i], cap)
+                    } else {
+                        e::<false>(ga[i], gb[i], 0.0, 0.0, cap)
+                    }
+                };
+                if k == 0 {
+                    for (i, s) in cs.iter_mut().enumerate() {
+                        *s = ev(i);
+                    }
+                } else {
+                    for (i, s) in cs.iter_mut().enumerate() {
+                        *s += ev(i);
+                    }
+                }
+            }
             (0, _) => {
-                for (s, v) in cs.iter_mut().zip(r.e(n, cap)) {
+                for (s, v) in cs.iter_mut().zip(r.e::<S>(n, cap)) {
                     *s = v;
                 }
             }
-            (_, None) => {
-                let (ga, gb) = (&r.ga[..n], &r.gb[..n]);
-                for i in 0..n {
-                    cs[i] += e(ga[i], gb[i], cap);
-                }
-            }
-            (_, Some(_)) => {
-                for (s, v) in cs.iter_mut().zip(r.e(n, cap)) {
+            _ => {
+                for (s, v) in cs.iter_mut().zip(r.e::<S>(n, cap)) {
                     *s += v;
                 }
             }
@@ -102,18 +161,38 @@ pub(crate) fn column_sums(cs: &mut [f32], rows: &[PairRows<'_>], cap: f32) {
 
 /// `cs[i] += e_new[i] − e_old[i]`: the running column sums move down one row.
 #[inline(always)]
-pub(crate) fn column_sums_step(cs: &mut [f32], new: PairRows<'_>, old: PairRows<'_>, cap: f32) {
+pub(crate) fn column_sums_step<const S: bool>(
+    cs: &mut [f32],
+    new: PairRows<'_>,
+    old: PairRows<'_>,
+    cap: f32,
+) {
     let n = cs.len();
     match (new.masks, old.masks) {
-        (None, None) => {
+        (None, None) if !S => {
             let (na, nb) = (&new.ga[..n], &new.gb[..n]);
             let (oa, ob) = (&old.ga[..n], &old.gb[..n]);
             for i in 0..n {
-                cs[i] += e(na[i], nb[i], cap) - e(oa[i], ob[i], cap);
+                cs[i] += e::<false>(na[i], nb[i], 0.0, 0.0, cap)
+                    - e::<false>(oa[i], ob[i], 0.0, 0.0, cap);
+            }
+        }
+        (None, None) => {
+            let (na, nb) = (&new.ga[..n], &new.gb[..n]);
+            let (oa, ob) = (&old.ga[..n], &old.gb[..n]);
+            let (nua, nub) = (&new.scales.0[..n], &new.scales.1[..n]);
+            let (oua, oub) = (&old.scales.0[..n], &old.scales.1[..n]);
+            for i in 0..n {
+                cs[i] += e::<true>(na[i], nb[i], nua[i], nub[i], cap)
+                    - e::<true>(oa[i], ob[i], oua[i], oub[i], cap);
             }
         }
         _ => {
-            for ((s, x), y) in cs.iter_mut().zip(new.e(n, cap)).zip(old.e(n, cap)) {
+            for ((s, x), y) in cs
+                .iter_mut()
+                .zip(new.e::<S>(n, cap))
+                .zip(old.e::<S>(n, cap))
+            {
                 *s += x - y;
             }
         }
@@ -189,13 +268,15 @@ fn box_sum_r<const R: usize>(src: &[f32], r: usize, out: &mut [f32]) {
 /// `cs` (`D[i] = Σ_{k=0..2r} cs[i + k]`, a direct box sum added left to right): `ω = exp(−D·scale)`
 /// where `D·scale ≤ τ`, else 0, with `scale = P²/(n·h)` (`counts`: `n` the valid pairs of each
 /// patch pair, `None`: every pair valid, `scale = full`). A patch pair without a valid pair
-/// (`n = 0`) weighs 0.
+/// (`n = 0`) weighs 0. With `F` (pass 2's flat top) `D·scale` is replaced by
+/// `max(D·scale − flat, 0)`, `flat = φ·P²/h`.
 #[inline(always)]
-pub(crate) fn patch_weights(
+pub(crate) fn patch_weights<const F: bool>(
     cs: &[f32],
     r: usize,
     counts: Option<&[f32]>,
     scale: (f32, f32, f32),
+    flat: f32,
     omega: &mut [f32],
 ) {
     // the default patches (5, 7) with their box sums unrolled
@@ -209,6 +290,7 @@ pub(crate) fn patch_weights(
         None => {
             for o in omega.iter_mut() {
                 let t = *o * full;
+                let t = if F { (t - flat).max(0.0) } else { t };
                 *o = f32::select(t <= TAU, exp_f32_in_range(-t), 0.0);
             }
         }
@@ -216,6 +298,7 @@ pub(crate) fn patch_weights(
             let len = omega.len();
             for (o, &n) in omega.iter_mut().zip(&n[..len]) {
                 let t = *o * (p2 / (n * h));
+                let t = if F { (t - flat).max(0.0) } else { t };
                 *o = f32::select(n > 0.0 && t <= TAU, exp_f32_in_range(-t), 0.0);
             }
         }
@@ -301,26 +384,46 @@ fn move_down(sums: &mut [&mut [f32]], g: &[f32]) {
 }
 
 /// One row of accumulators: `N = Σ w·(I(t) − I(s))`, `S = Σ w`, `M = max w` over the pairs
-/// `(s, t)` of each pixel `s` of the row.
+/// `(s, t)` of each pixel `s` of the row, and `Q = Σ w²` (the pilot's ENL; empty otherwise).
 pub(crate) struct Acc<'a> {
     pub num: &'a mut [f32],
     pub den: &'a mut [f32],
     pub max: &'a mut [f32],
+    pub sq: &'a mut [f32],
 }
 
 impl Acc<'_> {
-    /// Adds `sign·Δ[x]` to `N[x]`, `w[x]` to `S[x]` and raises `M[x]` to `w[x]` for every
-    /// column `x` of the accumulators.
+    /// Adds `sign·Δ[x]` to `N[x]`, `w[x]` to `S[x]` (and with `Q`, `w[x]²` to `Q[x]`) and
+    /// raises `M[x]` to `w[x]` for every column `x` of the accumulators.
     #[inline(always)]
-    pub(crate) fn add(&mut self, w: &[f32], delta: &[f32], sign: f32) {
+    pub(crate) fn add<const Q: bool>(&mut self, w: &[f32], delta: &[f32], sign: f32) {
         let n = self.num.len();
         let (w, delta) = (&w[..n], &delta[..n]);
         let (num, den, max) = (&mut self.num[..n], &mut self.den[..n], &mut self.max[..n]);
-        for x in 0..n {
-            let wx = w[x];
-            num[x] += sign * delta[x];
-            den[x] += wx;
-            max[x] = max[x].max(wx);
+        if Q {
+            let sq = &mut self.sq[..n];
+            for x in 0..n {
+                let wx = w[x];
+                num[x] += sign * delta[x];
+                den[x] += wx;
+                sq[x] += wx * wx;
+                max[x] = max[x].max(wx);
+            }
+        } else {
+            for x in 0..n {
+                let wx = w[x];
+                num[x] += sign * delta[x];
+                den[x] += wx;
+                max[x] = max[x].max(wx);
+            }
+        }
+    }
+
+    /// The pilot's `u²` of the finished row ([`pilot_scale`]) for `L = looks`.
+    #[inline(always)]
+    pub(crate) fn scales(&self, looks: f64, out: &mut [f32]) {
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = pilot_scale(self.max[x], self.den[x], self.sq[x], looks);
         }
     }
 
@@ -349,6 +452,19 @@ mod tests {
         let s: f64 = (1..=8).map(|k| 1.0 / (k * k) as f64).sum();
         assert!((trigamma(9.0) - (pi2 / 6.0 - s)).abs() < 1e-12);
         assert!((trigamma(100.0) - 0.010_050_166_663_333_571).abs() < 1e-15);
+    }
+
+    #[test]
+    fn pilot_scale_follows_the_enl_of_the_weights() {
+        // no positive weight: v = 1/(E₀·L), u² = E₀·L/2 (not the E = 1 of a lone centre)
+        assert_eq!(pilot_scale(0.0, 0.0, 0.0, 1.0), 25.0);
+        assert_eq!(pilot_scale(0.0, 0.0, 0.0, 4.0), 100.0);
+        // one other weight 0.5, centre 0.5: E = 1² / (0.25 + 0.25) = 2, v = (1/2 + 1/50)/L
+        let want = 0.5 / ((0.5 + 0.02) / 2.0);
+        assert!((pilot_scale(0.5, 0.5, 0.25, 2.0) as f64 - want).abs() < 1e-6 * want);
+        // 99 equal weights and the centre: E = 100, v = (0.01 + 0.02)/L
+        let want = 0.5 / 0.03;
+        assert!((pilot_scale(1.0, 99.0, 99.0, 1.0) as f64 - want).abs() < 1e-6 * want);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 use chain::{Chain, Schedule};
-use pass::Geometry;
+use pass::{Geometry, Kind};
 
 /// The non-local patch-based filter for `L`-look intensity images: two passes by default
 /// (docs/nonlocal.md), one pass (the pilot) with [`Ppb::with_passes`]`(1)`.
@@ -40,10 +40,14 @@ use pass::Geometry;
 ///
 /// Pass 1 (the pilot `R₁`): guide `g₁ = ln max(B, ε)`, `B` the mean of the valid values of the
 /// `b × b` window (`b = 1`: the pixel itself), patch `P₁`, `h₁ = c₁ · P₁² · 2ψ₁(b²L)` (`c₁` the
-/// strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on pure `L`-look speckle), or given.
-/// Pass 2: guide `g₂ = ln max(R₁, ε)` (the pilot, extended by the same border mode), patch
-/// `P₂`, `h₂ = k₂ · P₂²`, `k₂ = c₂/√L` (`c₂` default 0.09), or given. Both passes run in one
-/// stream, pass 1 a few rows ahead of pass 2.
+/// strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on pure `L`-look speckle), or given. With
+/// two passes it also gives each pilot value a log-variance `v = (1/E + 1/E₀)/L` from the ENL
+/// of its weights `E = (M + S)²/(M² + Σ w²)` (`E₀ = 50`; `v = 1/(E₀·L)` when `M + S = 0`),
+/// and `u² = 1/(2v)`.
+/// Pass 2: guide `g₂ = ln max(R₁, ε)` (the pilot and its `u²`, extended by the same border
+/// mode), `e(q, d) = (g₂(q) − g₂(q + d))² · max(u²(q), u²(q + d))`, patch `P₂`, weight
+/// `exp(−max(D − φ·P₂², 0)/h₂)` (`φ = 1.5`), `h₂ = f · P₂²` (`f` the strength, default 0.7), or
+/// given. Both passes run in one stream, pass 1 a few rows ahead of pass 2.
 ///
 /// ```
 /// use despeckle::{ImageMut, ImageRef, Options, Ppb};
@@ -97,7 +101,7 @@ fn check_positive(name: &'static str, v: f64) -> Result<f64> {
 
 impl Ppb {
     /// The filter for `looks`-look intensities (> 0) with the defaults: two passes, `W = 21`,
-    /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.4; pass 2 `P₂ = 5`, strength 0.09.
+    /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.4; pass 2 `P₂ = 5`, strength 0.7.
     pub fn new(looks: f64) -> Result<Self> {
         Ok(Ppb {
             looks: super::check_looks(looks)?,
@@ -109,7 +113,7 @@ impl Ppb {
             strength: 0.4,
             h: None,
             patch2: 5,
-            strength2: 0.09,
+            strength2: 0.7,
             h2: None,
         })
     }
@@ -168,7 +172,8 @@ impl Ppb {
         Ok(self)
     }
 
-    /// The strength `c₂` of `h₂ = c₂/√L · P₂²` (finite, > 0; larger smooths more).
+    /// The strength `f` of `h₂ = f · P₂²` (finite, > 0; larger smooths more). Pass 2 compares
+    /// the pilot's logs relative to their variance, so `f` does not depend on `L`.
     pub fn with_strength2(mut self, strength: f64) -> Result<Self> {
         self.strength2 = check_positive("strength2", strength)?;
         Ok(self)
@@ -198,7 +203,7 @@ impl Ppb {
     pub fn h2(&self) -> f64 {
         self.h2.unwrap_or_else(|| {
             let p2 = (self.patch2 * self.patch2) as f64;
-            self.strength2 / self.looks.sqrt() * p2
+            self.strength2 * p2
         })
     }
 
@@ -209,11 +214,17 @@ impl Ppb {
             ra: self.aggregation / 2,
             rb: self.presmooth / 2,
             h: self.h(),
+            kind: if self.passes == 2 {
+                Kind::Pilot { looks: self.looks }
+            } else {
+                Kind::Alone
+            },
         };
         let second = (self.passes == 2).then(|| Geometry {
             rp: self.patch2 / 2,
             rb: 0,
             h: self.h2(),
+            kind: Kind::Second,
             ..first
         });
         Schedule { first, second }

@@ -38,6 +38,20 @@ pub(crate) struct Geometry {
     pub rb: usize,
     /// The filtering parameter `h`.
     pub h: f64,
+    /// Which pass of the chain this is.
+    pub kind: Kind,
+}
+
+/// What a pass computes besides its estimates, and how it compares its guide.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    /// The filter's only pass.
+    Alone,
+    /// Pass 1 of two: also `Q = Σ w²` and the pilot's `u²` for `looks` (docs/nonlocal.md §2).
+    Pilot { looks: f64 },
+    /// Pass 2: `e` scaled by the pilot's `max(u²(q), u²(q + d))`, and the flat top `φ·P²`
+    /// (docs/nonlocal.md §3).
+    Second,
 }
 
 impl Geometry {
@@ -85,11 +99,15 @@ impl Geometry {
         // padded rows, and LANES more for the chunked loops
         let wp = width + 2 * r + LANES;
         let offsets = (2 * self.rw + 1) * (2 * self.rw + 1) / 2;
-        4 * (3 * self.ring_rows() * wp               // guide, validity, value rows
-            + 3 * (TILE + self.rw) * width          // accumulators
+        let (pilot, second) = (
+            matches!(self.kind, Kind::Pilot { .. }) as usize,
+            (self.kind == Kind::Second) as usize,
+        );
+        4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
+            + (3 + pilot) * (TILE + self.rw) * width // accumulators
             + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
             + (7 + 2 * self.ra) * self.scratch_len()) // scratch
-            + 8 * TILE * width                      // the tile's estimates
+            + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
             // the offsets and the headers of the ring's rows
             + offsets * size_of::<(usize, isize)>()
@@ -108,6 +126,8 @@ struct Row {
     v: Vec<f32>,
     /// The value, 0 where invalid.
     x: Vec<f32>,
+    /// The pilot's `u²` (pass 2; empty otherwise).
+    u: Vec<f32>,
 }
 
 /// Where the guide of a pass comes from.
@@ -140,6 +160,8 @@ pub(crate) struct PassState {
     num: Vec<f32>,
     den: Vec<f32>,
     max: Vec<f32>,
+    /// `Q = Σ w²` (pass 1 of two; empty otherwise), slots as `N`.
+    sq: Vec<f32>,
     /// Column sums, partial sums, patch sums and counts of one block of columns (and its
     /// margins).
     scratch: Scratch,
@@ -147,6 +169,8 @@ pub(crate) struct PassState {
     mean_sums: (Vec<f64>, Vec<f64>),
     /// The estimates of the last tile's rows, `TILE` rows of the image's width.
     pub est: Vec<f64>,
+    /// The pilot's `u²` of the last tile's rows (pass 1 of two; empty otherwise).
+    pub scales: Vec<f32>,
     /// The last row [`PassState::keep_rows`] loaded.
     kept: Option<isize>,
 }
@@ -185,8 +209,14 @@ impl PassState {
             g: vec![0.0; wp],
             v: vec![0.0; wp],
             x: vec![0.0; wp],
+            u: if geo.kind == Kind::Second {
+                vec![0.0; wp]
+            } else {
+                vec![]
+            },
         };
         let acc = (TILE + geo.rw) * width;
+        let pilot = matches!(geo.kind, Kind::Pilot { .. });
         let n = geo.scratch_len();
         PassState {
             geo,
@@ -196,6 +226,7 @@ impl PassState {
             num: vec![0.0; acc],
             den: vec![0.0; acc],
             max: vec![0.0; acc],
+            sq: if pilot { vec![0.0; acc] } else { vec![] },
             mean_sums: if geo.rb > 0 {
                 (vec![0.0; wp], vec![0.0; wp])
             } else {
@@ -212,6 +243,11 @@ impl PassState {
                 delta: vec![0.0; n],
             },
             est: vec![0.0; TILE * width],
+            scales: if pilot {
+                vec![0.0; TILE * width]
+            } else {
+                vec![]
+            },
             kept: None,
         }
     }
@@ -259,9 +295,11 @@ impl PassState {
         match src.guide {
             // the pilot's logs, 0 where invalid
             Guide::Pilot(pilot) => {
-                for (g, (&l, &v)) in row.g.iter_mut().zip(pilot.row(r).iter().zip(&row.v)) {
+                let (logs, scales) = pilot.row(r);
+                for (g, (&l, &v)) in row.g.iter_mut().zip(logs.iter().zip(&row.v)) {
                     *g = f32::select(v > 0.0, l, 0.0);
                 }
+                row.u[..wp].copy_from_slice(&scales[..wp]);
             }
             // the pixels' logs, 0 where invalid
             Guide::LocalMean if rb == 0 => {
@@ -297,7 +335,7 @@ impl PassState {
 
     /// The row pair `(r, r + d_y)` of offset `(d_y, d_x)` read from padded position `p` on.
     #[inline(always)]
-    fn pair(
+    fn pair<const S: bool>(
         rows: &[Row],
         r: isize,
         (dy, dx): (usize, isize),
@@ -313,6 +351,11 @@ impl PassState {
             ga: &a.g[p..],
             gb: &b.g[q..],
             masks: (!full).then(|| (&a.v[p..], &b.v[q..])),
+            scales: if S {
+                (&a.u[p..], &b.u[q..])
+            } else {
+                (&[], &[])
+            },
         }
     }
 
@@ -333,7 +376,26 @@ impl PassState {
     /// both blocks.
     #[inline(always)]
     pub fn tile(&mut self, src: &Source<'_>, t: isize, full: bool) {
-        let Geometry { rw, rp, ra, rb, h } = self.geo;
+        // the pilot's sums and pass 2's scales only where they exist: pass 1's loop as it was
+        match self.geo.kind {
+            Kind::Alone => self.tile_of::<false, false>(src, t, full),
+            Kind::Pilot { .. } => self.tile_of::<true, false>(src, t, full),
+            Kind::Second => self.tile_of::<false, true>(src, t, full),
+        }
+    }
+
+    /// [`PassState::tile`] with `Q` (accumulate `Σ w²`, give the pilot's `u²`) and `S`
+    /// (`e` scaled by the pilot's `u²`, flat top) fixed.
+    #[inline(always)]
+    fn tile_of<const Q: bool, const S: bool>(&mut self, src: &Source<'_>, t: isize, full: bool) {
+        let Geometry {
+            rw,
+            rp,
+            ra,
+            rb,
+            h,
+            kind,
+        } = self.geo;
         let radius = self.geo.radius();
         let w = self.width;
         let (rp_i, ra_i) = (rp as isize, ra as isize);
@@ -343,7 +405,13 @@ impl PassState {
         let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f32;
         let hf = h as f32;
         let full_scale = p2 / (p2 * hf);
-        let cap = (2.0 * maths::TAU as f64 * h) as f32;
+        // pass 2: t = max(D − φ·P², 0)/h, so e above 2·(τ·h + φ·P²) changes no weight either
+        let (cap, flat) = if S {
+            let fp = maths::FLAT * p2 as f64;
+            ((2.0 * (maths::TAU as f64 * h + fp)) as f32, (fp / h) as f32)
+        } else {
+            ((2.0 * maths::TAU as f64 * h) as f32, 0.0)
+        };
         let nsums = 2 * ra;
         let acc_rows = (TILE + rw) as isize;
         let margin = ra + rp;
@@ -354,6 +422,7 @@ impl PassState {
             num,
             den,
             max,
+            sq,
             scratch,
             ..
         } = self;
@@ -382,19 +451,23 @@ impl PassState {
                     let cs = &mut scratch.cs[..pb + margin - c0];
                     if k == 0 {
                         pairs.clear();
-                        pairs.extend((-rp_i..=rp_i).map(|j| Self::pair(rows, u + j, d, c0, full)));
-                        maths::column_sums(cs, &pairs, cap);
+                        pairs.extend(
+                            (-rp_i..=rp_i).map(|j| Self::pair::<S>(rows, u + j, d, c0, full)),
+                        );
+                        maths::column_sums::<S>(cs, &pairs, cap);
                     } else {
-                        let new = Self::pair(rows, u + rp_i, d, c0, full);
-                        let old = Self::pair(rows, u - rp_i - 1, d, c0, full);
-                        maths::column_sums_step(cs, new, old, cap);
+                        let new = Self::pair::<S>(rows, u + rp_i, d, c0, full);
+                        let old = Self::pair::<S>(rows, u - rp_i - 1, d, c0, full);
+                        maths::column_sums_step::<S>(cs, new, old, cap);
                     }
                     // D, the patch sums, and the weights of the patch pairs at [o0, o0 + n_om)
                     let counts = if full {
                         None
                     } else {
                         pairs.clear();
-                        pairs.extend((-rp_i..=rp_i).map(|j| Self::pair(rows, u + j, d, c0, full)));
+                        pairs.extend(
+                            (-rp_i..=rp_i).map(|j| Self::pair::<S>(rows, u + j, d, c0, full)),
+                        );
                         let ncol = &mut scratch.ncol[..n_om + 2 * rp];
                         maths::valid_counts(ncol, &pairs);
                         let nsum = &mut scratch.nsum[..n_om];
@@ -402,7 +475,14 @@ impl PassState {
                         Some(&*nsum)
                     };
                     let omega = &mut scratch.omega[..n_om];
-                    maths::patch_weights(&scratch.cs, rp, counts, (p2, hf, full_scale), omega);
+                    maths::patch_weights::<S>(
+                        &scratch.cs,
+                        rp,
+                        counts,
+                        (p2, hf, full_scale),
+                        flat,
+                        omega,
+                    );
                     // the partial sums, the one used up first (the sum starting on row u − 2·A/2)
                     let used = if nsums > 0 {
                         u.rem_euclid(nsums as isize) as usize
@@ -443,15 +523,25 @@ impl PassState {
                         num: &mut num[sa + x0..sa + x1],
                         den: &mut den[sa + x0..sa + x1],
                         max: &mut max[sa + x0..sa + x1],
+                        sq: if Q {
+                            &mut sq[sa + x0..sa + x1]
+                        } else {
+                            &mut []
+                        },
                     };
-                    acc.add(&wv[dxp..], &delta[dxp..], 1.0);
+                    acc.add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
                     let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * w;
                     let mut acc = Acc {
                         num: &mut num[ta + x0..ta + x1],
                         den: &mut den[ta + x0..ta + x1],
                         max: &mut max[ta + x0..ta + x1],
+                        sq: if Q {
+                            &mut sq[ta + x0..ta + x1]
+                        } else {
+                            &mut []
+                        },
                     };
-                    acc.add(&wv[dxn..], &delta[dxn..], -1.0);
+                    acc.add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
                 }
             }
         }
@@ -465,9 +555,14 @@ impl PassState {
                 num: &mut self.num[sa..sa + w],
                 den: &mut self.den[sa..sa + w],
                 max: &mut self.max[sa..sa + w],
+                sq: if Q { &mut self.sq[sa..sa + w] } else { &mut [] },
             };
             let c = src.col + radius;
             acc.finish(&values[(y - src.top) as usize][c..c + w], est);
+            if let Kind::Pilot { looks } = kind {
+                acc.scales(looks, &mut self.scales[i * w..(i + 1) * w]);
+                self.sq[sa..sa + w].fill(0.0);
+            }
             self.num[sa..sa + w].fill(0.0);
             self.den[sa..sa + w].fill(0.0);
             self.max[sa..sa + w].fill(0.0);
