@@ -383,6 +383,49 @@ fn move_down(sums: &mut [&mut [f32]], g: &[f32]) {
     }
 }
 
+/// The accumulators of a pass, rows of the image's width one after another: `N`, `S`, `M`,
+/// and `Q` for a pilot (empty otherwise); see [`Acc`].
+#[derive(Debug)]
+pub(crate) struct Accumulators {
+    num: Vec<f32>,
+    den: Vec<f32>,
+    max: Vec<f32>,
+    sq: Vec<f32>,
+}
+
+impl Accumulators {
+    /// `len` zero accumulators of each kind (`squares`: `Q` too).
+    pub fn new(len: usize, squares: bool) -> Self {
+        Accumulators {
+            num: vec![0.0; len],
+            den: vec![0.0; len],
+            max: vec![0.0; len],
+            sq: if squares { vec![0.0; len] } else { vec![] },
+        }
+    }
+
+    /// The accumulators at positions `r` (`Q` with `Q` only).
+    #[inline(always)]
+    pub fn at<const Q: bool>(&mut self, r: std::ops::Range<usize>) -> Acc<'_> {
+        Acc {
+            num: &mut self.num[r.clone()],
+            den: &mut self.den[r.clone()],
+            max: &mut self.max[r.clone()],
+            sq: if Q { &mut self.sq[r] } else { &mut [] },
+        }
+    }
+
+    /// Zeroes the accumulators at positions `r`.
+    pub fn clear(&mut self, r: std::ops::Range<usize>) {
+        for v in [&mut self.num, &mut self.den, &mut self.max] {
+            v[r.clone()].fill(0.0);
+        }
+        if !self.sq.is_empty() {
+            self.sq[r].fill(0.0);
+        }
+    }
+}
+
 /// One row of accumulators: `N = Σ w·(I(t) − I(s))`, `S = Σ w`, `M = max w` over the pairs
 /// `(s, t)` of each pixel `s` of the row, and `Q = Σ w²` (the pilot's ENL; empty otherwise).
 pub(crate) struct Acc<'a> {

@@ -17,7 +17,7 @@
 //! taller: pass 1 of the chained filter runs rows ahead of the engine's row), the guide either
 //! from a local mean of those values (pass 1) or from the pilot rows pass 1 produced (pass 2).
 
-use super::maths::{self, Acc, LANES, PairRows, lanes};
+use super::maths::{self, Accumulators, LANES, PairRows, lanes};
 use super::pilot::Pilot;
 use crate::engine::{REFRESH_ROWS, Window};
 
@@ -156,12 +156,9 @@ pub(crate) struct PassState {
     width: usize,
     offsets: Vec<(usize, isize)>,
     rows: Vec<Row>,
-    /// Accumulators `N`, `S`, `M` of rows `t … t + TILE + W/2 − 1`, slot `row mod (TILE + W/2)`.
-    num: Vec<f32>,
-    den: Vec<f32>,
-    max: Vec<f32>,
-    /// `Q = Σ w²` (pass 1 of two; empty otherwise), slots as `N`.
-    sq: Vec<f32>,
+    /// Accumulators `N`, `S`, `M` (and `Q = Σ w²` for pass 1 of two) of rows
+    /// `t … t + TILE + W/2 − 1`, slot `row mod (TILE + W/2)`.
+    acc: Accumulators,
     /// Column sums, partial sums, patch sums and counts of one block of columns (and its
     /// margins).
     scratch: Scratch,
@@ -223,10 +220,7 @@ impl PassState {
             width,
             rows: vec![row; geo.ring_rows()],
             offsets: geo.offsets(),
-            num: vec![0.0; acc],
-            den: vec![0.0; acc],
-            max: vec![0.0; acc],
-            sq: if pilot { vec![0.0; acc] } else { vec![] },
+            acc: Accumulators::new(acc, pilot),
             mean_sums: if geo.rb > 0 {
                 (vec![0.0; wp], vec![0.0; wp])
             } else {
@@ -419,10 +413,7 @@ impl PassState {
         let PassState {
             offsets,
             rows,
-            num,
-            den,
-            max,
-            sq,
+            acc,
             scratch,
             ..
         } = self;
@@ -519,29 +510,11 @@ impl PassState {
                     // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the
                     // opposite
                     let sa = y.rem_euclid(acc_rows) as usize * w;
-                    let mut acc = Acc {
-                        num: &mut num[sa + x0..sa + x1],
-                        den: &mut den[sa + x0..sa + x1],
-                        max: &mut max[sa + x0..sa + x1],
-                        sq: if Q {
-                            &mut sq[sa + x0..sa + x1]
-                        } else {
-                            &mut []
-                        },
-                    };
-                    acc.add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
+                    acc.at::<Q>(sa + x0..sa + x1)
+                        .add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
                     let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * w;
-                    let mut acc = Acc {
-                        num: &mut num[ta + x0..ta + x1],
-                        den: &mut den[ta + x0..ta + x1],
-                        max: &mut max[ta + x0..ta + x1],
-                        sq: if Q {
-                            &mut sq[ta + x0..ta + x1]
-                        } else {
-                            &mut []
-                        },
-                    };
-                    acc.add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
+                    acc.at::<Q>(ta + x0..ta + x1)
+                        .add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
                 }
             }
         }
@@ -551,21 +524,13 @@ impl PassState {
         for (i, est) in self.est.chunks_exact_mut(w).enumerate() {
             let y = t + i as isize;
             let sa = y.rem_euclid(acc_rows) as usize * w;
-            let acc = Acc {
-                num: &mut self.num[sa..sa + w],
-                den: &mut self.den[sa..sa + w],
-                max: &mut self.max[sa..sa + w],
-                sq: if Q { &mut self.sq[sa..sa + w] } else { &mut [] },
-            };
+            let acc = self.acc.at::<Q>(sa..sa + w);
             let c = src.col + radius;
             acc.finish(&values[(y - src.top) as usize][c..c + w], est);
             if let Kind::Pilot { looks } = kind {
                 acc.scales(looks, &mut self.scales[i * w..(i + 1) * w]);
-                self.sq[sa..sa + w].fill(0.0);
             }
-            self.num[sa..sa + w].fill(0.0);
-            self.den[sa..sa + w].fill(0.0);
-            self.max[sa..sa + w].fill(0.0);
+            self.acc.clear(sa..sa + w);
         }
     }
 }
