@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "python" / "tests"))
 
 import nl_select as ns  # noqa: E402
 import quality as q  # noqa: E402
-from nonlocal_prototype import h1_of, recommended  # noqa: E402
+from nonlocal_prototype import h1_of, recommended, write_report  # noqa: E402
 from nonlocal_reference import default_constants  # noqa: E402
 
 
@@ -92,9 +92,7 @@ def main(argv=None) -> int:
             lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in per)
                          + f" | {p:.2f} | {s:.3f} |")
         lines.append("")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+    write_report(args.out, lines)
     print("\n".join(lines))
     return 0
 

@@ -240,11 +240,16 @@ def main(argv=None) -> int:
         lines += q.table(looks, anchors + best + rows, images)
         lines += ["", f"Defaults at L = {looks:g}: c₁ = {c1:g}, k₂ = 0.09/√L = {k2:.4g}."]
         lines += notes + [""]
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("\n".join(lines) + "\n")
+        write_report(args.out, lines)
     print("\n".join(lines))
     return 0
+
+
+def write_report(path, lines) -> None:
+    """Writes the Markdown ``lines`` to ``path`` (its folder created if missing)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
