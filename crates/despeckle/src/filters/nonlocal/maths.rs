@@ -326,11 +326,7 @@ pub(crate) fn pair_weights(
     delta: &mut [f32],
 ) {
     let n = w.len();
-    // the default 3 × 3 unrolled
-    match r {
-        1 => box_sum_r::<1>(omega, r, g),
-        _ => box_sum_r::<0>(omega, r, g),
-    }
+    aggregation_row(omega, r, g);
     let g = &g[..n];
     match sums.first() {
         Some(older) => {
@@ -363,11 +359,17 @@ pub(crate) fn pair_weights(
 /// tile: `2r` rows later they hold the exact sums.
 #[inline(always)]
 pub(crate) fn aggregate(omega: &[f32], r: usize, sums: &mut [&mut [f32]], g: &mut [f32]) {
+    aggregation_row(omega, r, g);
+    move_down(sums, g);
+}
+
+/// `g[i] = Σ_{k=0..2r} ω[i + k]`: the aggregation's newest row (the default 3 × 3 unrolled).
+#[inline(always)]
+fn aggregation_row(omega: &[f32], r: usize, g: &mut [f32]) {
     match r {
         1 => box_sum_r::<1>(omega, r, g),
         _ => box_sum_r::<0>(omega, r, g),
     }
-    move_down(sums, g);
 }
 
 #[inline(always)]
