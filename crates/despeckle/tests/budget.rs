@@ -130,21 +130,41 @@ fn the_budget_holds() {
     // The non-local filter's state (per search offset, rows as wide as the image): the plan
     // counts it to within 1 % (measured 0.1–0.3 % above the peak; the thread pool's own
     // bookkeeping varies by a few KiB from run to run, hence the 16 KiB).
+    // With two workers the image is as wide as six blocks of columns, which the workers
+    // share: one band, one state, the same plan as one worker.
     let (pw, ph) = (1500usize, 40usize);
     for passes in [1, 2] {
         let f = Ppb::new(4.0).unwrap().with_passes(passes).unwrap();
-        let o = Options::new(3).unwrap().with_threads(Some(1));
-        let p = plan_planes::<f32, _>(&f, pw, ph, 1, &o, true).unwrap();
-        let mut buf = img[..pw * ph].to_vec();
-        let (r, peak) = peak_of(|| {
-            filter_planes_in_place(&f, &mut [ImageMut::new(&mut buf, pw, ph).unwrap()], &o)
-        });
-        r.unwrap();
-        assert!(
-            peak <= p.bytes + (16 << 10) && peak * 100 >= p.bytes * 99,
-            "ppb, {passes} passes: peak {peak}, plan {}",
-            p.bytes
-        );
+        let one = plan_planes::<f32, _>(&f, pw, ph, 1, &opts.with_threads(Some(1)), true)
+            .unwrap()
+            .bytes;
+        for threads in [1, 2] {
+            let o = Options::new(3).unwrap().with_threads(Some(threads));
+            let p = plan_planes::<f32, _>(&f, pw, ph, 1, &o, true).unwrap();
+            assert_eq!(p.bytes, one, "{threads} threads: {p:?}");
+            let mut buf = img[..pw * ph].to_vec();
+            let (r, peak) = peak_of(|| {
+                filter_planes_in_place(&f, &mut [ImageMut::new(&mut buf, pw, ph).unwrap()], &o)
+            });
+            r.unwrap();
+            assert!(
+                peak <= p.bytes + (16 << 10) && peak * 100 >= p.bytes * 99,
+                "ppb, {passes} passes, {threads} threads: peak {peak}, plan {}",
+                p.bytes
+            );
+        }
+        // two blocks of columns: a band per worker, each with its state
+        if cores() >= 2 {
+            let narrow = |t| {
+                let o = Options::new(3).unwrap().with_threads(Some(t));
+                plan_planes::<f32, _>(&f, 400, 200, 1, &o, false).unwrap()
+            };
+            let (one, two) = (narrow(1), narrow(2));
+            assert!(
+                two.threads == 2 && two.bytes > one.bytes * 19 / 10,
+                "{one:?} {two:?}"
+            );
+        }
     }
 
     // Refused before allocating: the message says what it needs and what to change.

@@ -527,6 +527,20 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
     }
 }
 
+/// Five blocks of columns: with one and two workers the drivers run one band whose blocks
+/// the workers share, with three a band per worker (`MultiFilter::column_tasks`); every way
+/// gives the same bits.
+#[test]
+fn blocks_shared_by_the_workers_agree_with_bands_bit_for_bit() {
+    let img = scene(1100, 40, 1, 14, -1.0);
+    let data = img.to_f32();
+    let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
+    all_drivers(&SMALL.filter(), &data, img.w, img.h, opts);
+    all_drivers(&DEFAULTS.passes(1).filter(), &data, img.w, img.h, opts);
+    let opts = opts.with_border(Border::Wrap);
+    all_drivers(&SMALL.filter(), &data, img.w, img.h, opts);
+}
+
 /// Wider than several of the blocks of columns the filter's loop runs over (128), so that
 /// pairs reach across block edges, and crops of it whose columns do not line up with those
 /// blocks.

@@ -16,10 +16,11 @@
 //!   `Σx²` and their drift guard, the three window sums of the output row, one output row, and
 //!   the filter's own per-row scratch ([`Filter::scratch_bytes`]: a few rows for most filters,
 //!   about `2·s` padded rows for the median);
-//! * **in-memory drivers** ([`filter`](super::filter)): `t · worker`; the in-place driver adds
+//! * **in-memory drivers** ([`filter`](super::filter)): `t · worker` (`1 · worker` for a
+//!   filter that splits its rows' work over the workers itself, [`bands_in_parallel`]); the in-place driver adds
 //!   `b · w` per row it must save before it is overwritten (`s − 1` rows per band boundary plus
 //!   rows a border maps from far away);
-//! * **streaming driver** ([`filter_stream`](super::filter_stream)): `t · worker` plus a block
+//! * **streaming driver** ([`filter_stream`](super::filter_stream)): the same workers plus a block
 //!   of `B` input rows with `s − 1` halo rows and `B` output rows: `b · w · (2·B + s − 1)`
 //!   (`s − 1` more halo rows with `wrap` borders, which read rows from the other end);
 //!   `B` is a multiple of [`REFRESH_ROWS`] with at least one band of `REFRESH_ROWS` rows per
@@ -190,6 +191,20 @@ pub struct Geometry {
     pub warmup_rows: usize,
     /// Whether the engine keeps window sums (the filter reads them).
     pub sums: bool,
+    /// [`MultiFilter::column_tasks`](crate::MultiFilter::column_tasks) (1 for most filters).
+    pub column_tasks: usize,
+}
+
+/// How many bands of rows run at once on `threads` workers for a filter that splits its rows'
+/// work into `column_tasks` parts ([`MultiFilter::column_tasks`](crate::MultiFilter::column_tasks)):
+/// one when there are at least two parts per worker (the filter keeps them busy), else one
+/// per worker.
+pub fn bands_in_parallel(column_tasks: usize, threads: usize) -> usize {
+    if column_tasks >= 2 * threads {
+        1
+    } else {
+        threads
+    }
 }
 
 impl Geometry {
@@ -211,6 +226,7 @@ impl Geometry {
             out_planes: 1,
             warmup_rows: 0,
             sums: true,
+            column_tasks: 1,
         }
     }
 }
@@ -352,7 +368,7 @@ pub fn plan_in_memory(
     let row = g.sample_bytes * g.width;
     let bytes = |t: usize| {
         worker
-            .saturating_mul(t)
+            .saturating_mul(bands_in_parallel(g.column_tasks, t))
             .saturating_add(row.saturating_mul(saved_rows(t)))
     };
     if bytes(1) > budget {
@@ -398,7 +414,7 @@ pub fn plan_stream(
     let per_row = (row * (g.planes + g.out_planes)).saturating_add(costs.per_block_row);
     let bytes = |t: usize, block: usize| {
         worker
-            .saturating_mul(t)
+            .saturating_mul(bands_in_parallel(g.column_tasks, t))
             .saturating_add(row.saturating_mul(halo))
             .saturating_add(per_row.saturating_mul(block))
             .saturating_add(costs.fixed)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, bands, budget, geometry, layout, split_rows};
+use super::{Workers, band_plan, budget, geometry, layout, split_rows};
 use crate::border::Source;
 use crate::engine::{BandIo, Filter, Kernel, Layout, MultiFilter, run_band};
 use crate::error::{Error, Result};
@@ -164,7 +164,7 @@ fn out_of_place<T: Sample>(
         return Ok(());
     }
     let workers = Workers::new(&plan_layout(filter, &lay, opts, false)?)?;
-    let plan = bands(height, workers.count());
+    let plan = band_plan(&lay, height, workers.count());
     workers.install(|| {
         let parts = split_planes(outputs, &plan, |b| plan[b].0);
         plan.par_iter().zip(parts).for_each(|(&(y0, y1), outs)| {
@@ -238,7 +238,7 @@ fn plan_layout<T: Sample>(
     let g = geometry(filter, lay);
     budget::plan_in_memory(&g, opts, |t| {
         if in_place {
-            rows_to_save(lay, &bands(lay.builder.height, t)).len() * lay.planes
+            rows_to_save(lay, &band_plan(lay, lay.builder.height, t)).len() * lay.planes
         } else {
             0
         }
@@ -312,7 +312,7 @@ fn in_place<T: Sample>(
         return Ok(());
     }
     let workers = Workers::new(&plan_layout(filter, &lay, opts, true)?)?;
-    let plan = bands(height, workers.count());
+    let plan = band_plan(&lay, height, workers.count());
     {
         let save = rows_to_save(&lay, &plan);
         let saved: Vec<BTreeMap<usize, Vec<T>>> = planes

@@ -102,6 +102,7 @@ pub(crate) fn layout<T: Sample>(
         warmup: filter.warmup(opts),
         delay: filter.delay(opts).min(filter.radius(opts)),
         uses_sums: filter.uses_sums(),
+        column_tasks: filter.column_tasks(width),
     })
 }
 
@@ -123,6 +124,18 @@ pub(crate) fn geometry<T: Sample>(filter: &dyn Kernel<T>, layout: &Layout) -> bu
             layout.warmup + REFRESH_ROWS - 1
         },
         sums: layout.uses_sums,
+        column_tasks: layout.column_tasks,
+    }
+}
+
+/// The bands of rows `0..height` of a run laid out as `lay` on `threads` workers: one band when
+/// the filter splits its rows' work over the workers itself
+/// ([`budget::bands_in_parallel`]), else [`bands`].
+pub(crate) fn band_plan(lay: &Layout, height: usize, threads: usize) -> Vec<(usize, usize)> {
+    if budget::bands_in_parallel(lay.column_tasks, threads) == 1 {
+        vec![(0, height)]
+    } else {
+        bands(height, threads)
     }
 }
 

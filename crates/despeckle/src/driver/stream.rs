@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, bands, budget, geometry, layout, split_rows};
+use super::{Workers, band_plan, budget, geometry, layout, split_rows};
 use crate::border::Source;
 use crate::engine::{BandIo, Filter, Kernel, Layout, MultiFilter, REFRESH_ROWS, run_band};
 use crate::error::{Error, Result};
@@ -388,7 +388,7 @@ fn stream_blocks<T: Sample>(
         }
         cache.extra = extra;
 
-        let bands_plan: Vec<(usize, usize)> = bands(b1 - b0, threads)
+        let bands_plan: Vec<(usize, usize)> = band_plan(lay, b1 - b0, threads)
             .into_iter()
             .map(|(a, z)| (a + b0, z + b0))
             .collect();

@@ -34,6 +34,8 @@ pub(crate) struct Layout {
     /// Rows the output lags behind the filter's row ([`MultiFilter::delay`](super::MultiFilter::delay)).
     pub delay: usize,
     pub uses_sums: bool,
+    /// [`MultiFilter::column_tasks`](super::MultiFilter::column_tasks) for the image's width.
+    pub column_tasks: usize,
 }
 
 impl Layout {

@@ -26,6 +26,8 @@ pub(crate) trait Kernel<T: Sample>: Sync {
     fn warmup(&self, opts: &Options) -> usize;
     /// [`MultiFilter::delay`].
     fn delay(&self, opts: &Options) -> usize;
+    /// [`MultiFilter::column_tasks`].
+    fn column_tasks(&self, width: usize) -> usize;
     /// [`MultiFilter::uses_sums`].
     fn uses_sums(&self) -> bool;
     /// [`MultiFilter::check_options`].
@@ -67,6 +69,9 @@ impl<T: Sample, F: MultiFilter> Kernel<T> for F {
     }
     fn delay(&self, opts: &Options) -> usize {
         MultiFilter::delay(self, opts)
+    }
+    fn column_tasks(&self, width: usize) -> usize {
+        MultiFilter::column_tasks(self, width)
     }
     fn uses_sums(&self) -> bool {
         MultiFilter::uses_sums(self)

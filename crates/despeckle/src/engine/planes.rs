@@ -102,6 +102,17 @@ pub trait MultiFilter: Sync {
         0
     }
 
+    /// How many independent parts the filter splits the work of its rows into for an image
+    /// `width` wide, run on rayon's workers from within [`MultiFilter::filter_rows`] (the
+    /// results must not depend on how they are scheduled). When there are at least two per
+    /// worker, the drivers give the filter one band of rows (per streamed block) rather than
+    /// one band per worker: one state in memory, no warm-up rows computed twice, no rows saved
+    /// for in place. Default 1: the filter's rows are serial, the drivers split the rows.
+    fn column_tasks(&self, width: usize) -> usize {
+        let _ = width;
+        1
+    }
+
     /// Whether the filter reads the window sums (`count`, `sum`, `sum_sq`). Default `true`;
     /// filters that only read window values save their cost by returning `false`.
     fn uses_sums(&self) -> bool {

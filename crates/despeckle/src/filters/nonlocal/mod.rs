@@ -281,6 +281,11 @@ impl MultiFilter for Ppb {
         false
     }
 
+    /// The blocks of [`BLOCK`](pass::BLOCK) columns of a tile, which run on the workers.
+    fn column_tasks(&self, width: usize) -> usize {
+        width.div_ceil(pass::BLOCK)
+    }
+
     fn state(&self, width: usize, planes: usize, opts: &Options) -> PpbState {
         let sched = self.schedule();
         PpbState {

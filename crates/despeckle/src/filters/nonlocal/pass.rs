@@ -20,6 +20,7 @@
 use super::maths::{self, Accumulators, LANES, PairRows, lanes};
 use super::pilot::Pilot;
 use crate::engine::{REFRESH_ROWS, Window};
+use rayon::prelude::*;
 
 /// Rows of a tile: the engine's refresh period, so that tiles start where bands do.
 pub(crate) const TILE: usize = REFRESH_ROWS;
@@ -106,12 +107,13 @@ impl Geometry {
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
             + (3 + pilot) * (TILE + self.rw) * width // accumulators
             + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
-            + (7 + 2 * self.ra) * self.scratch_len()) // scratch
+            + (7 + 2 * self.ra) * self.scratch_len() * width.div_ceil(BLOCK)) // scratch
             + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
             // the offsets and the headers of the ring's rows
             + offsets * size_of::<(usize, isize)>()
             + self.ring_rows() * size_of::<Row>()
+            + width.div_ceil(BLOCK) * size_of::<Block>()
     }
 }
 
@@ -156,12 +158,8 @@ pub(crate) struct PassState {
     width: usize,
     offsets: Vec<(usize, isize)>,
     rows: Vec<Row>,
-    /// Accumulators `N`, `S`, `M` (and `Q = Σ w²` for pass 1 of two) of rows
-    /// `t … t + TILE + W/2 − 1`, slot `row mod (TILE + W/2)`.
-    acc: Accumulators,
-    /// Column sums, partial sums, patch sums and counts of one block of columns (and its
-    /// margins).
-    scratch: Scratch,
+    /// The blocks of [`BLOCK`] columns: their accumulators and scratch.
+    blocks: Vec<Block>,
     /// The local mean's column sums of values and of valid positions (pass 1, `b > 1`).
     mean_sums: (Vec<f64>, Vec<f64>),
     /// The estimates of the last tile's rows, `TILE` rows of the image's width.
@@ -170,6 +168,18 @@ pub(crate) struct PassState {
     pub scales: Vec<f32>,
     /// The last row [`PassState::keep_rows`] loaded.
     kept: Option<isize>,
+}
+
+/// One block of [`BLOCK`] image columns `x0 .. x1` of a pass.
+#[derive(Debug)]
+struct Block {
+    x0: usize,
+    x1: usize,
+    /// Accumulators `N`, `S`, `M` (and `Q = Σ w²` for pass 1 of two) of the block's columns
+    /// of rows `t … t + TILE + W/2 − 1`, slot `row mod (TILE + W/2)`, `x1 − x0` per slot.
+    acc: Accumulators,
+    /// Column sums, partial sums, patch sums and counts of the block (and its margins).
+    scratch: Scratch,
 }
 
 /// The per-block scratch of [`PassState::tile`]: every step of one offset over one block of
@@ -212,29 +222,36 @@ impl PassState {
                 vec![]
             },
         };
-        let acc = (TILE + geo.rw) * width;
         let pilot = matches!(geo.kind, Kind::Pilot { .. });
         let n = geo.scratch_len();
+        let block = |x0: usize| {
+            let x1 = (x0 + BLOCK).min(width);
+            Block {
+                x0,
+                x1,
+                acc: Accumulators::new((TILE + geo.rw) * (x1 - x0), pilot),
+                scratch: Scratch {
+                    cs: vec![0.0; n],
+                    sums: vec![0.0; 2 * geo.ra * n],
+                    ncol: vec![0.0; n],
+                    nsum: vec![0.0; n],
+                    omega: vec![0.0; n],
+                    g: vec![0.0; n],
+                    w: vec![0.0; n],
+                    delta: vec![0.0; n],
+                },
+            }
+        };
         PassState {
             geo,
             width,
             rows: vec![row; geo.ring_rows()],
             offsets: geo.offsets(),
-            acc: Accumulators::new(acc, pilot),
+            blocks: (0..width).step_by(BLOCK).map(block).collect(),
             mean_sums: if geo.rb > 0 {
                 (vec![0.0; wp], vec![0.0; wp])
             } else {
                 Default::default()
-            },
-            scratch: Scratch {
-                cs: vec![0.0; n],
-                sums: vec![0.0; 2 * geo.ra * n],
-                ncol: vec![0.0; n],
-                nsum: vec![0.0; n],
-                omega: vec![0.0; n],
-                g: vec![0.0; n],
-                w: vec![0.0; n],
-                delta: vec![0.0; n],
             },
             est: vec![0.0; TILE * width],
             scales: if pilot {
@@ -359,14 +376,15 @@ impl PassState {
     /// [`PassState::est`]. The rows below the tile that its pairs reach keep their
     /// accumulators for the next tile.
     ///
-    /// The loop runs over the offsets, for each over blocks of [`BLOCK`] image columns, and for
-    /// each down the tile's rows: every step (column sums, patch sums, weights, aggregation,
-    /// pixel pairs and both accumulations) runs over one block and its margins, in L1, and the
-    /// column sums and partial sums stay in the block's scratch from row to row. An offset
-    /// `(d_y, d_x)` handles on a block the pairs `(s, s + d)` whose `s` is on the block or whose
-    /// `s + d` is (so `|d_x|` columns more), and adds to the block's columns only: every
-    /// accumulator receives its terms in the same order (tile, offset, row; `+Δ` before `−Δ`)
-    /// whatever the blocks. The values of the margins are computed again, identically, by
+    /// The blocks of [`BLOCK`] image columns are independent (each adds to its own columns
+    /// only) and run on rayon's workers; each runs over the offsets, and for each down the
+    /// tile's rows: every step (column sums, patch sums, weights, aggregation, pixel pairs and
+    /// both accumulations) runs over one block and its margins, in L1, and the column sums
+    /// and partial sums stay in the block's scratch from row to row. An offset `(d_y, d_x)`
+    /// handles on a block the pairs `(s, s + d)` whose `s` is on the block or whose `s + d` is
+    /// (so `|d_x|` columns more), and adds to the block's columns only: every accumulator
+    /// receives its terms in the same order (tile, offset, row; `+Δ` before `−Δ`) whatever the
+    /// blocks and the workers. The values of the margins are computed again, identically, by
     /// both blocks.
     #[inline(always)]
     pub fn tile(&mut self, src: &Source<'_>, t: isize, full: bool) {
@@ -382,20 +400,83 @@ impl PassState {
     /// (`e` scaled by the pilot's `u²`, flat top) fixed.
     #[inline(always)]
     fn tile_of<const Q: bool, const S: bool>(&mut self, src: &Source<'_>, t: isize, full: bool) {
-        let Geometry {
-            rw,
-            rp,
-            ra,
-            rb,
-            h,
-            kind,
-        } = self.geo;
-        let radius = self.geo.radius();
-        let w = self.width;
-        let (rp_i, ra_i) = (rp as isize, ra as isize);
-        for r in t - (rp + ra) as isize..t + (TILE + radius - rb) as isize {
+        let geo = self.geo;
+        let radius = geo.radius();
+        for r in t - geo.rows_above() as isize..t + (TILE + radius - geo.rb) as isize {
             self.load(src, r);
         }
+        let job = TileJob {
+            geo,
+            rows: &self.rows,
+            offsets: &self.offsets,
+            t,
+            full,
+        };
+        let level = crate::engine::dispatch::level();
+        self.blocks.par_iter_mut().for_each(|block| {
+            crate::engine::dispatch::run(level, BlockCall::<Q, S> { job: &job, block })
+        });
+        // the tile's rows have every pair: the estimates, then their slots are cleared for the
+        // rows TILE + W/2 further down
+        let w = self.width;
+        let values = src.window.values();
+        let acc_rows = (TILE + geo.rw) as isize;
+        for i in 0..TILE {
+            let y = t + i as isize;
+            let slot = y.rem_euclid(acc_rows) as usize;
+            let centre = &values[(y - src.top) as usize][src.col + radius..];
+            for b in &mut self.blocks {
+                let (x0, x1) = (b.x0, b.x1);
+                let at = slot * (x1 - x0)..(slot + 1) * (x1 - x0);
+                let acc = b.acc.at::<Q>(at.clone());
+                acc.finish(&centre[x0..x1], &mut self.est[i * w + x0..i * w + x1]);
+                if let Kind::Pilot { looks } = geo.kind {
+                    acc.scales(looks, &mut self.scales[i * w + x0..i * w + x1]);
+                }
+                b.acc.clear(at);
+            }
+        }
+    }
+}
+
+/// What every block of one tile reads: the pass's geometry, rows and offsets.
+struct TileJob<'a> {
+    geo: Geometry,
+    rows: &'a [Row],
+    offsets: &'a [(usize, isize)],
+    t: isize,
+    full: bool,
+}
+
+/// One block of one tile, as `engine::dispatch` compiles it (the workers run it outside the
+/// engine's dispatched row loop).
+struct BlockCall<'a, 'b, const Q: bool, const S: bool> {
+    job: &'a TileJob<'b>,
+    block: &'a mut Block,
+}
+
+impl<const Q: bool, const S: bool> crate::engine::dispatch::Simd for BlockCall<'_, '_, Q, S> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.job.block::<Q, S>(self.block)
+    }
+}
+
+impl TileJob<'_> {
+    /// Every pair of the tile on `block` ([`PassState::tile`]).
+    #[inline(always)]
+    fn block<const Q: bool, const S: bool>(&self, block: &mut Block) {
+        let TileJob {
+            geo,
+            rows,
+            offsets,
+            t,
+            full,
+        } = *self;
+        let Geometry { rw, rp, ra, h, .. } = geo;
+        let radius = geo.radius();
+        let (rp_i, ra_i) = (rp as isize, ra as isize);
         let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f32;
         let hf = h as f32;
         let full_scale = p2 / (p2 * hf);
@@ -409,128 +490,107 @@ impl PassState {
         let nsums = 2 * ra;
         let acc_rows = (TILE + rw) as isize;
         let margin = ra + rp;
-        let sl = self.geo.scratch_len();
-        let PassState {
-            offsets,
-            rows,
+        let sl = geo.scratch_len();
+        let Block {
+            x0,
+            x1,
             acc,
             scratch,
-            ..
-        } = self;
-        let rows = &rows[..];
+        } = block;
+        let (x0, x1) = (*x0, *x1);
+        let bw = x1 - x0;
         let nrows = rows.len() as isize;
         let row_at = |r: isize| &rows[r.rem_euclid(nrows) as usize];
+        let pair = PassState::pair::<S>;
         let mut pairs: Vec<PairRows<'_>> = Vec::with_capacity(2 * rp + 1);
-        for &(dy, dx) in offsets.iter() {
+        for &(dy, dx) in offsets {
             let d = (dy, dx);
             let (dxp, dxn) = (dx.max(0) as usize, (-dx).max(0) as usize);
-            for x0 in (0..w).step_by(BLOCK) {
-                let x1 = (x0 + BLOCK).min(w);
-                // the pairs whose s (padded column p) or s + d is on the block
-                let (pa, pb) = (x0 + radius - dxp, x1 + radius + dxn);
-                // the column sums of e at the padded columns [c0, pb + margin), the patch pairs
-                // at [pa − A/2, pa − A/2 + n_om), the pixel pairs at [pa, pa + nl)
-                let c0 = pa - margin;
-                let n_om = lanes(pb - pa + 2 * ra);
-                let n = pb - pa;
-                let nl = lanes(n);
-                scratch.sums[..nsums * sl].fill(0.0);
-                // the patch pairs centred on rows u = t − A/2 … t + TILE − 1 + A/2: the pixel
-                // pairs of row y = u − A/2 from the (2·A/2 + 1)-th on
-                for k in 0..TILE + nsums {
-                    let u = t - ra_i + k as isize;
-                    let cs = &mut scratch.cs[..pb + margin - c0];
-                    if k == 0 {
-                        pairs.clear();
-                        pairs.extend(
-                            (-rp_i..=rp_i).map(|j| Self::pair::<S>(rows, u + j, d, c0, full)),
-                        );
-                        maths::column_sums::<S>(cs, &pairs, cap);
-                    } else {
-                        let new = Self::pair::<S>(rows, u + rp_i, d, c0, full);
-                        let old = Self::pair::<S>(rows, u - rp_i - 1, d, c0, full);
-                        maths::column_sums_step::<S>(cs, new, old, cap);
-                    }
-                    // D, the patch sums, and the weights of the patch pairs at [o0, o0 + n_om)
-                    let counts = if full {
-                        None
-                    } else {
-                        pairs.clear();
-                        pairs.extend(
-                            (-rp_i..=rp_i).map(|j| Self::pair::<S>(rows, u + j, d, c0, full)),
-                        );
-                        let ncol = &mut scratch.ncol[..n_om + 2 * rp];
-                        maths::valid_counts(ncol, &pairs);
-                        let nsum = &mut scratch.nsum[..n_om];
-                        maths::box_sum(ncol, rp, nsum);
-                        Some(&*nsum)
-                    };
-                    let omega = &mut scratch.omega[..n_om];
-                    maths::patch_weights::<S>(
-                        &scratch.cs,
-                        rp,
-                        counts,
-                        (p2, hf, full_scale),
-                        flat,
-                        omega,
-                    );
-                    // the partial sums, the one used up first (the sum starting on row u − 2·A/2)
-                    let used = if nsums > 0 {
-                        u.rem_euclid(nsums as isize) as usize
-                    } else {
-                        0
-                    };
-                    let mut sums: [&mut [f32]; 8] = Default::default();
-                    for (j, row) in scratch.sums[..nsums * sl].chunks_exact_mut(sl).enumerate() {
-                        sums[(j + nsums - used) % nsums] = row;
-                    }
-                    let g = &mut scratch.g[..nl];
-                    if k < nsums {
-                        // rows above the tile: the partial sums only
-                        maths::aggregate(&scratch.omega, ra, &mut sums[..nsums], g);
-                        continue;
-                    }
-                    // the aggregation and the pixel pairs: weights (both pixels valid) and moves
-                    let y = u - ra_i;
-                    let (ry, rt) = (row_at(y), row_at(y + dy as isize));
-                    let pt = (pa as isize + dx) as usize;
-                    let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
-                    let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
-                    // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
-                    maths::pair_weights(
-                        &scratch.omega,
-                        ra,
-                        &mut sums[..nsums],
-                        g,
-                        masks,
-                        (&ry.x[pa..], &rt.x[pt..]),
-                        wv,
-                        delta,
-                    );
-                    // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the
-                    // opposite
-                    let sa = y.rem_euclid(acc_rows) as usize * w;
-                    acc.at::<Q>(sa + x0..sa + x1)
-                        .add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
-                    let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * w;
-                    acc.at::<Q>(ta + x0..ta + x1)
-                        .add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
+            // the pairs whose s (padded column p) or s + d is on the block
+            let (pa, pb) = (x0 + radius - dxp, x1 + radius + dxn);
+            // the column sums of e at the padded columns [c0, pb + margin), the patch pairs
+            // at [pa − A/2, pa − A/2 + n_om), the pixel pairs at [pa, pa + nl)
+            let c0 = pa - margin;
+            let n_om = lanes(pb - pa + 2 * ra);
+            let nl = lanes(pb - pa);
+            scratch.sums[..nsums * sl].fill(0.0);
+            // the patch pairs centred on rows u = t − A/2 … t + TILE − 1 + A/2: the pixel
+            // pairs of row y = u − A/2 from the (2·A/2 + 1)-th on
+            for k in 0..TILE + nsums {
+                let u = t - ra_i + k as isize;
+                let cs = &mut scratch.cs[..pb + margin - c0];
+                if k == 0 {
+                    pairs.clear();
+                    pairs.extend((-rp_i..=rp_i).map(|j| pair(rows, u + j, d, c0, full)));
+                    maths::column_sums::<S>(cs, &pairs, cap);
+                } else {
+                    let new = pair(rows, u + rp_i, d, c0, full);
+                    let old = pair(rows, u - rp_i - 1, d, c0, full);
+                    maths::column_sums_step::<S>(cs, new, old, cap);
                 }
+                // D, the patch sums, and the weights of the patch pairs at [o0, o0 + n_om)
+                let counts = if full {
+                    None
+                } else {
+                    pairs.clear();
+                    pairs.extend((-rp_i..=rp_i).map(|j| pair(rows, u + j, d, c0, full)));
+                    let ncol = &mut scratch.ncol[..n_om + 2 * rp];
+                    maths::valid_counts(ncol, &pairs);
+                    let nsum = &mut scratch.nsum[..n_om];
+                    maths::box_sum(ncol, rp, nsum);
+                    Some(&*nsum)
+                };
+                let omega = &mut scratch.omega[..n_om];
+                maths::patch_weights::<S>(
+                    &scratch.cs,
+                    rp,
+                    counts,
+                    (p2, hf, full_scale),
+                    flat,
+                    omega,
+                );
+                // the partial sums, the one used up first (the sum starting on row u − 2·A/2)
+                let used = if nsums > 0 {
+                    u.rem_euclid(nsums as isize) as usize
+                } else {
+                    0
+                };
+                let mut sums: [&mut [f32]; 8] = Default::default();
+                for (j, row) in scratch.sums[..nsums * sl].chunks_exact_mut(sl).enumerate() {
+                    sums[(j + nsums - used) % nsums] = row;
+                }
+                let g = &mut scratch.g[..nl];
+                if k < nsums {
+                    // rows above the tile: the partial sums only
+                    maths::aggregate(&scratch.omega, ra, &mut sums[..nsums], g);
+                    continue;
+                }
+                // the aggregation and the pixel pairs: weights (both pixels valid) and moves
+                let y = u - ra_i;
+                let (ry, rt) = (row_at(y), row_at(y + dy as isize));
+                let pt = (pa as isize + dx) as usize;
+                let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
+                let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
+                // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
+                maths::pair_weights(
+                    &scratch.omega,
+                    ra,
+                    &mut sums[..nsums],
+                    g,
+                    masks,
+                    (&ry.x[pa..], &rt.x[pt..]),
+                    wv,
+                    delta,
+                );
+                // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the
+                // opposite
+                let sa = y.rem_euclid(acc_rows) as usize * bw;
+                acc.at::<Q>(sa..sa + bw)
+                    .add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
+                let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * bw;
+                acc.at::<Q>(ta..ta + bw)
+                    .add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
             }
-        }
-        // the tile's rows have every pair: the estimates, then their slots are cleared for the
-        // rows TILE + W/2 further down
-        let values = src.window.values();
-        for (i, est) in self.est.chunks_exact_mut(w).enumerate() {
-            let y = t + i as isize;
-            let sa = y.rem_euclid(acc_rows) as usize * w;
-            let acc = self.acc.at::<Q>(sa..sa + w);
-            let c = src.col + radius;
-            acc.finish(&values[(y - src.top) as usize][c..c + w], est);
-            if let Kind::Pilot { looks } = kind {
-                acc.scales(looks, &mut self.scales[i * w..(i + 1) * w]);
-            }
-            self.acc.clear(sa..sa + w);
         }
     }
 }
