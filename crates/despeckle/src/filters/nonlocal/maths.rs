@@ -438,10 +438,10 @@ pub(crate) struct Acc<'a> {
 }
 
 impl Acc<'_> {
-    /// Adds `sign·Δ[x]` to `N[x]`, `w[x]` to `S[x]` (and with `Q`, `w[x]²` to `Q[x]`) and
-    /// raises `M[x]` to `w[x]` for every column `x` of the accumulators.
+    /// Adds `Δ[x]` (`NEG`: `−Δ[x]`) to `N[x]`, `w[x]` to `S[x]` (and with `Q`, `w[x]²` to
+    /// `Q[x]`) and raises `M[x]` to `w[x]` for every column `x` of the accumulators.
     #[inline(always)]
-    pub(crate) fn add<const Q: bool>(&mut self, w: &[f32], delta: &[f32], sign: f32) {
+    pub(crate) fn add<const Q: bool, const NEG: bool>(&mut self, w: &[f32], delta: &[f32]) {
         let n = self.num.len();
         let (w, delta) = (&w[..n], &delta[..n]);
         let (num, den, max) = (&mut self.num[..n], &mut self.den[..n], &mut self.max[..n]);
@@ -449,7 +449,11 @@ impl Acc<'_> {
             let sq = &mut self.sq[..n];
             for x in 0..n {
                 let wx = w[x];
-                num[x] += sign * delta[x];
+                num[x] = if NEG {
+                    num[x] - delta[x]
+                } else {
+                    num[x] + delta[x]
+                };
                 den[x] += wx;
                 sq[x] += wx * wx;
                 max[x] = max[x].max(wx);
@@ -457,7 +461,11 @@ impl Acc<'_> {
         } else {
             for x in 0..n {
                 let wx = w[x];
-                num[x] += sign * delta[x];
+                num[x] = if NEG {
+                    num[x] - delta[x]
+                } else {
+                    num[x] + delta[x]
+                };
                 den[x] += wx;
                 max[x] = max[x].max(wx);
             }

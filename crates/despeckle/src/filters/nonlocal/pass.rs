@@ -586,10 +586,10 @@ impl TileJob<'_> {
                 // opposite
                 let sa = y.rem_euclid(acc_rows) as usize * bw;
                 acc.at::<Q>(sa..sa + bw)
-                    .add::<Q>(&wv[dxp..], &delta[dxp..], 1.0);
+                    .add::<Q, false>(&wv[dxp..], &delta[dxp..]);
                 let ta = (y + dy as isize).rem_euclid(acc_rows) as usize * bw;
                 acc.at::<Q>(ta..ta + bw)
-                    .add::<Q>(&wv[dxn..], &delta[dxn..], -1.0);
+                    .add::<Q, true>(&wv[dxn..], &delta[dxn..]);
             }
         }
     }
