@@ -10,7 +10,9 @@
 //! held in the block's scratch: they start afresh on every tile (direct column sums on its
 //! first row, zero partial sums `2·A/2` rows above it), so every value is a function of its
 //! position only — bit-identical whatever band the row falls in, once [`Geometry::warmup`] rows
-//! have run — and no state spans the width between tiles but the accumulators.
+//! have run — and no state spans the width between tiles but the accumulators. The blocks of
+//! columns of a tile are independent (each adds to its own accumulators) and run on rayon's
+//! workers, so one band of rows keeps every core busy (`MultiFilter::column_tasks`).
 //!
 //! A pass reads its rows through a [`Source`]: the values and validity from the engine's window
 //! (which reaches `TILE − 1` rows further down than the pass's reach, and may be wider and
