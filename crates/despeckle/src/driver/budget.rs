@@ -253,7 +253,8 @@ pub struct StreamCosts {
 pub enum Cap {
     /// Not more workers than cores.
     Cores,
-    /// Not more workers than bands of [`REFRESH_ROWS`] rows.
+    /// Not more workers than bands of [`REFRESH_ROWS`] rows (or, when more, the filter's
+    /// column tasks).
     Rows,
     /// Not more workers than fit the memory budget.
     Memory,
@@ -263,7 +264,7 @@ impl std::fmt::Display for Cap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Cap::Cores => "the cores available",
-            Cap::Rows => "the bands of 16 rows the image has",
+            Cap::Rows => "the parts the image splits into (bands of 16 rows, or the filter's blocks of columns)",
             Cap::Memory => "what fits the memory budget",
         })
     }
@@ -311,8 +312,9 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Requested workers and the caps by cores and rows.
-fn thread_caps(opts: &Options, rows: usize) -> (usize, usize, Option<Cap>) {
+/// Requested workers and the caps by cores and by the parts the work splits into: bands of
+/// rows, or the filter's own column tasks when there are more of those.
+fn thread_caps(opts: &Options, g: &Geometry) -> (usize, usize, Option<Cap>) {
     let requested = opts
         .threads()
         .unwrap_or_else(rayon::current_num_threads)
@@ -324,9 +326,9 @@ fn thread_caps(opts: &Options, rows: usize) -> (usize, usize, Option<Cap>) {
         threads = cores;
         capped = Some(Cap::Cores);
     }
-    let bands = rows.div_ceil(REFRESH_ROWS).max(1);
-    if threads > bands {
-        threads = bands;
+    let parts = g.height.div_ceil(REFRESH_ROWS).max(g.column_tasks).max(1);
+    if threads > parts {
+        threads = parts;
         capped = capped.or(Some(Cap::Rows));
     }
     (requested, threads, capped)
@@ -363,7 +365,7 @@ pub fn plan_in_memory(
     saved_rows: impl Fn(usize) -> usize,
 ) -> Result<Plan> {
     let budget = budget_of(opts);
-    let (requested, mut threads, mut capped) = thread_caps(opts, g.height);
+    let (requested, mut threads, mut capped) = thread_caps(opts, g);
     let worker = worker_bytes(g);
     let row = g.sample_bytes * g.width;
     let bytes = |t: usize| {
@@ -400,7 +402,7 @@ pub fn plan_stream(
     costs: StreamCosts,
 ) -> Result<Plan> {
     let budget = budget_of(opts);
-    let (requested, mut threads, mut capped) = thread_caps(opts, g.height);
+    let (requested, mut threads, mut capped) = thread_caps(opts, g);
     let worker = worker_bytes(g);
     let row = g.sample_bytes * g.width;
     // `wrap` borders also keep the rows they map from the other end of the image.
