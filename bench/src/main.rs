@@ -172,11 +172,14 @@ fn main() -> Result<()> {
             )?,
             "lee-sigma" => in_place(&LeeSigma::new(a.looks, z98)?, &mut img, n, &opts)?,
             "idan" => in_place(&Idan::new(a.looks)?, &mut img, n, &opts)?,
-            // the non-local filter in place (W = 21, P = 7, A = 3, b = 3; `--size` unused):
-            // two passes (the default) or one
+            // the non-local filter in place (P = 7, A = 3, b = 3; `--size` unused): two passes
+            // at the defaults (W = 23), or one at W = 21, the geometry of the speed target
             "ppb" | "ppb-1" => {
-                let passes = if a.case == "ppb" { 2 } else { 1 };
-                let f = Ppb::new(a.looks)?.with_passes(passes)?;
+                let f = if a.case == "ppb" {
+                    Ppb::new(a.looks)?
+                } else {
+                    Ppb::new(a.looks)?.with_passes(1)?.with_search(21)?
+                };
                 despeckle::filter_planes_in_place(
                     &f,
                     &mut [ImageMut::new(&mut img, n, n)?],

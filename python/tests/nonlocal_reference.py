@@ -48,6 +48,10 @@ E0 = 50.0
 FLAT = 1.5
 #: Pass 2's strength: h₂ = F2·P₂² (§3).
 F2 = 0.7
+#: Pass 1's strength with the variance-relative pass 2 (the defaults): h₁ = C1·P₁²·2ψ₁(b²L).
+C1 = 0.35
+#: The search window side of the defaults.
+SEARCH = 23
 
 
 def psi1(looks: float) -> float:
@@ -155,13 +159,14 @@ def box_mean(x_pad, size):
         return np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
 
 
-def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3,
+def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3,
                     c1=None, k2=None, f2=F2, h1=None, h2=None, passes=2, border="reflect",
                     cval=None, nodata=None, pass2="var"):
     """The filter of docs/nonlocal.md on a 2-D intensity image; float64 result.
 
     ``h1``/``h2`` given override ``c1``/``f2``: ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` =
-    ``presmooth``, ``c₁`` default 0.4), ``h₂ = f2 · P₂²`` (default 0.7). ``pass2="plain"``:
+    ``presmooth``, ``c₁`` default ``C1`` = 0.35, or 0.4 with the plain pass 2), ``h₂ = f2 · P₂²``
+    (default 0.7). ``pass2="plain"``:
     the previous pass 2, ``h₂ = k₂ · P₂²`` (``k₂`` default ``0.09/√L``), no variance.
     ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
     unchanged.
@@ -177,7 +182,7 @@ def nonlocal_filter(img, looks, *, search=21, patch1=7, agg1=3, presmooth=3, pat
         raise ValueError("nonlocal_filter: looks must be > 0")
     dc1, dk2 = default_constants(looks)
     if h1 is None:
-        h1 = (dc1 if c1 is None else c1) * patch1 * patch1 * 2.0 * psi1(presmooth ** 2 * looks)
+        h1 = ((C1 if pass2 == "var" else dc1) if c1 is None else c1) * patch1 * patch1 * 2.0 * psi1(presmooth ** 2 * looks)
     if pass2 not in ("var", "plain"):
         raise ValueError("nonlocal_filter: pass2 is 'var' or 'plain'")
     if h2 is None:

@@ -76,8 +76,7 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
 
 
 def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=None):
-    c1, _ = nlr.default_constants(looks)
-    h1 = c1 * patch1 ** 2 * 2.0 * nlr.psi1(9 * looks)
+    h1 = nlr.C1 * patch1 ** 2 * 2.0 * nlr.psi1(9 * looks)
     h2 = 0.7 * patch2 ** 2
     sq = lambda a, b: (a - b) ** 2  # noqa: E731
     lg = lambda v: math.log(max(v, nlr.EPS))  # noqa: E731

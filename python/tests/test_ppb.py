@@ -38,7 +38,7 @@ def test_matches_the_nonlocal_reference(border, passes):
 
 @pytest.mark.parametrize("looks", [1.0, 4.0])
 def test_two_passes_with_the_defaults_match_the_definition(looks):
-    """The defaults are the reference's definition (W = 21, P₁ = 7, P₂ = 5, c₁ = 0.4; pass 2
+    """The defaults are the reference's definition (W = 23, P₁ = 7, P₂ = 5, c₁ = 0.35; pass 2
     relative to the pilot's variance, h₂ = 0.7·P₂²)."""
     nlr = pytest.importorskip("nonlocal_reference")
     img = scene((40, 34), dtype=np.float64, looks=looks, seed=4, nodata=NODATA)

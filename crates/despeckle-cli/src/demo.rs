@@ -95,7 +95,7 @@ fn sample_part(args: &DemoArgs, opts: &Options) -> Result<()> {
     let dt = t.elapsed();
     let c = ImageRef::new(&nonlocal, side, side)?;
     println!(
-        "   Non-local ppb ({} passes, search 21, looks {looks}): {:.2} ms; ENL of the block {:.2}, \
+        "   Non-local ppb ({} passes, search 23, looks {looks}): {:.2} ms; ENL of the block {:.2}, \
          mean ratio {:.4}, edge preservation index {:.3}",
         nl.passes(),
         dt.as_secs_f64() * 1e3,

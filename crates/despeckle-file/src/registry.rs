@@ -358,7 +358,7 @@ pub const STAT: ParamDef = ParamDef {
 pub const SEARCH: ParamDef = ParamDef {
     name: "search",
     kind: ParamKind::Int,
-    default: Some("21"),
+    default: Some("23"),
     help: "search window side W (odd, 3 … 101): the pixels averaged",
 };
 /// The non-local filter's patch `P`.
@@ -388,7 +388,7 @@ pub const PRESMOOTH: ParamDef = ParamDef {
 pub const STRENGTH: ParamDef = ParamDef {
     name: "strength",
     kind: ParamKind::Float,
-    default: Some("0.4"),
+    default: Some("0.35"),
     help: "strength c of h = c·P²·2ψ₁(b²L) (> 0; larger smooths more)",
 };
 /// The non-local filter's `h`, given directly.

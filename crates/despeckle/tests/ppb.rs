@@ -340,11 +340,11 @@ const SMALL: Def = Def {
 const DEFAULTS: Def = Def {
     looks: 1.0,
     passes: 2,
-    search: 21,
+    search: 23,
     patch: 7,
     agg: 3,
     pre: 3,
-    strength: 0.4,
+    strength: 0.35,
     patch2: 5,
     strength2: 0.7,
 };
@@ -522,7 +522,7 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
         for passes in [1, 2] {
             all_drivers(&SMALL.passes(passes).filter(), &data, img.w, img.h, opts);
         }
-        // and with the defaults (W = 21, P₁ = 7, P₂ = 5): warm-up and lag longer than a block
+        // and with the defaults (W = 23, P₁ = 7, P₂ = 5): warm-up and lag longer than a block
         all_drivers(&DEFAULTS.filter(), &data, img.w, img.h, opts);
     }
 }
@@ -746,8 +746,8 @@ fn bad_parameters_are_refused() {
     let e = f.with_passes(3).unwrap_err().to_string();
     assert!(e.contains("passes must be 1 or 2"), "{e}");
     // pass 1's reach, and pass 2's (W/2 + P₂/2 + A/2) further down with two passes
-    assert_eq!(f.with_passes(1).unwrap().reach(), 10 + 3 + 1 + 1);
-    assert_eq!(f.reach(), 10 + 3 + 1 + 1 + (10 + 2 + 1));
-    assert_eq!(f.with_passes(1).unwrap().warmup(), 10 + 2);
-    assert_eq!(f.warmup(), 13 + 12 + 3 + 15 + 12);
+    assert_eq!(f.with_passes(1).unwrap().reach(), 11 + 3 + 1 + 1);
+    assert_eq!(f.reach(), 11 + 3 + 1 + 1 + (11 + 2 + 1));
+    assert_eq!(f.with_passes(1).unwrap().warmup(), 11 + 2);
+    assert_eq!(f.warmup(), 14 + 13 + 3 + 15 + 13);
 }

@@ -283,6 +283,7 @@ pub(crate) fn patch_weights<const F: bool>(
     match r {
         2 => box_sum_r::<2>(cs, r, omega),
         3 => box_sum_r::<3>(cs, r, omega),
+        4 => box_sum_r::<4>(cs, r, omega),
         _ => box_sum_r::<0>(cs, r, omega),
     }
     let (p2, h, full) = scale;

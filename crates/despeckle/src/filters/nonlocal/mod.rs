@@ -40,7 +40,7 @@ use pass::{Geometry, Kind};
 ///
 /// Pass 1 (the pilot `R₁`): guide `g₁ = ln max(B, ε)`, `B` the mean of the valid values of the
 /// `b × b` window (`b = 1`: the pixel itself), patch `P₁`, `h₁ = c₁ · P₁² · 2ψ₁(b²L)` (`c₁` the
-/// strength, default 0.4; `2ψ₁(b²L)` the mean of `e` on pure `L`-look speckle), or given. With
+/// strength, default 0.35; `2ψ₁(b²L)` the mean of `e` on pure `L`-look speckle), or given. With
 /// two passes it also gives each pilot value a log-variance `v = (1/E + 1/E₀)/L` from the ENL
 /// of its weights `E = (M + S)²/(M² + Σ w²)` (`E₀ = 50`; `v = 1/(E₀·L)` when `M + S = 0`),
 /// and `u² = 1/(2v)`.
@@ -100,17 +100,17 @@ fn check_positive(name: &'static str, v: f64) -> Result<f64> {
 }
 
 impl Ppb {
-    /// The filter for `looks`-look intensities (> 0) with the defaults: two passes, `W = 21`,
-    /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.4; pass 2 `P₂ = 5`, strength 0.7.
+    /// The filter for `looks`-look intensities (> 0) with the defaults: two passes, `W = 23`,
+    /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.35; pass 2 `P₂ = 5`, strength 0.7.
     pub fn new(looks: f64) -> Result<Self> {
         Ok(Ppb {
             looks: super::check_looks(looks)?,
             passes: 2,
-            search: 21,
+            search: 23,
             patch: 7,
             aggregation: 3,
             presmooth: 3,
-            strength: 0.4,
+            strength: 0.35,
             h: None,
             patch2: 5,
             strength2: 0.7,
@@ -231,16 +231,16 @@ impl Ppb {
     }
 
     /// How far (in pixels, along each axis) the output depends on the input around a pixel:
-    /// pass 1's reach `W/2 + P₁/2 + A/2 + b/2` (15 with the defaults), plus with two passes the
-    /// rows pass 1 runs ahead, pass 2's reach `W/2 + P₂/2 + A/2` (13): 28. (The filter works on
+    /// pass 1's reach `W/2 + P₁/2 + A/2 + b/2` (16 with the defaults), plus with two passes the
+    /// rows pass 1 runs ahead, pass 2's reach `W/2 + P₂/2 + A/2` (14): 30. (The filter works on
     /// tiles of 16 rows: its output lags 15 rows behind the rows it reads.)
     pub fn reach(&self) -> usize {
         self.schedule().reach()
     }
 
     /// Rows a band (or a tile) runs before its first output row so that the streamed state is
-    /// complete there, before rounding its start down to a multiple of 16 (12 for one pass
-    /// with the defaults, 55 for two). A tiling whose tiles overlap by
+    /// complete there, before rounding its start down to a multiple of 16 (13 for one pass
+    /// with the defaults, 58 for two). A tiling whose tiles overlap by
     /// `reach + warmup + 16` rows and columns gives the same bits as the whole image.
     pub fn warmup(&self) -> usize {
         self.schedule().warmup()
