@@ -281,7 +281,7 @@ impl MultiFilter for Ppb {
         false
     }
 
-    /// The blocks of [`BLOCK`](pass::BLOCK) columns of a tile, which run on the workers.
+    /// The blocks of 256 columns of a tile, which run on the workers.
     fn column_tasks(&self, width: usize) -> usize {
         width.div_ceil(pass::BLOCK)
     }
