@@ -17,9 +17,9 @@
 //!   the filter's own per-row scratch ([`Filter::scratch_bytes`]: a few rows for most filters,
 //!   about `2·s` padded rows for the median);
 //! * **in-memory drivers** ([`filter`](super::filter)): `t · worker` (`1 · worker` for a
-//!   filter that splits its rows' work over the workers itself, [`bands_in_parallel`]); the in-place driver adds
-//!   `b · w` per row it must save before it is overwritten (`s − 1` rows per band boundary plus
-//!   rows a border maps from far away);
+//!   filter that splits its rows' work over the workers itself, [`bands_in_parallel`]); the
+//!   in-place driver adds `b · w` per row it must save before it is overwritten (`s − 1` rows
+//!   per band boundary plus rows a border maps from far away);
 //! * **streaming driver** ([`filter_stream`](super::filter_stream)): the same workers plus a block
 //!   of `B` input rows with `s − 1` halo rows and `B` output rows: `b · w · (2·B + s − 1)`
 //!   (`s − 1` more halo rows with `wrap` borders, which read rows from the other end);
