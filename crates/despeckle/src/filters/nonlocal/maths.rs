@@ -446,30 +446,20 @@ impl Acc<'_> {
         let n = self.num.len();
         let (w, delta) = (&w[..n], &delta[..n]);
         let (num, den, max) = (&mut self.num[..n], &mut self.den[..n], &mut self.max[..n]);
-        if Q {
-            let sq = &mut self.sq[..n];
-            for x in 0..n {
-                let wx = w[x];
-                num[x] = if NEG {
-                    num[x] - delta[x]
-                } else {
-                    num[x] + delta[x]
-                };
-                den[x] += wx;
+        // (with `Q` false the squares are neither read nor written: the branch is a constant)
+        let sq = if Q { &mut self.sq[..n] } else { &mut [][..] };
+        for x in 0..n {
+            let wx = w[x];
+            num[x] = if NEG {
+                num[x] - delta[x]
+            } else {
+                num[x] + delta[x]
+            };
+            den[x] += wx;
+            if Q {
                 sq[x] += wx * wx;
-                max[x] = max[x].max(wx);
             }
-        } else {
-            for x in 0..n {
-                let wx = w[x];
-                num[x] = if NEG {
-                    num[x] - delta[x]
-                } else {
-                    num[x] + delta[x]
-                };
-                den[x] += wx;
-                max[x] = max[x].max(wx);
-            }
+            max[x] = max[x].max(wx);
         }
     }
 
