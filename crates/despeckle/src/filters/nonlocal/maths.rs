@@ -350,6 +350,9 @@ pub(crate) fn pair_weights(
     delta: &mut [f32],
 ) {
     let n = w.len();
+    if let (1, None, [older, newer]) = (r, masks, &mut *sums) {
+        return pair_weights_3(omega, [older, newer], (xa, xb), w, delta);
+    }
     aggregation_row(omega, r, g);
     let g = &g[..n];
     match sums.first() {
@@ -373,6 +376,30 @@ pub(crate) fn pair_weights(
         *d = w * (b - a);
     }
     move_down(sums, g);
+}
+
+/// [`pair_weights`] for the default `A = 3` without masks, one pass over the positions: the
+/// same operations in the same order per position (`g`, `w = sums[0] + g`, `Δ`, then
+/// `sums[0] = g`, `sums[1] += g`), so the same bits, without storing `g` and reading it back.
+#[inline(always)]
+fn pair_weights_3(
+    omega: &[f32],
+    [older, newer]: [&mut &mut [f32]; 2],
+    (xa, xb): (&[f32], &[f32]),
+    w: &mut [f32],
+    delta: &mut [f32],
+) {
+    let n = w.len();
+    let (omega, older, newer) = (&omega[..n + 2], &mut older[..n], &mut newer[..n]);
+    let (xa, xb, delta) = (&xa[..n], &xb[..n], &mut delta[..n]);
+    for i in 0..n {
+        let g = omega[i] + omega[i + 1] + omega[i + 2];
+        let wi = older[i] + g;
+        w[i] = wi;
+        delta[i] = wi * (xb[i] - xa[i]);
+        older[i] = g;
+        newer[i] += g;
+    }
 }
 
 /// The aggregation's partial sums move down one row at the positions of `g` (`g[i] = Σ_{k=0..2r}
