@@ -302,20 +302,27 @@ pub(crate) fn patch_weights<const F: bool>(
     flat: f32,
     omega: &mut [f32],
 ) {
-    // the default patches (5, 7) with their box sums unrolled
+    let (p2, h, full) = scale;
+    // every pair valid, the default patches (5, 7, 9): sums and weights in one loop
+    if counts.is_none() {
+        match r {
+            2 => return full_patch_weights::<2, F>(cs, full, flat, omega),
+            3 => return full_patch_weights::<3, F>(cs, full, flat, omega),
+            4 => return full_patch_weights::<4, F>(cs, full, flat, omega),
+            _ => {}
+        }
+    }
+    // the box sums unrolled for the default patches
     match r {
         2 => box_sum_r::<2>(cs, r, omega),
         3 => box_sum_r::<3>(cs, r, omega),
         4 => box_sum_r::<4>(cs, r, omega),
         _ => box_sum_r::<0>(cs, r, omega),
     }
-    let (p2, h, full) = scale;
     match counts {
         None => {
             for o in omega.iter_mut() {
-                let t = *o * full;
-                let t = if F { (t - flat).max(0.0) } else { t };
-                *o = f32::select(t <= TAU, exp_weight(-t), 0.0);
+                *o = full_weight::<F>(*o * full, flat);
             }
         }
         Some(n) => {
@@ -326,6 +333,35 @@ pub(crate) fn patch_weights<const F: bool>(
                 *o = f32::select(n > 0.0 && t <= TAU, exp_weight(-t), 0.0);
             }
         }
+    }
+}
+
+/// The weight of a patch pair whose every pair is valid, from `t = D·P²/(P²·h)`:
+/// `exp(−t)` (with `F`, `exp(−max(t − flat, 0))`) where that exponent is at most `τ`, else 0.
+#[inline(always)]
+fn full_weight<const F: bool>(t: f32, flat: f32) -> f32 {
+    let t = if F { (t - flat).max(0.0) } else { t };
+    f32::select(t <= TAU, exp_weight(-t), 0.0)
+}
+
+/// [`patch_weights`] with every pair valid and `r = R`: each patch sum (added left to right,
+/// as [`box_sum_r`]) and its weight in one loop, the same bits without storing the sums.
+#[inline(always)]
+fn full_patch_weights<const R: usize, const F: bool>(
+    cs: &[f32],
+    full: f32,
+    flat: f32,
+    omega: &mut [f32],
+) {
+    let n = omega.len();
+    let cs = &cs[..n + 2 * R];
+    for i in 0..n {
+        let w = &cs[i..=i + 2 * R];
+        let mut d = w[0];
+        for &v in &w[1..] {
+            d += v;
+        }
+        omega[i] = full_weight::<F>(d * full, flat);
     }
 }
 
