@@ -255,13 +255,19 @@ fn box_sum_r<const R: usize>(src: &[f32], r: usize, out: &mut [f32]) {
     let n = out.len();
     let src = &src[..n + 2 * R];
     for i in 0..n {
-        let w = &src[i..=i + 2 * R];
-        let mut d = w[0];
-        for &v in &w[1..] {
-            d += v;
-        }
-        out[i] = d;
+        out[i] = window_sum::<R>(&src[i..=i + 2 * R]);
     }
+}
+
+/// `Σ w[k]` of a window of `2R + 1` values, added left to right (unrolled: `R` is fixed).
+#[inline(always)]
+fn window_sum<const R: usize>(w: &[f32]) -> f32 {
+    let w = &w[..=2 * R];
+    let mut d = w[0];
+    for &v in &w[1..] {
+        d += v;
+    }
+    d
 }
 
 /// `e^x` for `x ∈ [−τ, 0]` (the weights' range), to 2 ulp: the Cody–Waite reduction and
@@ -356,11 +362,7 @@ fn full_patch_weights<const R: usize, const F: bool>(
     let n = omega.len();
     let cs = &cs[..n + 2 * R];
     for i in 0..n {
-        let w = &cs[i..=i + 2 * R];
-        let mut d = w[0];
-        for &v in &w[1..] {
-            d += v;
-        }
+        let d = window_sum::<R>(&cs[i..=i + 2 * R]);
         omega[i] = full_weight::<F>(d * full, flat);
     }
 }
