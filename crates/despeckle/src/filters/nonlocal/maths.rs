@@ -3,6 +3,7 @@
 //! accumulation. Each function is one branch-free loop over a row, `#[inline(always)]` so the
 //! engine's AVX2 / AVX-512 dispatch reaches it.
 
+use super::aligned::Aligned;
 use crate::sample::Real;
 
 /// Weights whose `D/h` exceeds this are exactly 0 (`exp(−30) ≈ 9.4e−14`): a patch unlike every
@@ -61,14 +62,15 @@ pub(crate) fn pilot_scale(m: f32, s: f32, q: f32, looks: f64) -> f32 {
 ///
 /// `cap` (above `τ·h + φ·P²`) changes no weight — a patch pair holding one such position has
 /// `D ≥ cap`, `(D − φ·P²)/h > τ`, weight 0 either way — and bounds the running sums'
-/// magnitudes.
+/// magnitudes. (Here and below `Real::min`/`Real::max`, one instruction each, not `f32`'s
+/// NaN-aware ones, three each: no value of these loops is NaN.)
 #[inline(always)]
 fn e<const S: bool>(ga: f32, gb: f32, ua: f32, ub: f32, cap: f32) -> f32 {
     let d = ga - gb;
     if S {
-        (d * d * ua.max(ub)).min(cap)
+        Real::min(d * d * Real::max(ua, ub), cap)
     } else {
-        (d * d).min(cap)
+        Real::min(d * d, cap)
     }
 }
 
@@ -335,7 +337,7 @@ pub(crate) fn patch_weights<const F: bool>(
             let len = omega.len();
             for (o, &n) in omega.iter_mut().zip(&n[..len]) {
                 let t = *o * (p2 / (n * h));
-                let t = if F { (t - flat).max(0.0) } else { t };
+                let t = if F { Real::max(t - flat, 0.0) } else { t };
                 *o = f32::select(n > 0.0 && t <= TAU, exp_weight(-t), 0.0);
             }
         }
@@ -346,7 +348,7 @@ pub(crate) fn patch_weights<const F: bool>(
 /// `exp(−t)` (with `F`, `exp(−max(t − flat, 0))`) where that exponent is at most `τ`, else 0.
 #[inline(always)]
 fn full_weight<const F: bool>(t: f32, flat: f32) -> f32 {
-    let t = if F { (t - flat).max(0.0) } else { t };
+    let t = if F { Real::max(t - flat, 0.0) } else { t };
     f32::select(t <= TAU, exp_weight(-t), 0.0)
 }
 
@@ -478,20 +480,24 @@ fn move_down(sums: &mut [&mut [f32]], g: &[f32]) {
 /// and `Q` for a pilot (empty otherwise); see [`Acc`].
 #[derive(Debug)]
 pub(crate) struct Accumulators {
-    num: Vec<f32>,
-    den: Vec<f32>,
-    max: Vec<f32>,
-    sq: Vec<f32>,
+    num: Aligned,
+    den: Aligned,
+    max: Aligned,
+    sq: Aligned,
 }
 
 impl Accumulators {
     /// `len` zero accumulators of each kind (`squares`: `Q` too).
     pub fn new(len: usize, squares: bool) -> Self {
         Accumulators {
-            num: vec![0.0; len],
-            den: vec![0.0; len],
-            max: vec![0.0; len],
-            sq: if squares { vec![0.0; len] } else { vec![] },
+            num: Aligned::zeros(len),
+            den: Aligned::zeros(len),
+            max: Aligned::zeros(len),
+            sq: if squares {
+                Aligned::zeros(len)
+            } else {
+                Aligned::default()
+            },
         }
     }
 
@@ -547,7 +553,7 @@ impl Acc<'_> {
             if Q {
                 sq[x] += wx * wx;
             }
-            max[x] = max[x].max(wx);
+            max[x] = Real::max(max[x], wx);
         }
     }
 

@@ -6,6 +6,7 @@
 //! computed once, added to both pixels), `O(1)` in `P` for the vertical patch sums (running
 //! column sums) and `P + A` additions for the horizontal ones; all maths in `f32` lanes.
 
+mod aligned;
 mod chain;
 mod maths;
 mod pass;

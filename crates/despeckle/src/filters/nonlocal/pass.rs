@@ -19,6 +19,7 @@
 //! taller: pass 1 of the chained filter runs rows ahead of the engine's row), the guide either
 //! from a local mean of those values (pass 1) or from the pilot rows pass 1 produced (pass 2).
 
+use super::aligned::Aligned;
 use super::maths::{self, Accumulators, LANES, PairRows, lanes};
 use super::pilot::Pilot;
 use crate::engine::{REFRESH_ROWS, Window};
@@ -93,7 +94,8 @@ impl Geometry {
 
     /// Values of one block's scratch rows: the block, its pairs' margins, and a chunk of lanes.
     fn scratch_len(&self) -> usize {
-        BLOCK + 2 * (self.rw + self.rp + self.ra) + 2 * LANES
+        // (whole lines, so that every row of the partial sums starts on one)
+        lanes(BLOCK + 2 * (self.rw + self.rp + self.ra) + 2 * LANES)
     }
 
     /// Bytes of one plane's [`PassState`] for an image `width` wide.
@@ -125,13 +127,13 @@ struct Row {
     /// The absolute row index it holds (`isize::MIN`: none yet).
     y: isize,
     /// Guide `ln max(B, ε)`, 0 where invalid.
-    g: Vec<f32>,
+    g: Aligned,
     /// 1 valid, 0 not.
-    v: Vec<f32>,
+    v: Aligned,
     /// The value, 0 where invalid.
-    x: Vec<f32>,
+    x: Aligned,
     /// The pilot's `u²` (pass 2; empty otherwise).
-    u: Vec<f32>,
+    u: Aligned,
 }
 
 /// Where the guide of a pass comes from.
@@ -189,18 +191,18 @@ struct Block {
 #[derive(Debug, Default)]
 struct Scratch {
     /// Column sums of the dissimilarity over the patch rows around the current row.
-    cs: Vec<f32>,
+    cs: Aligned,
     /// The aggregation's `A − 1` partial sums (`A − 1` rows).
-    sums: Vec<f32>,
+    sums: Aligned,
     /// Validity counts of the columns of the patch pairs, then of the patch pairs.
-    ncol: Vec<f32>,
-    nsum: Vec<f32>,
+    ncol: Aligned,
+    nsum: Aligned,
     /// Patch-pair weights.
-    omega: Vec<f32>,
+    omega: Aligned,
     /// The newest aggregation row, pixel-pair weights and moves.
-    g: Vec<f32>,
-    w: Vec<f32>,
-    delta: Vec<f32>,
+    g: Aligned,
+    w: Aligned,
+    delta: Aligned,
 }
 
 /// Image columns of one block of [`PassState::tile`]'s loop: each offset runs all its steps
@@ -215,13 +217,13 @@ impl PassState {
         let wp = width + 2 * r + LANES;
         let row = Row {
             y: isize::MIN,
-            g: vec![0.0; wp],
-            v: vec![0.0; wp],
-            x: vec![0.0; wp],
+            g: Aligned::zeros(wp),
+            v: Aligned::zeros(wp),
+            x: Aligned::zeros(wp),
             u: if geo.kind == Kind::Second {
-                vec![0.0; wp]
+                Aligned::zeros(wp)
             } else {
-                vec![]
+                Aligned::default()
             },
         };
         let pilot = matches!(geo.kind, Kind::Pilot { .. });
@@ -233,14 +235,14 @@ impl PassState {
                 x1,
                 acc: Accumulators::new((TILE + geo.rw) * (x1 - x0), pilot),
                 scratch: Scratch {
-                    cs: vec![0.0; n],
-                    sums: vec![0.0; 2 * geo.ra * n],
-                    ncol: vec![0.0; n],
-                    nsum: vec![0.0; n],
-                    omega: vec![0.0; n],
-                    g: vec![0.0; n],
-                    w: vec![0.0; n],
-                    delta: vec![0.0; n],
+                    cs: Aligned::zeros(n),
+                    sums: Aligned::zeros(2 * geo.ra * n),
+                    ncol: Aligned::zeros(n),
+                    nsum: Aligned::zeros(n),
+                    omega: Aligned::zeros(n),
+                    g: Aligned::zeros(n),
+                    w: Aligned::zeros(n),
+                    delta: Aligned::zeros(n),
                 },
             }
         };
@@ -309,7 +311,7 @@ impl PassState {
             // the pilot's logs, 0 where invalid
             Guide::Pilot(pilot) => {
                 let (logs, scales) = pilot.row(r);
-                for (g, (&l, &v)) in row.g.iter_mut().zip(logs.iter().zip(&row.v)) {
+                for (g, (&l, &v)) in row.g.iter_mut().zip(logs.iter().zip(row.v.iter())) {
                     *g = f32::select(v > 0.0, l, 0.0);
                 }
                 row.u[..wp].copy_from_slice(&scales[..wp]);
