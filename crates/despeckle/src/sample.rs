@@ -125,20 +125,41 @@ pub trait Real:
 /// range by construction call it directly (two operations and a blend fewer per lane).
 #[inline(always)]
 pub(crate) fn exp_f32_in_range(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer
+    use exp_f32::{LN2_HI, LN2_LO, MAGIC, POLY, scale};
     let t = x * std::f32::consts::LOG2_E + MAGIC;
     let n = t - MAGIC;
-    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let mut p = POLY[0];
+    for &c in &POLY[1..] {
+        p = p * r + c;
+    }
     let y = p * r * r + r + 1.0;
-    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    let scale = f32::from_bits((ni.wrapping_add(127) as u32) << 23);
-    y * scale
+    y * scale(t)
+}
+
+/// The constants of [`exp_f32_in_range`] (and of the non-local filter's fused variant).
+pub(crate) mod exp_f32 {
+    /// `1.5 · 2^23`: adding it rounds to an integer.
+    pub const MAGIC: f32 = 12_582_912.0;
+    /// `ln 2` in two parts (Cody–Waite): `LN2_HI` exact in few bits, `LN2_HI + LN2_LO ≈ ln 2`.
+    pub const LN2_HI: f32 = 0.693_359_4;
+    pub const LN2_LO: f32 = -2.121_944_4e-4;
+    /// `p(r)` of `e^r ≈ 1 + r + r²·p(r)` on `|r| ≤ ln2/2` (Cephes `expf`), highest degree first.
+    pub const POLY: [f32; 6] = [
+        1.987_569_1e-4,
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ];
+
+    /// `2^n` from `t = n + MAGIC` (`n` an integer in the normal exponent range).
+    #[inline(always)]
+    pub fn scale(t: f32) -> f32 {
+        let n = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+        f32::from_bits((n.wrapping_add(127) as u32) << 23)
+    }
 }
 
 impl Real for f32 {

@@ -278,21 +278,17 @@ fn window_sum<const R: usize>(w: &[f32]) -> f32 {
 /// correctly rounded `fmaf` where the CPU has no FMA — in about half the operations).
 #[inline(always)]
 fn exp_weight(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer
+    use crate::sample::exp_f32::{LN2_HI, LN2_LO, MAGIC, POLY, scale};
     let t = x.mul_add(std::f32::consts::LOG2_E, MAGIC);
     let n = t - MAGIC;
-    let r = n.mul_add(-0.693_359_4, x);
-    let r = n.mul_add(2.121_944_4e-4, r);
-    let mut p = 1.987_569_1e-4_f32;
-    p = p.mul_add(r, 1.398_199_9e-3);
-    p = p.mul_add(r, 8.333_452e-3);
-    p = p.mul_add(r, 4.166_579_6e-2);
-    p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 0.5);
+    let r = n.mul_add(-LN2_HI, x);
+    let r = n.mul_add(-LN2_LO, r);
+    let mut p = POLY[0];
+    for &c in &POLY[1..] {
+        p = p.mul_add(r, c);
+    }
     let y = (p * r).mul_add(r, r + 1.0);
-    let ni = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
-    let scale = f32::from_bits((ni.wrapping_add(127) as u32) << 23);
-    y * scale
+    y * scale(t)
 }
 
 /// The patch-pair weights `ω[i]` for `i < n` (rounded up, see [`LANES`]) from the column sums
