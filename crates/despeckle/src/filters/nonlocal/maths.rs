@@ -326,24 +326,22 @@ pub(crate) fn patch_weights<const F: bool>(
     match counts {
         None => {
             for o in omega.iter_mut() {
-                *o = full_weight::<F>(*o * full, flat);
+                *o = weight::<F>(*o * full, flat);
             }
         }
         Some(n) => {
             let len = omega.len();
             for (o, &n) in omega.iter_mut().zip(&n[..len]) {
-                let t = *o * (p2 / (n * h));
-                let t = if F { Real::max(t - flat, 0.0) } else { t };
-                *o = f32::select(n > 0.0 && t <= TAU, exp_weight(-t), 0.0);
+                *o = f32::select(n > 0.0, weight::<F>(*o * (p2 / (n * h)), flat), 0.0);
             }
         }
     }
 }
 
-/// The weight of a patch pair whose every pair is valid, from `t = D·P²/(P²·h)`:
-/// `exp(−t)` (with `F`, `exp(−max(t − flat, 0))`) where that exponent is at most `τ`, else 0.
+/// The weight of a patch pair from `t = D·P²/(n·h)`: `exp(−t)` (with `F`,
+/// `exp(−max(t − flat, 0))`) where that exponent is at most `τ`, else 0.
 #[inline(always)]
-fn full_weight<const F: bool>(t: f32, flat: f32) -> f32 {
+fn weight<const F: bool>(t: f32, flat: f32) -> f32 {
     let t = if F { Real::max(t - flat, 0.0) } else { t };
     f32::select(t <= TAU, exp_weight(-t), 0.0)
 }
@@ -361,7 +359,7 @@ fn full_patch_weights<const R: usize, const F: bool>(
     let cs = &cs[..n + 2 * R];
     for i in 0..n {
         let d = window_sum::<R>(&cs[i..=i + 2 * R]);
-        omega[i] = full_weight::<F>(d * full, flat);
+        omega[i] = weight::<F>(d * full, flat);
     }
 }
 
