@@ -7,7 +7,8 @@
 //! whose guide reads pilot rows `t − P₂/2 − A/2` to `t + TILE − 1 + W/2 + P₂/2 + A/2 =
 //! t + TILE − 1 + lag`; its rows are handed out over the next `TILE` calls. The engine's window
 //! therefore reaches `lag` rows further than pass 1's own reach; the rows above a tile that have
-//! left the window are kept by the pass (it reads each row once, as it enters the window), and
+//! left the window are kept by the pass (it reads each row once, before it leaves the window:
+//! a tile's new rows in one parallel batch), and
 //! memory stays proportional to the width (two passes' rows and accumulators and a ring of
 //! pilot rows), never the height.
 //!
@@ -167,10 +168,10 @@ impl Chain {
         // pass 1 keeps the rows it will read as they enter the window, from its first tile's
         // on (its first tile, on row start + lag, reads the rows above it)
         let src1 = source(self.sched.first.radius(), Guide::LocalMean);
-        self.first
-            .keep_rows(&src1, start + lag, y + self.sched.reach() as isize);
         // the tile ending on row y, and the output row's tile
         let new_tile = (y + 1).rem_euclid(TILE as isize) == 0;
+        let reach = y + self.sched.reach() as isize;
+        self.first.keep_rows(&src1, start + lag, reach, new_tile);
         let t = y + 1 - TILE as isize;
         let yo = y - self.sched.delay() as isize;
         let to = yo - yo.rem_euclid(TILE as isize);

@@ -110,7 +110,6 @@ impl Geometry {
         );
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
             + (3 + pilot) * (TILE + self.rw) * width // accumulators
-            + if self.rb > 0 { 4 * wp } else { 0 } // column sums of the local mean (f64)
             + (7 + 2 * self.ra) * self.scratch_len() * width.div_ceil(BLOCK)) // scratch
             + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
@@ -164,8 +163,6 @@ pub(crate) struct PassState {
     rows: Vec<Row>,
     /// The blocks of [`BLOCK`] columns: their accumulators and scratch.
     blocks: Vec<Block>,
-    /// The local mean's column sums of values and of valid positions (pass 1, `b > 1`).
-    mean_sums: (Vec<f64>, Vec<f64>),
     /// The estimates of the last tile's rows, `TILE` rows of the image's width.
     pub est: Vec<f64>,
     /// The pilot's `u²` of the last tile's rows (pass 1 of two; empty otherwise).
@@ -252,11 +249,6 @@ impl PassState {
             rows: vec![row; geo.ring_rows()],
             offsets: geo.offsets(),
             blocks: (0..width).step_by(BLOCK).map(block).collect(),
-            mean_sums: if geo.rb > 0 {
-                (vec![0.0; wp], vec![0.0; wp])
-            } else {
-                Default::default()
-            },
             est: vec![0.0; TILE * width],
             scales: if pilot {
                 vec![0.0; TILE * width]
@@ -268,84 +260,53 @@ impl PassState {
     }
 
     /// Loads the rows entering `src`'s window down to row `bottom` (the last one the pass's
-    /// next tile reads, plus the local mean's radius), from the rows
-    /// the tile starting on row `first` reads on: rows leave the window before the tile that
-    /// reads them last (its rows above), so the pass keeps them from when they enter.
-    pub fn keep_rows(&mut self, src: &Source<'_>, first: isize, bottom: isize) {
+    /// next tile reads, plus the local mean's radius), from the rows the tile starting on row
+    /// `first` reads on: rows leave the window before the tile that reads them last (its rows
+    /// above), so the pass keeps them. With `batch` (the call before a tile) every row not yet
+    /// loaded is, in one parallel batch; otherwise only the rows whose local mean would lose its
+    /// top row from the window at the next call (the window moves down one row per call), so
+    /// that the rows of a tile normally load together, on every worker.
+    pub fn keep_rows(&mut self, src: &Source<'_>, first: isize, bottom: isize, batch: bool) {
         let rb = self.geo.rb as isize;
         let from = match self.kept {
             Some(k) => k + 1,
             None => (first - self.geo.rows_above() as isize).max(src.top + rb),
         };
-        for r in from..=bottom - rb {
-            self.load(src, r);
+        let to = if batch {
+            bottom - rb
+        } else {
+            (bottom - rb).min(src.top + rb)
+        };
+        if to < from {
+            return;
         }
-        self.kept = Some(self.kept.map_or(bottom - rb, |k| k.max(bottom - rb)));
+        self.load_rows(src, from, to);
+        self.kept = Some(self.kept.map_or(to, |k| k.max(to)));
     }
 
-    #[inline(always)]
-    fn slot(&self, r: isize) -> usize {
-        r.rem_euclid(self.rows.len() as isize) as usize
-    }
-
-    /// Makes sure absolute row `r` is in the row ring, read from `src`.
-    #[inline(always)]
-    fn load(&mut self, src: &Source<'_>, r: isize) {
-        let s = self.slot(r);
-        if self.rows[s].y == r {
+    /// Makes sure the absolute rows `lo ..= hi` (at most the ring's size) are in the row ring,
+    /// read from `src`. Each row goes to its own slot and depends on `src` only, so the rows
+    /// missing load in parallel on rayon's workers, with the same values whatever the workers.
+    fn load_rows(&mut self, src: &Source<'_>, lo: isize, hi: isize) {
+        let n = self.rows.len() as isize;
+        debug_assert!(hi - lo < n);
+        // the row of lo ..= hi that slot `slot` holds, if it is not there yet
+        let missing = |slot: usize, row: &Row| {
+            let r = lo + (slot as isize - lo).rem_euclid(n);
+            (r <= hi && row.y != r).then_some(r)
+        };
+        if (lo..=hi).all(|r| self.rows[r.rem_euclid(n) as usize].y == r) {
             return;
         }
         let rb = self.geo.rb;
-        let (values, valid) = (src.window.values(), src.window.valid());
-        let k = (r - src.top) as usize;
-        let c = src.col;
-        let row = &mut self.rows[s];
-        let (sum, cnt) = &mut self.mean_sums;
-        row.y = r;
-        let wp = row.g.len() - LANES;
-        for p in 0..wp {
-            row.x[p] = values[k][c + p] as f32;
-            row.v[p] = valid[k][c + p] as f32;
-        }
-        match src.guide {
-            // the pilot's logs, 0 where invalid
-            Guide::Pilot(pilot) => {
-                let (logs, scales) = pilot.row(r);
-                for (g, (&l, &v)) in row.g.iter_mut().zip(logs.iter().zip(row.v.iter())) {
-                    *g = f32::select(v > 0.0, l, 0.0);
+        self.rows
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(slot, row)| {
+                if let Some(r) = missing(slot, row) {
+                    load_row(row, rb, src, r);
                 }
-                row.u[..wp].copy_from_slice(&scales[..wp]);
-            }
-            // the pixels' logs, 0 where invalid
-            Guide::LocalMean if rb == 0 => {
-                for p in 0..wp {
-                    let g = maths::log_floor(row.x[p]);
-                    row.g[p] = f32::select(row.v[p] > 0.0, g, 0.0);
-                }
-            }
-            Guide::LocalMean => {
-                row.g.fill(0.0);
-                // B = the mean of the valid values of the b × b window, in f64
-                sum.fill(0.0);
-                cnt.fill(0.0);
-                for kk in k - rb..=k + rb {
-                    for p in 0..wp {
-                        sum[p] += values[kk][c + p];
-                        cnt[p] += valid[kk][c + p];
-                    }
-                }
-                for p in rb..wp - rb {
-                    let (mut s1, mut n) = (0.0, 0.0);
-                    for q in p - rb..=p + rb {
-                        s1 += sum[q];
-                        n += cnt[q];
-                    }
-                    let b = if n > 0.0 { s1 / n } else { 0.0 };
-                    let g = maths::log_floor(b as f32);
-                    row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
-                }
-            }
-        }
+            });
     }
 
     /// The row pair `(r, r + d_y)` of offset `(d_y, d_x)` read from padded position `p` on.
@@ -406,9 +367,8 @@ impl PassState {
     fn tile_of<const Q: bool, const S: bool>(&mut self, src: &Source<'_>, t: isize, full: bool) {
         let geo = self.geo;
         let radius = geo.radius();
-        for r in t - geo.rows_above() as isize..t + (TILE + radius - geo.rb) as isize {
-            self.load(src, r);
-        }
+        let lo = t - geo.rows_above() as isize;
+        self.load_rows(src, lo, t + (TILE + radius - geo.rb) as isize - 1);
         let job = TileJob {
             geo,
             rows: &self.rows,
@@ -442,6 +402,74 @@ impl PassState {
         }
     }
 }
+
+/// Loads absolute row `r` from `src` into `row`: values and validity, and the guide.
+fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
+    let (values, valid) = (src.window.values(), src.window.valid());
+    let k = (r - src.top) as usize;
+    let c = src.col;
+    row.y = r;
+    let wp = row.g.len() - LANES;
+    for p in 0..wp {
+        row.x[p] = values[k][c + p] as f32;
+        row.v[p] = valid[k][c + p] as f32;
+    }
+    match src.guide {
+        // the pilot's logs, 0 where invalid
+        Guide::Pilot(pilot) => {
+            let (logs, scales) = pilot.row(r);
+            for (g, (&l, &v)) in row.g.iter_mut().zip(logs.iter().zip(row.v.iter())) {
+                *g = f32::select(v > 0.0, l, 0.0);
+            }
+            row.u[..wp].copy_from_slice(&scales[..wp]);
+        }
+        // the pixels' logs, 0 where invalid
+        Guide::LocalMean if rb == 0 => {
+            for p in 0..wp {
+                let g = maths::log_floor(row.x[p]);
+                row.g[p] = f32::select(row.v[p] > 0.0, g, 0.0);
+            }
+        }
+        Guide::LocalMean => {
+            row.g.fill(0.0);
+            // B = the mean of the valid values of the b × b window, in f64: the sums of its
+            // columns (top to bottom, from 0) added left to right (from 0); the column sums
+            // of the last b columns in a ring
+            let b = 2 * rb + 1;
+            let mut ring = [(0.0f64, 0.0f64); 2 * MAX_RB + 1];
+            let column = |q: usize| {
+                let (mut s, mut n) = (0.0, 0.0);
+                for kk in k - rb..=k + rb {
+                    s += values[kk][c + q];
+                    n += valid[kk][c + q];
+                }
+                (s, n)
+            };
+            for (q, slot) in ring.iter_mut().enumerate().take(2 * rb) {
+                *slot = column(q);
+            }
+            // the slot of column p + rb (the newest) and of column p − rb (the oldest)
+            let mut newest = 2 * rb;
+            for p in rb..wp - rb {
+                ring[newest] = column(p + rb);
+                newest = if newest + 1 == b { 0 } else { newest + 1 };
+                let (mut s1, mut n) = (0.0, 0.0);
+                let mut j = newest;
+                for _ in 0..b {
+                    s1 += ring[j].0;
+                    n += ring[j].1;
+                    j = if j + 1 == b { 0 } else { j + 1 };
+                }
+                let mean = if n > 0.0 { s1 / n } else { 0.0 };
+                let g = maths::log_floor(mean as f32);
+                row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// The largest radius of the guide's local mean (`presmooth` 9).
+pub(crate) const MAX_RB: usize = 4;
 
 /// What every block of one tile reads: the pass's geometry, rows and offsets.
 struct TileJob<'a> {
