@@ -527,6 +527,40 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
     }
 }
 
+/// A reach shorter than the rows between two tiles: with a 3 × 3 search and patch, no
+/// aggregation and a 9 × 9 local mean, a row must be loaded before the call that loads a
+/// tile's rows in one batch (its local mean would have left the engine's window by then).
+/// The reference, and every driver, thread count and block, still agree.
+#[test]
+fn rows_that_leave_the_window_between_tiles_load_early() {
+    let def = Def {
+        search: 3,
+        patch: 3,
+        agg: 1,
+        pre: 9,
+        patch2: 3,
+        ..SMALL
+    };
+    let img = scene(37, 70, 1, 15, -1.0);
+    for passes in [1, 2] {
+        check(
+            &img,
+            &def.passes(passes),
+            Border::Reflect,
+            Some(-1.0),
+            "9 × 9 mean",
+        );
+        let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
+        all_drivers(
+            &def.passes(passes).filter(),
+            &img.to_f32(),
+            img.w,
+            img.h,
+            opts,
+        );
+    }
+}
+
 /// Five blocks of columns: with one and two workers the drivers run one band whose blocks
 /// the workers share, with three a band per worker (`MultiFilter::column_tasks`); every way
 /// gives the same bits.
