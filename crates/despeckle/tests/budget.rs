@@ -132,7 +132,7 @@ fn the_budget_holds() {
     // bookkeeping varies by a few KiB from run to run, hence the 16 KiB).
     // With two workers the image is as wide as six blocks of columns, which the workers
     // share: one band, one state, the same plan as one worker.
-    let (pw, ph) = (1500usize, 40usize);
+    let (pw, ph) = (3000usize, 40usize);
     for passes in [1, 2] {
         let f = Ppb::new(4.0).unwrap().with_passes(passes).unwrap();
         let one = plan_planes::<f32, _>(&f, pw, ph, 1, &opts.with_threads(Some(1)), true)

@@ -566,7 +566,7 @@ fn rows_that_leave_the_window_between_tiles_load_early() {
 /// gives the same bits.
 #[test]
 fn blocks_shared_by_the_workers_agree_with_bands_bit_for_bit() {
-    let img = scene(1100, 40, 1, 14, -1.0);
+    let img = scene(2200, 40, 1, 14, -1.0);
     let data = img.to_f32();
     let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
     all_drivers(&SMALL.filter(), &data, img.w, img.h, opts);
@@ -575,20 +575,20 @@ fn blocks_shared_by_the_workers_agree_with_bands_bit_for_bit() {
     all_drivers(&SMALL.filter(), &data, img.w, img.h, opts);
 }
 
-/// Wider than several of the blocks of columns the filter's loop runs over (128), so that
+/// Wider than several of the blocks of columns the filter's loop runs over (512), so that
 /// pairs reach across block edges, and crops of it whose columns do not line up with those
 /// blocks.
 #[test]
 fn wide_images_match_the_reference_and_their_column_crops_bit_for_bit() {
-    let img = scene(300, 9, 1, 12, -1.0);
+    let img = scene(1100, 9, 1, 12, -1.0);
     check(
         &img,
         &DEFAULTS.passes(1),
         Border::Reflect,
         Some(-1.0),
-        "300 wide",
+        "1100 wide",
     );
-    let img = scene(300, 24, 1, 13, -1.0);
+    let img = scene(1100, 24, 1, 13, -1.0);
     let data = img.to_f32();
     let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
     for passes in [1, 2] {
@@ -606,7 +606,7 @@ fn wide_images_match_the_reference_and_their_column_crops_bit_for_bit() {
         };
         let whole = run(&data, img.w);
         let r = f.reach();
-        for (x0, x1) in [(0usize, 131usize), (77, 250), (140, 300)] {
+        for (x0, x1) in [(0usize, 531usize), (477, 1050), (1000, 1100)] {
             let (c0, c1) = (x0.saturating_sub(r), (x1 + r).min(img.w));
             let cw = c1 - c0;
             let crop: Vec<f32> = (0..img.h)

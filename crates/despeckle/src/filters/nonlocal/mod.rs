@@ -282,7 +282,7 @@ impl MultiFilter for Ppb {
         false
     }
 
-    /// The blocks of 256 columns of a tile, which run on the workers.
+    /// The blocks of 512 columns of a tile, which run on the workers.
     fn column_tasks(&self, width: usize) -> usize {
         width.div_ceil(pass::BLOCK)
     }
