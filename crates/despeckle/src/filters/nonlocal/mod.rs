@@ -282,9 +282,10 @@ impl MultiFilter for Ppb {
         false
     }
 
-    /// The blocks of 512 columns of a tile, which run on the workers.
+    /// The blocks of 256 or 512 columns of a tile (`pass::block_width`), which run on the
+    /// workers.
     fn column_tasks(&self, width: usize) -> usize {
-        width.div_ceil(pass::BLOCK)
+        width.div_ceil(pass::block_width(width))
     }
 
     fn state(&self, width: usize, planes: usize, opts: &Options) -> PpbState {

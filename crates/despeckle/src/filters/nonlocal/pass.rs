@@ -93,13 +93,14 @@ impl Geometry {
     }
 
     /// Values of one block's scratch rows: the block, its pairs' margins, and a chunk of lanes.
-    fn scratch_len(&self) -> usize {
+    fn scratch_len(&self, block: usize) -> usize {
         // (whole lines, so that every row of the partial sums starts on one)
-        lanes(BLOCK + 2 * (self.rw + self.rp + self.ra) + 2 * LANES)
+        lanes(block + 2 * (self.rw + self.rp + self.ra) + 2 * LANES)
     }
 
     /// Bytes of one plane's [`PassState`] for an image `width` wide.
     pub fn state_bytes(&self, width: usize) -> usize {
+        let block = block_width(width);
         let r = self.radius();
         // padded rows, and LANES more for the chunked loops
         let wp = width + 2 * r + LANES;
@@ -110,13 +111,13 @@ impl Geometry {
         );
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
             + (3 + pilot) * (TILE + self.rw) * width // accumulators
-            + (7 + 2 * self.ra) * self.scratch_len() * width.div_ceil(BLOCK)) // scratch
+            + (7 + 2 * self.ra) * self.scratch_len(block) * width.div_ceil(block)) // scratch
             + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
             // the offsets and the headers of the ring's rows
             + offsets * size_of::<(usize, isize)>()
             + self.ring_rows() * size_of::<Row>()
-            + width.div_ceil(BLOCK) * size_of::<Block>()
+            + width.div_ceil(block) * size_of::<Block>()
     }
 }
 
@@ -161,7 +162,7 @@ pub(crate) struct PassState {
     width: usize,
     offsets: Vec<(usize, isize)>,
     rows: Vec<Row>,
-    /// The blocks of [`BLOCK`] columns: their accumulators and scratch.
+    /// The blocks of [`block_width`] columns: their accumulators and scratch.
     blocks: Vec<Block>,
     /// The estimates of the last tile's rows, `TILE` rows of the image's width.
     pub est: Vec<f64>,
@@ -171,7 +172,7 @@ pub(crate) struct PassState {
     kept: Option<isize>,
 }
 
-/// One block of [`BLOCK`] image columns `x0 .. x1` of a pass.
+/// One block of [`block_width`] image columns `x0 .. x1` of a pass.
 #[derive(Debug)]
 struct Block {
     x0: usize,
@@ -184,7 +185,7 @@ struct Block {
 }
 
 /// The per-block scratch of [`PassState::tile`]: every step of one offset over one block of
-/// [`BLOCK`] columns (plus margins) reads and writes these, which stay in L1.
+/// [`block_width`] columns (plus margins) reads and writes these, which stay in L1.
 #[derive(Debug, Default)]
 struct Scratch {
     /// Column sums of the dissimilarity over the patch rows around the current row.
@@ -202,12 +203,23 @@ struct Scratch {
     delta: Aligned,
 }
 
-/// Image columns of one block of [`PassState::tile`]'s loop: each offset runs all its steps
-/// over one block before the next block, so that the block's rows stay close (one pass at
-/// 3,000², one thread: 512 columns ran ≈ 6 % faster than 256 and 15–20 % faster than 128,
-/// whose per-offset and per-row set-up weighs more; 768 and 1024 no faster than 512). The
-/// bits do not depend on it.
-pub(crate) const BLOCK: usize = 512;
+/// Image columns of one block of [`PassState::tile`]'s loop for an image `width` wide: each
+/// offset runs all its steps over one block before the next block, so that the block's rows
+/// stay close. 512 columns where that still gives every core of the machine two blocks (so
+/// that the workers share one band of rows, `MultiFilter::column_tasks`, rather than each
+/// running its own with its own state and warm-up), else 256. One pass at 3,000², one
+/// thread: 512 columns ran ≈ 6 % faster than 256 and 15–20 % faster than 128, whose margins
+/// (computed again by both neighbours) and per-row set-up weigh more; 768 and 1024 no faster
+/// than 512. The bits do not depend on it.
+pub(crate) fn block_width(width: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if width.div_ceil(512) >= 2 * cores {
+        512
+    } else {
+        256
+    }
+}
 
 impl PassState {
     /// The state for an image `width` wide.
@@ -226,9 +238,10 @@ impl PassState {
             },
         };
         let pilot = matches!(geo.kind, Kind::Pilot { .. });
-        let n = geo.scratch_len();
+        let cols = block_width(width);
+        let n = geo.scratch_len(cols);
         let block = |x0: usize| {
-            let x1 = (x0 + BLOCK).min(width);
+            let x1 = (x0 + cols).min(width);
             Block {
                 x0,
                 x1,
@@ -250,7 +263,7 @@ impl PassState {
             width,
             rows: vec![row; geo.ring_rows()],
             offsets: geo.offsets(),
-            blocks: (0..width).step_by(BLOCK).map(block).collect(),
+            blocks: (0..width).step_by(cols).map(block).collect(),
             est: vec![0.0; TILE * width],
             scales: if pilot {
                 vec![0.0; TILE * width]
@@ -343,7 +356,7 @@ impl PassState {
     /// [`PassState::est`]. The rows below the tile that its pairs reach keep their
     /// accumulators for the next tile.
     ///
-    /// The blocks of [`BLOCK`] image columns are independent (each adds to its own columns
+    /// The blocks of [`block_width`] image columns are independent (each adds to its own columns
     /// only) and run on rayon's workers; each runs over the offsets, and for each down the
     /// tile's rows: every step (column sums, patch sums, weights, aggregation, pixel pairs and
     /// both accumulations) runs over one block and its margins, in L1, and the column sums
@@ -524,7 +537,6 @@ impl TileJob<'_> {
         let nsums = 2 * ra;
         let acc_rows = (TILE + rw) as isize;
         let margin = ra + rp;
-        let sl = geo.scratch_len();
         let Block {
             x0,
             x1,
@@ -533,6 +545,8 @@ impl TileJob<'_> {
         } = block;
         let (x0, x1) = (*x0, *x1);
         let bw = x1 - x0;
+        // the scratch rows' length (`Geometry::scratch_len` of the block width)
+        let sl = scratch.cs.len();
         let nrows = rows.len() as isize;
         let row_at = |r: isize| &rows[r.rem_euclid(nrows) as usize];
         let pair = PassState::pair::<S>;
@@ -626,5 +640,18 @@ impl TileJob<'_> {
                     .add::<Q, true>(&wv[dxn..], &delta[dxn..]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_images_get_wide_blocks_only_with_two_per_core() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(block_width(1), 256);
+        assert_eq!(block_width(2 * cores * 512), 512);
+        assert_eq!(block_width(2 * cores * 512 - 512), 256);
     }
 }
