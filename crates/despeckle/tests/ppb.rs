@@ -561,6 +561,33 @@ fn rows_that_leave_the_window_between_tiles_load_early() {
     }
 }
 
+/// Invalid pixels (NaN, no-data, zeros) only in the leftmost columns, as along a swath's edge:
+/// the blocks of columns that read none of them take the loops without masks, the others the
+/// masked ones, and the reference, every driver, thread count and block agree.
+#[test]
+fn blocks_clear_of_invalid_pixels_agree_with_the_masked_ones() {
+    let mut img = scene(1100, 20, 1, 16, -1.0);
+    for y in 0..img.h {
+        for x in 30..img.w {
+            let v = &mut img.v[y * img.w + x];
+            if v.is_nan() || *v == -1.0 {
+                *v = 1.5;
+            }
+        }
+    }
+    let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
+    for def in [SMALL.passes(1), SMALL] {
+        check(
+            &img,
+            &def,
+            Border::Reflect,
+            Some(-1.0),
+            "invalid on the left",
+        );
+        all_drivers(&def.filter(), &img.to_f32(), img.w, img.h, opts);
+    }
+}
+
 /// Five blocks of columns: with one and two workers the drivers run one band whose blocks
 /// the workers share, with three a band per worker (`MultiFilter::column_tasks`); every way
 /// gives the same bits.

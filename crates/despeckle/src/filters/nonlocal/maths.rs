@@ -189,6 +189,33 @@ pub(crate) fn column_sums_step<const S: bool>(
                     - e::<true>(oa[i], ob[i], oua[i], oub[i], cap);
             }
         }
+        (Some((nva, nvb)), Some((ova, ovb))) => {
+            // as `PairRows::e` with masks, in indexed loops the compiler vectorises (the
+            // iterators were left scalar)
+            let (na, nb) = (&new.ga[..n], &new.gb[..n]);
+            let (oa, ob) = (&old.ga[..n], &old.gb[..n]);
+            let (nva, nvb, ova, ovb) = (&nva[..n], &nvb[..n], &ova[..n], &ovb[..n]);
+            let (nua, nub, oua, oub) = if S {
+                let (nu, ou) = (new.scales, old.scales);
+                (&nu.0[..n], &nu.1[..n], &ou.0[..n], &ou.1[..n])
+            } else {
+                (&na[..0], &nb[..0], &oa[..0], &ob[..0])
+            };
+            for i in 0..n {
+                let (x, y) = if S {
+                    (
+                        e::<true>(na[i], nb[i], nua[i], nub[i], cap),
+                        e::<true>(oa[i], ob[i], oua[i], oub[i], cap),
+                    )
+                } else {
+                    (
+                        e::<false>(na[i], nb[i], 0.0, 0.0, cap),
+                        e::<false>(oa[i], ob[i], 0.0, 0.0, cap),
+                    )
+                };
+                cs[i] += x * (nva[i] * nvb[i]) - y * (ova[i] * ovb[i]);
+            }
+        }
         _ => {
             for ((s, x), y) in cs
                 .iter_mut()
@@ -198,6 +225,18 @@ pub(crate) fn column_sums_step<const S: bool>(
                 *s += x - y;
             }
         }
+    }
+}
+
+/// `n[i] += va_new[i]·vb_new[i] − va_old[i]·vb_old[i]`: the running [`valid_counts`] move
+/// down one row (whole numbers, so exactly the counts [`valid_counts`] gives).
+#[inline(always)]
+pub(crate) fn valid_counts_step(n: &mut [f32], new: PairRows<'_>, old: PairRows<'_>) {
+    let len = n.len();
+    let ((nva, nvb), (ova, ovb)) = (new.masks.expect("masks"), old.masks.expect("masks"));
+    let (nva, nvb, ova, ovb) = (&nva[..len], &nvb[..len], &ova[..len], &ovb[..len]);
+    for i in 0..len {
+        n[i] += nva[i] * nvb[i] - ova[i] * ovb[i];
     }
 }
 
@@ -261,6 +300,19 @@ fn box_sum_r<const R: usize>(src: &[f32], r: usize, out: &mut [f32]) {
     }
 }
 
+/// `out[i] = Σ_{k=0..2r} src[i + k]`, added left to right ([`box_sum`]), unrolled for the
+/// radii of the default aggregation (1) and patches (2, 3, 4).
+#[inline(always)]
+pub(crate) fn box_sums(src: &[f32], r: usize, out: &mut [f32]) {
+    match r {
+        1 => box_sum_r::<1>(src, r, out),
+        2 => box_sum_r::<2>(src, r, out),
+        3 => box_sum_r::<3>(src, r, out),
+        4 => box_sum_r::<4>(src, r, out),
+        _ => box_sum_r::<0>(src, r, out),
+    }
+}
+
 /// `Σ w[k]` of a window of `2R + 1` values, added left to right (unrolled: `R` is fixed).
 #[inline(always)]
 fn window_sum<const R: usize>(w: &[f32]) -> f32 {
@@ -316,13 +368,7 @@ pub(crate) fn patch_weights<const F: bool>(
             _ => {}
         }
     }
-    // the box sums unrolled for the default patches
-    match r {
-        2 => box_sum_r::<2>(cs, r, omega),
-        3 => box_sum_r::<3>(cs, r, omega),
-        4 => box_sum_r::<4>(cs, r, omega),
-        _ => box_sum_r::<0>(cs, r, omega),
-    }
+    box_sums(cs, r, omega);
     match counts {
         None => {
             for o in omega.iter_mut() {
@@ -448,13 +494,10 @@ pub(crate) fn aggregate(omega: &[f32], r: usize, sums: &mut [&mut [f32]], g: &mu
     move_down(sums, g);
 }
 
-/// `g[i] = Σ_{k=0..2r} ω[i + k]`: the aggregation's newest row (the default 3 × 3 unrolled).
+/// `g[i] = Σ_{k=0..2r} ω[i + k]`: the aggregation's newest row.
 #[inline(always)]
 fn aggregation_row(omega: &[f32], r: usize, g: &mut [f32]) {
-    match r {
-        1 => box_sum_r::<1>(omega, r, g),
-        _ => box_sum_r::<0>(omega, r, g),
-    }
+    box_sums(omega, r, g)
 }
 
 #[inline(always)]

@@ -549,6 +549,18 @@ impl TileJob<'_> {
         let sl = scratch.cs.len();
         let nrows = rows.len() as isize;
         let row_at = |r: isize| &rows[r.rem_euclid(nrows) as usize];
+        // where the window holds invalid positions but none of those this block reads (rows
+        // t − P/2 − A/2 … t + 15 + W/2 + P/2 + A/2, padded columns x0 + reach − W/2 − P/2 − A/2
+        // … x1 + reach + W/2 + P/2 + A/2), the block takes the loops without masks: the same
+        // values (masks of ones change no product), a fraction of the cost
+        let full = full || {
+            let (c0, c1) = (x0 + radius - rw - margin, x1 + radius + rw + margin);
+            let (r0, r1) = (
+                t - geo.rows_above() as isize,
+                t + (TILE + radius - geo.rb) as isize,
+            );
+            (r0..r1).all(|r| row_at(r).v[c0..c1].iter().all(|&v| v > 0.0))
+        };
         let pair = PassState::pair::<S>;
         let mut pairs: Vec<PairRows<'_>> = Vec::with_capacity(2 * rp + 1);
         for &(dy, dx) in offsets {
@@ -567,25 +579,30 @@ impl TileJob<'_> {
             for k in 0..TILE + nsums {
                 let u = t - ra_i + k as isize;
                 let cs = &mut scratch.cs[..pb + margin - c0];
+                // (with masks, the valid pairs of each column too, as running counts)
+                let ncol = &mut scratch.ncol[..n_om + 2 * rp];
                 if k == 0 {
                     pairs.clear();
                     pairs.extend((-rp_i..=rp_i).map(|j| pair(rows, u + j, d, c0, full)));
                     maths::column_sums::<S>(cs, &pairs, cap);
+                    if !full {
+                        maths::valid_counts(ncol, &pairs);
+                    }
                 } else {
                     let new = pair(rows, u + rp_i, d, c0, full);
                     let old = pair(rows, u - rp_i - 1, d, c0, full);
                     maths::column_sums_step::<S>(cs, new, old, cap);
+                    if !full {
+                        maths::valid_counts_step(ncol, new, old);
+                    }
                 }
                 // D, the patch sums, and the weights of the patch pairs at [o0, o0 + n_om)
                 let counts = if full {
                     None
                 } else {
-                    pairs.clear();
-                    pairs.extend((-rp_i..=rp_i).map(|j| pair(rows, u + j, d, c0, full)));
-                    let ncol = &mut scratch.ncol[..n_om + 2 * rp];
-                    maths::valid_counts(ncol, &pairs);
+                    let ncol = &scratch.ncol[..n_om + 2 * rp];
                     let nsum = &mut scratch.nsum[..n_om];
-                    maths::box_sum(ncol, rp, nsum);
+                    maths::box_sums(ncol, rp, nsum);
                     Some(&*nsum)
                 };
                 let omega = &mut scratch.omega[..n_om];
