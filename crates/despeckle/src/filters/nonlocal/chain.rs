@@ -165,8 +165,9 @@ impl Chain {
             guide,
         };
         let lag = self.sched.lag() as isize;
-        // pass 1 keeps the rows it will read as they enter the window, from its first tile's
-        // on (its first tile, on row start + lag, reads the rows above it)
+        // pass 1 keeps the rows it will read before they leave the window (a tile's new rows
+        // together, at the call before the tile), from its first tile's on (its first tile, on
+        // row start + lag, reads the rows above it)
         let src1 = source(self.sched.first.radius(), Guide::LocalMean);
         // the tile ending on row y, and the output row's tile
         let new_tile = (y + 1).rem_euclid(TILE as isize) == 0;

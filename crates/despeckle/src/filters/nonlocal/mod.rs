@@ -151,7 +151,7 @@ impl Ppb {
 
     /// The side `b` of the local mean pass 1 compares (odd, 1 … 9; 1: the pixels).
     pub fn with_presmooth(mut self, presmooth: usize) -> Result<Self> {
-        self.presmooth = check_odd("presmooth", presmooth, 1, 9)?;
+        self.presmooth = check_odd("presmooth", presmooth, 1, 2 * pass::MAX_RB + 1)?;
         Ok(self)
     }
 

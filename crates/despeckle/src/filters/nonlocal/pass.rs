@@ -86,6 +86,16 @@ impl Geometry {
         v
     }
 
+    /// The input rows `lo .. hi` the tile starting on row `t` reads: the rows above it its
+    /// patches read, the tile, and the pass's reach below it (less the local mean's radius,
+    /// which the guide's rows already include).
+    fn tile_rows(&self, t: isize) -> (isize, isize) {
+        (
+            t - self.rows_above() as isize,
+            t + (TILE + self.radius() - self.rb) as isize,
+        )
+    }
+
     /// Rows of the ring of input rows: a tile, the rows above it its patches read, and the
     /// pass's reach below it.
     fn ring_rows(&self) -> usize {
@@ -310,7 +320,12 @@ impl PassState {
             let r = lo + (slot as isize - lo).rem_euclid(n);
             (r <= hi && row.y != r).then_some(r)
         };
-        if (lo..=hi).all(|r| self.rows[r.rem_euclid(n) as usize].y == r) {
+        if self
+            .rows
+            .iter()
+            .enumerate()
+            .all(|(s, row)| missing(s, row).is_none())
+        {
             return;
         }
         let rb = self.geo.rb;
@@ -382,8 +397,8 @@ impl PassState {
     fn tile_of<const Q: bool, const S: bool>(&mut self, src: &Source<'_>, t: isize, full: bool) {
         let geo = self.geo;
         let radius = geo.radius();
-        let lo = t - geo.rows_above() as isize;
-        self.load_rows(src, lo, t + (TILE + radius - geo.rb) as isize - 1);
+        let (lo, hi) = geo.tile_rows(t);
+        self.load_rows(src, lo, hi - 1);
         let job = TileJob {
             geo,
             rows: &self.rows,
@@ -483,7 +498,7 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
     }
 }
 
-/// The largest radius of the guide's local mean (`presmooth` 9).
+/// The largest radius of the guide's local mean: `presmooth` is at most `2·MAX_RB + 1 = 9`.
 pub(crate) const MAX_RB: usize = 4;
 
 /// What every block of one tile reads: the pass's geometry, rows and offsets.
@@ -555,10 +570,7 @@ impl TileJob<'_> {
         // values (masks of ones change no product), a fraction of the cost
         let full = full || {
             let (c0, c1) = (x0 + radius - rw - margin, x1 + radius + rw + margin);
-            let (r0, r1) = (
-                t - geo.rows_above() as isize,
-                t + (TILE + radius - geo.rb) as isize,
-            );
+            let (r0, r1) = geo.tile_rows(t);
             (r0..r1).all(|r| row_at(r).v[c0..c1].iter().all(|&v| v > 0.0))
         };
         let pair = PassState::pair::<S>;
