@@ -584,27 +584,47 @@ pub(crate) struct Acc<'a> {
 }
 
 impl Acc<'_> {
-    /// Adds `Δ[x]` (`NEG`: `−Δ[x]`) to `N[x]`, `w[x]` to `S[x]` (and with `Q`, `w[x]²` to
-    /// `Q[x]`) and raises `M[x]` to `w[x]` for every column `x` of the accumulators.
+    /// For each pair `(w, Δ)` of `parts` in turn: adds `Δ[x]` (`NEG`: `−Δ[x]`) to `N[x]`,
+    /// `w[x]` to `S[x]` (and with `Q`, `w[x]²` to `Q[x]`) and raises `M[x]` to `w[x]`, for
+    /// every column `x` of the accumulators: the values of one call per pair, loading and
+    /// storing each accumulator once per two pairs.
     #[inline(always)]
-    pub(crate) fn add<const Q: bool, const NEG: bool>(&mut self, w: &[f32], delta: &[f32]) {
+    pub(crate) fn add<const Q: bool, const NEG: bool>(&mut self, parts: &[(&[f32], &[f32])]) {
+        for two in parts.chunks(2) {
+            match *two {
+                [a, b] => self.add_each::<Q, NEG, 2>([a, b]),
+                _ => self.add_each::<Q, NEG, 1>([two[0]]),
+            }
+        }
+    }
+
+    /// [`Acc::add`] of `F` pairs in one loop.
+    #[inline(always)]
+    fn add_each<const Q: bool, const NEG: bool, const F: usize>(
+        &mut self,
+        parts: [(&[f32], &[f32]); F],
+    ) {
         let n = self.num.len();
-        let (w, delta) = (&w[..n], &delta[..n]);
+        let parts = parts.map(|(w, delta)| (&w[..n], &delta[..n]));
         let (num, den, max) = (&mut self.num[..n], &mut self.den[..n], &mut self.max[..n]);
         // (with `Q` false the squares are neither read nor written: the branch is a constant)
         let sq = if Q { &mut self.sq[..n] } else { &mut [][..] };
         for x in 0..n {
-            let wx = w[x];
-            num[x] = if NEG {
-                num[x] - delta[x]
-            } else {
-                num[x] + delta[x]
-            };
-            den[x] += wx;
-            if Q {
-                sq[x] += wx * wx;
+            let (mut nx, mut dx, mut mx) = (num[x], den[x], max[x]);
+            let mut qx = if Q { sq[x] } else { 0.0 };
+            for (w, delta) in parts {
+                let wx = w[x];
+                nx = if NEG { nx - delta[x] } else { nx + delta[x] };
+                dx += wx;
+                if Q {
+                    qx += wx * wx;
+                }
+                mx = Real::max(mx, wx);
             }
-            max[x] = Real::max(max[x], wx);
+            (num[x], den[x], max[x]) = (nx, dx, mx);
+            if Q {
+                sq[x] = qx;
+            }
         }
     }
 
