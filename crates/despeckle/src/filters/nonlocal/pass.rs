@@ -466,36 +466,42 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
         Guide::LocalMean => {
             row.g.fill(0.0);
             // B = the mean of the valid values of the b × b window, in f64: the sums of its
-            // columns (top to bottom, from 0) added left to right (from 0); the column sums
-            // of the last b columns in a ring
+            // columns (top to bottom, from 0) added left to right; in chunks of positions,
+            // whose column sums sit on the stack, in loops over the positions that vectorise
+            const CHUNK: usize = 256;
             let b = 2 * rb + 1;
-            let mut ring = [(0.0f64, 0.0f64); 2 * MAX_RB + 1];
-            let column = |q: usize| {
-                let (mut s, mut n) = (0.0, 0.0);
+            let (mut s, mut n) = ([0.0f64; CHUNK + 2 * MAX_RB], [0.0f64; CHUNK + 2 * MAX_RB]);
+            let (mut ms, mut mn) = ([0.0f64; CHUNK], [0.0f64; CHUNK]);
+            for p0 in (rb..wp - rb).step_by(CHUNK) {
+                let len = CHUNK.min(wp - rb - p0);
+                // the columns p0 − rb … p0 + len + rb − 1
+                let cols = len + 2 * rb;
+                let (s, n) = (&mut s[..cols], &mut n[..cols]);
+                s.fill(0.0);
+                n.fill(0.0);
                 for kk in k - rb..=k + rb {
-                    s += values[kk][c + q];
-                    n += valid[kk][c + q];
+                    let at = c + p0 - rb..c + p0 - rb + cols;
+                    let (vs, ok) = (&values[kk][at.clone()], &valid[kk][at]);
+                    for q in 0..cols {
+                        s[q] += vs[q];
+                        n[q] += ok[q];
+                    }
                 }
-                (s, n)
-            };
-            for (q, slot) in ring.iter_mut().enumerate().take(2 * rb) {
-                *slot = column(q);
-            }
-            // the slot of column p + rb (the newest) and of column p − rb (the oldest)
-            let mut newest = 2 * rb;
-            for p in rb..wp - rb {
-                ring[newest] = column(p + rb);
-                newest = if newest + 1 == b { 0 } else { newest + 1 };
-                let (mut s1, mut n) = (0.0, 0.0);
-                let mut j = newest;
-                for _ in 0..b {
-                    s1 += ring[j].0;
-                    n += ring[j].1;
-                    j = if j + 1 == b { 0 } else { j + 1 };
+                let (ms, mn) = (&mut ms[..len], &mut mn[..len]);
+                ms.copy_from_slice(&s[..len]);
+                mn.copy_from_slice(&n[..len]);
+                for j in 1..b {
+                    for i in 0..len {
+                        ms[i] += s[i + j];
+                        mn[i] += n[i + j];
+                    }
                 }
-                let mean = if n > 0.0 { s1 / n } else { 0.0 };
-                let g = maths::log_floor(mean as f32);
-                row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
+                for (i, (&s1, &nn)) in ms.iter().zip(mn.iter()).enumerate() {
+                    let p = p0 + i;
+                    let mean = if nn > 0.0 { s1 / nn } else { 0.0 };
+                    let g = maths::log_floor(mean as f32);
+                    row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
+                }
             }
         }
     }
