@@ -216,20 +216,20 @@ struct Scratch {
 
 /// Image columns of one block of [`PassState::tile`]'s loop for an image `width` wide: each
 /// offset runs all its steps over one block before the next block, so that the block's rows
-/// stay close. 512 columns where that still gives every core of the machine two blocks (so
-/// that the workers share one band of rows, `MultiFilter::column_tasks`, rather than each
-/// running its own with its own state and warm-up), else 256. One pass at 3,000², one
-/// thread: 512 columns ran ≈ 6 % faster than 256 and 15–20 % faster than 128, whose margins
-/// (computed again by both neighbours) and per-row set-up weigh more; 768 and 1024 no faster
-/// than 512. The bits do not depend on it.
+/// stay close. The widest of 512 and 384 columns that still gives every core of the machine
+/// two blocks (so that the workers share one band of rows, `MultiFilter::column_tasks`, rather
+/// than each running its own with its own state and warm-up), else 256. One pass at 3,000²,
+/// one thread, offsets in pairs: 384 and 512 columns ran alike, 768 ≈ 3 % and 256 ≈ 13 %
+/// slower (their margins, computed again by both neighbours, and per-row set-up weigh more);
+/// at 1,400², two threads, 384 (four blocks) ran ≈ 8 % faster than 256 (six). The bits do
+/// not depend on it.
 pub(crate) fn block_width(width: usize) -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if width.div_ceil(512) >= 2 * cores {
-        512
-    } else {
-        256
-    }
+    [512, 384]
+        .into_iter()
+        .find(|&b| width.div_ceil(b) >= 2 * cores)
+        .unwrap_or(256)
 }
 
 impl PassState {
@@ -809,6 +809,9 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         assert_eq!(block_width(1), 256);
         assert_eq!(block_width(2 * cores * 512), 512);
-        assert_eq!(block_width(2 * cores * 512 - 512), 256);
+        // (2·cores − 1)·512 columns hold 2·cores blocks of 384 (for any number of cores)
+        assert_eq!(block_width(2 * cores * 512 - 512), 384);
+        assert_eq!(block_width(2 * cores * 384 - 383), 384);
+        assert_eq!(block_width(2 * cores * 384 - 384), 256);
     }
 }
