@@ -669,6 +669,21 @@ impl<'r> TileJob<'r> {
                 // s on row y: N(s) += w·(x(s + d) − x(s)); t = s + d on row y + dy: the
                 // opposite
                 let y = t + (k - nsums) as isize;
+                // the next row's values for the group's pixel pairs, which this step's other
+                // streams push out of L1 between two offsets' reads: without the hint their
+                // loads stall (≈ 6 % of a pass)
+                if k + 1 < TILE + nsums {
+                    // (the union of the group's ranges: the pixel pairs at [pa, pa + nl) on
+                    // row y, at [pa + d_x, pa + d_x + nl) on row y + d_y)
+                    let (mut a, mut b) = ((usize::MAX, 0), (usize::MAX, 0));
+                    for sp in spans {
+                        let pt = (sp.pa as isize + sp.d.1) as usize;
+                        a = (a.0.min(sp.pa), a.1.max(sp.pa + sp.nl));
+                        b = (b.0.min(pt), b.1.max(pt + sp.nl));
+                    }
+                    prefetch(&row_at(y + 1).x[a.0..a.1]);
+                    prefetch(&row_at(y + 1 + dy).x[b.0..b.1]);
+                }
                 let sa = y.rem_euclid(acc_rows) as usize * bw;
                 let ta = (y + dy).rem_euclid(acc_rows) as usize * bw;
                 let mut s_parts: [(&[f32], &[f32]); GROUP] = Default::default();
@@ -778,12 +793,6 @@ impl<'r> TileJob<'r> {
         let y = u - ra_i;
         let (ry, rt) = (row_at(y), row_at(y + dy));
         let pt = (pa as isize + dx) as usize;
-        // the next row's values, which this step's other streams have pushed out of L1 since
-        // the previous offset read them: without the hint their loads stall (≈ 6 % of a pass)
-        if k + 1 < TILE + nsums {
-            prefetch(&row_at(y + 1).x[pa..pa + nl]);
-            prefetch(&row_at(y + 1 + dy).x[pt..pt + nl]);
-        }
         let masks = (!full).then(|| (&ry.v[pa..], &rt.v[pt..]));
         let (wv, delta) = (&mut scratch.w[..nl], &mut scratch.delta[..nl]);
         // (the whole scratch: the lanes past n read up to 2·A/2 values past n_om)
