@@ -261,14 +261,15 @@ pub(crate) fn valid_counts(n: &mut [f32], rows: &[PairRows<'_>]) {
 }
 
 /// `out[i] = Σ_{k=0..2r} src[i + k]` for every `i` of `out` (`src` holds `out.len() + 2r`
-/// values): a direct box sum, added left to right.
+/// values): a direct box sum, added left to right (in `f32` for the weights, in `f64` for the
+/// guide's local mean).
 #[inline(always)]
-pub(crate) fn box_sum(src: &[f32], r: usize, out: &mut [f32]) {
+pub(crate) fn box_sum<T: Real>(src: &[T], r: usize, out: &mut [T]) {
     let n = out.len();
     out.copy_from_slice(&src[..n]);
     for k in 1..=2 * r {
         for (o, &s) in out.iter_mut().zip(&src[k..k + n]) {
-            *o += s;
+            *o = *o + s;
         }
     }
 }

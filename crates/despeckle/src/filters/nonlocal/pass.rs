@@ -5,10 +5,11 @@
 //! the positive half of the search window (`d_y > 0`, or `d_y = 0, d_x > 0`), and adds its weight
 //! to both pixels: rows of the tile and up to `W/2` rows below it, in a ring of accumulators.
 //! The tile's rows then have all their pairs (those with a pixel above came from the previous
-//! tile) and are finished. Per [`GROUP`] of offsets and block of columns, the tile runs down its
-//! rows with each offset's column sums of the dissimilarity over `P` rows and the aggregation's
-//! `A − 1` partial sums held in the block's scratch: they start afresh on every tile (direct column sums on its
-//! first row, zero partial sums `2·A/2` rows above it), so every value is a function of its
+//! tile) and are finished. Per [`GROUP`] of offsets and block of columns, the tile runs down
+//! its rows with each offset's column sums of the dissimilarity over `P` rows and the
+//! aggregation's `A − 1` partial sums held in the block's scratch: they start afresh on every
+//! tile (direct column sums on its first row, zero partial sums `2·A/2` rows above it), so
+//! every value is a function of its
 //! position only — bit-identical whatever band the row falls in, once [`Geometry::warmup`] rows
 //! have run — and no state spans the width between tiles but the accumulators. The blocks of
 //! columns of a tile are independent (each adds to its own accumulators) and run on rayon's
@@ -469,7 +470,6 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
             // columns (top to bottom, from 0) added left to right; in chunks of positions,
             // whose column sums sit on the stack, in loops over the positions that vectorise
             const CHUNK: usize = 256;
-            let b = 2 * rb + 1;
             let (mut s, mut n) = ([0.0f64; CHUNK + 2 * MAX_RB], [0.0f64; CHUNK + 2 * MAX_RB]);
             let (mut ms, mut mn) = ([0.0f64; CHUNK], [0.0f64; CHUNK]);
             for p0 in (rb..wp - rb).step_by(CHUNK) {
@@ -488,14 +488,8 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
                     }
                 }
                 let (ms, mn) = (&mut ms[..len], &mut mn[..len]);
-                ms.copy_from_slice(&s[..len]);
-                mn.copy_from_slice(&n[..len]);
-                for j in 1..b {
-                    for i in 0..len {
-                        ms[i] += s[i + j];
-                        mn[i] += n[i + j];
-                    }
-                }
+                maths::box_sum(s, rb, ms);
+                maths::box_sum(n, rb, mn);
                 for (i, (&s1, &nn)) in ms.iter().zip(mn.iter()).enumerate() {
                     let p = p0 + i;
                     let mean = if nn > 0.0 { s1 / nn } else { 0.0 };
