@@ -445,8 +445,8 @@ pub(crate) fn pair_weights(
     delta: &mut [f32],
 ) {
     let n = w.len();
-    if let (1, None, [older, newer]) = (r, masks, &mut *sums) {
-        return pair_weights_3(omega, [older, newer], (xa, xb), w, delta);
+    if let (1, [older, newer]) = (r, &mut *sums) {
+        return pair_weights_3(omega, [older, newer], masks, (xa, xb), w, delta);
     }
     aggregation_row(omega, r, g);
     let g = &g[..n];
@@ -473,13 +473,14 @@ pub(crate) fn pair_weights(
     move_down(sums, g);
 }
 
-/// [`pair_weights`] for the default `A = 3` without masks, one pass over the positions: the
-/// same operations in the same order per position (`g`, `w = sums[0] + g`, `Δ`, then
+/// [`pair_weights`] for the default `A = 3`, one pass over the positions: the same operations
+/// in the same order per position (`g`, `w = sums[0] + g`, with masks `w·(va·vb)`, `Δ`, then
 /// `sums[0] = g`, `sums[1] += g`), so the same bits, without storing `g` and reading it back.
 #[inline(always)]
 fn pair_weights_3(
     omega: &[f32],
     [older, newer]: [&mut &mut [f32]; 2],
+    masks: Option<(&[f32], &[f32])>,
     (xa, xb): (&[f32], &[f32]),
     w: &mut [f32],
     delta: &mut [f32],
@@ -487,13 +488,29 @@ fn pair_weights_3(
     let n = w.len();
     let (omega, older, newer) = (&omega[..n + 2], &mut older[..n], &mut newer[..n]);
     let (xa, xb, delta) = (&xa[..n], &xb[..n], &mut delta[..n]);
-    for i in 0..n {
-        let g = omega[i] + omega[i + 1] + omega[i + 2];
-        let wi = older[i] + g;
-        w[i] = wi;
-        delta[i] = wi * (xb[i] - xa[i]);
-        older[i] = g;
-        newer[i] += g;
+    // (two loops: every pixel valid, the products by masks of ones left out)
+    match masks {
+        None => {
+            for i in 0..n {
+                let g = omega[i] + omega[i + 1] + omega[i + 2];
+                let wi = older[i] + g;
+                w[i] = wi;
+                delta[i] = wi * (xb[i] - xa[i]);
+                older[i] = g;
+                newer[i] += g;
+            }
+        }
+        Some((va, vb)) => {
+            let (va, vb) = (&va[..n], &vb[..n]);
+            for i in 0..n {
+                let g = omega[i] + omega[i + 1] + omega[i + 2];
+                let wi = (older[i] + g) * (va[i] * vb[i]);
+                w[i] = wi;
+                delta[i] = wi * (xb[i] - xa[i]);
+                older[i] = g;
+                newer[i] += g;
+            }
+        }
     }
 }
 
