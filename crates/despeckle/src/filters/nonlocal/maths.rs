@@ -488,29 +488,33 @@ fn pair_weights_3(
     let n = w.len();
     let (omega, older, newer) = (&omega[..n + 2], &mut older[..n], &mut newer[..n]);
     let (xa, xb, delta) = (&xa[..n], &xb[..n], &mut delta[..n]);
-    // (two loops: every pixel valid, the products by masks of ones left out)
+    // (every pixel valid: the products by masks of ones left out)
     match masks {
-        None => {
-            for i in 0..n {
-                let g = omega[i] + omega[i + 1] + omega[i + 2];
-                let wi = older[i] + g;
-                w[i] = wi;
-                delta[i] = wi * (xb[i] - xa[i]);
-                older[i] = g;
-                newer[i] += g;
-            }
-        }
-        Some((va, vb)) => {
-            let (va, vb) = (&va[..n], &vb[..n]);
-            for i in 0..n {
-                let g = omega[i] + omega[i + 1] + omega[i + 2];
-                let wi = (older[i] + g) * (va[i] * vb[i]);
-                w[i] = wi;
-                delta[i] = wi * (xb[i] - xa[i]);
-                older[i] = g;
-                newer[i] += g;
-            }
-        }
+        None => pair_weights_3_of::<false>(omega, [older, newer], (&[], &[]), (xa, xb), w, delta),
+        Some(m) => pair_weights_3_of::<true>(omega, [older, newer], m, (xa, xb), w, delta),
+    }
+}
+
+/// [`pair_weights_3`]'s loop, with the masks `(va, vb)` when `M`.
+#[inline(always)]
+fn pair_weights_3_of<const M: bool>(
+    omega: &[f32],
+    [older, newer]: [&mut [f32]; 2],
+    (va, vb): (&[f32], &[f32]),
+    (xa, xb): (&[f32], &[f32]),
+    w: &mut [f32],
+    delta: &mut [f32],
+) {
+    let n = w.len();
+    let (va, vb) = if M { (&va[..n], &vb[..n]) } else { (va, vb) };
+    for i in 0..n {
+        let g = omega[i] + omega[i + 1] + omega[i + 2];
+        let wi = older[i] + g;
+        let wi = if M { wi * (va[i] * vb[i]) } else { wi };
+        w[i] = wi;
+        delta[i] = wi * (xb[i] - xa[i]);
+        older[i] = g;
+        newer[i] += g;
     }
 }
 
