@@ -161,10 +161,13 @@ pub(crate) fn column_sums<const S: bool>(cs: &mut [f32], rows: &[PairRows<'_>], 
     }
 }
 
-/// `cs[i] += e_new[i] − e_old[i]`: the running column sums move down one row.
+/// `cs[i] += e_new[i] − e_old[i]`: the running column sums move down one row; with masks, the
+/// running [`valid_counts`] in `counts` too, `n[i] += va_new[i]·vb_new[i] − va_old[i]·vb_old[i]`
+/// (whole numbers, so exactly the counts [`valid_counts`] gives), in the same loop.
 #[inline(always)]
 pub(crate) fn column_sums_step<const S: bool>(
     cs: &mut [f32],
+    counts: &mut [f32],
     new: PairRows<'_>,
     old: PairRows<'_>,
     cap: f32,
@@ -192,6 +195,7 @@ pub(crate) fn column_sums_step<const S: bool>(
         (Some((nva, nvb)), Some((ova, ovb))) => {
             // as `PairRows::e` with masks, in indexed loops the compiler vectorises (the
             // iterators were left scalar)
+            let counts = &mut counts[..n];
             let (na, nb) = (&new.ga[..n], &new.gb[..n]);
             let (oa, ob) = (&old.ga[..n], &old.gb[..n]);
             let (nva, nvb, ova, ovb) = (&nva[..n], &nvb[..n], &ova[..n], &ovb[..n]);
@@ -213,30 +217,12 @@ pub(crate) fn column_sums_step<const S: bool>(
                         e::<false>(oa[i], ob[i], 0.0, 0.0, cap),
                     )
                 };
-                cs[i] += x * (nva[i] * nvb[i]) - y * (ova[i] * ovb[i]);
+                let (vn, vo) = (nva[i] * nvb[i], ova[i] * ovb[i]);
+                cs[i] += x * vn - y * vo;
+                counts[i] += vn - vo;
             }
         }
-        _ => {
-            for ((s, x), y) in cs
-                .iter_mut()
-                .zip(new.e::<S>(n, cap))
-                .zip(old.e::<S>(n, cap))
-            {
-                *s += x - y;
-            }
-        }
-    }
-}
-
-/// `n[i] += va_new[i]·vb_new[i] − va_old[i]·vb_old[i]`: the running [`valid_counts`] move
-/// down one row (whole numbers, so exactly the counts [`valid_counts`] gives).
-#[inline(always)]
-pub(crate) fn valid_counts_step(n: &mut [f32], new: PairRows<'_>, old: PairRows<'_>) {
-    let len = n.len();
-    let ((nva, nvb), (ova, ovb)) = (new.masks.expect("masks"), old.masks.expect("masks"));
-    let (nva, nvb, ova, ovb) = (&nva[..len], &nvb[..len], &ova[..len], &ovb[..len]);
-    for i in 0..len {
-        n[i] += nva[i] * nvb[i] - ova[i] * ovb[i];
+        _ => unreachable!("the rows of one block are all masked or none"),
     }
 }
 
@@ -360,42 +346,67 @@ const WEIGHT_POLY: [f32; 5] = [
 
 /// The patch-pair weights `ω[i]` for `i < n` (rounded up, see [`LANES`]) from the column sums
 /// `cs` (`D[i] = Σ_{k=0..2r} cs[i + k]`, a direct box sum added left to right): `ω = exp(−D·scale)`
-/// where `D·scale ≤ τ`, else 0, with `scale = P²/(n·h)` (`counts`: `n` the valid pairs of each
-/// patch pair, `None`: every pair valid, `scale = full`). A patch pair without a valid pair
-/// (`n = 0`) weighs 0. With `F` (pass 2's flat top) `D·scale` is replaced by
-/// `max(D·scale − flat, 0)`, `flat = φ·P²/h`.
+/// where `D·scale ≤ τ`, else 0, with `scale = P²/(n·h)`. `counts`: `None` when every pair is
+/// valid (`scale = full`), else the valid pairs of each column `nc` (`n[i] = Σ_{k=0..2r}
+/// nc[i + k]`, added the same way) and room for the `n` of patches of other sizes than the
+/// default ones. A patch pair without a valid pair (`n = 0`) weighs 0. With `F` (pass 2's flat
+/// top) `D·scale` is replaced by `max(D·scale − flat, 0)`, `flat = φ·P²/h`.
 #[inline(always)]
 pub(crate) fn patch_weights<const F: bool>(
     cs: &[f32],
     r: usize,
-    counts: Option<&[f32]>,
-    scale: (f32, f32, f32),
-    flat: f32,
+    counts: Option<(&[f32], &mut [f32])>,
+    s: PatchScale,
     omega: &mut [f32],
 ) {
-    let (p2, h, full) = scale;
-    // every pair valid, the default patches (5, 7, 9): sums and weights in one loop
-    if counts.is_none() {
-        match r {
-            2 => return full_patch_weights::<2, F>(cs, full, flat, omega),
-            3 => return full_patch_weights::<3, F>(cs, full, flat, omega),
-            4 => return full_patch_weights::<4, F>(cs, full, flat, omega),
-            _ => {}
+    // the default patches (5, 7, 9): sums, counts and weights in one loop
+    match (r, counts) {
+        (2, None) => patch_weights_r::<2, F, false>(cs, &[], s, omega),
+        (3, None) => patch_weights_r::<3, F, false>(cs, &[], s, omega),
+        (4, None) => patch_weights_r::<4, F, false>(cs, &[], s, omega),
+        (2, Some((nc, _))) => patch_weights_r::<2, F, true>(cs, nc, s, omega),
+        (3, Some((nc, _))) => patch_weights_r::<3, F, true>(cs, nc, s, omega),
+        (4, Some((nc, _))) => patch_weights_r::<4, F, true>(cs, nc, s, omega),
+        (_, None) => {
+            box_sums(cs, r, omega);
+            for o in omega.iter_mut() {
+                *o = weight::<F>(*o * s.full, s.flat);
+            }
+        }
+        (_, Some((nc, n))) => {
+            box_sums(cs, r, omega);
+            let len = omega.len();
+            let n = &mut n[..len];
+            box_sums(nc, r, n);
+            for (o, &n) in omega.iter_mut().zip(&*n) {
+                *o = s.masked::<F>(*o, n);
+            }
         }
     }
-    box_sums(cs, r, omega);
-    match counts {
-        None => {
-            for o in omega.iter_mut() {
-                *o = weight::<F>(*o * full, flat);
-            }
-        }
-        Some(n) => {
-            let len = omega.len();
-            for (o, &n) in omega.iter_mut().zip(&n[..len]) {
-                *o = f32::select(n > 0.0, weight::<F>(*o * (p2 / (n * h)), flat), 0.0);
-            }
-        }
+}
+
+/// The constants of [`patch_weights`].
+#[derive(Clone, Copy)]
+pub(crate) struct PatchScale {
+    /// `P²`.
+    pub p2: f32,
+    /// `h`.
+    pub h: f32,
+    /// The scale `P²/(P²·h)` where every pair is valid.
+    pub full: f32,
+    /// Pass 2's flat top `φ·P²/h` (with `F`).
+    pub flat: f32,
+}
+
+impl PatchScale {
+    /// The weight of a patch pair of dissimilarity sum `d` over `n` valid pairs.
+    #[inline(always)]
+    fn masked<const F: bool>(self, d: f32, n: f32) -> f32 {
+        f32::select(
+            n > 0.0,
+            weight::<F>(d * (self.p2 / (n * self.h)), self.flat),
+            0.0,
+        )
     }
 }
 
@@ -407,20 +418,26 @@ fn weight<const F: bool>(t: f32, flat: f32) -> f32 {
     f32::select(t <= TAU, exp_weight(-t), 0.0)
 }
 
-/// [`patch_weights`] with every pair valid and `r = R`: each patch sum (added left to right,
-/// as [`box_sum_r`]) and its weight in one loop, the same bits without storing the sums.
+/// [`patch_weights`] with `r = R`: each patch sum (added left to right, as [`box_sum_r`]),
+/// with `M` its count of valid pairs from the column counts `nc` (the same way), and its
+/// weight in one loop: the same bits without storing the sums.
 #[inline(always)]
-fn full_patch_weights<const R: usize, const F: bool>(
+fn patch_weights_r<const R: usize, const F: bool, const M: bool>(
     cs: &[f32],
-    full: f32,
-    flat: f32,
+    nc: &[f32],
+    s: PatchScale,
     omega: &mut [f32],
 ) {
     let n = omega.len();
     let cs = &cs[..n + 2 * R];
+    let nc = if M { &nc[..n + 2 * R] } else { nc };
     for i in 0..n {
         let d = window_sum::<R>(&cs[i..=i + 2 * R]);
-        omega[i] = weight::<F>(d * full, flat);
+        omega[i] = if M {
+            s.masked::<F>(d, window_sum::<R>(&nc[i..=i + 2 * R]))
+        } else {
+            weight::<F>(d * s.full, s.flat)
+        };
     }
 }
 

@@ -563,15 +563,11 @@ struct Span {
     nl: usize,
 }
 
-/// The constants of a pass's weights (see `maths::patch_weights`): `P²`, `h`, `1/h` where
-/// every pair is valid, the cap of `e`, and pass 2's flat top `φ·P²/h`.
+/// The constants of a pass's weights: those of `maths::patch_weights`, and the cap of `e`.
 #[derive(Clone, Copy)]
 struct WeightConsts {
-    p2: f32,
-    h: f32,
-    full_scale: f32,
+    patch: maths::PatchScale,
     cap: f32,
-    flat: f32,
 }
 
 impl<'r> TileJob<'r> {
@@ -597,11 +593,13 @@ impl<'r> TileJob<'r> {
             ((2.0 * maths::TAU as f64 * h) as f32, 0.0)
         };
         let consts = WeightConsts {
-            p2,
-            h: hf,
-            full_scale: p2 / (p2 * hf),
+            patch: maths::PatchScale {
+                p2,
+                h: hf,
+                full: p2 / (p2 * hf),
+                flat,
+            },
             cap,
-            flat,
         };
         let nsums = 2 * ra;
         let acc_rows = (TILE + rw) as isize;
@@ -744,29 +742,13 @@ impl<'r> TileJob<'r> {
         } else {
             let new = pair(rows, u + rp_i, d, c0, full);
             let old = pair(rows, u - rp_i - 1, d, c0, full);
-            maths::column_sums_step::<S>(cs, new, old, c.cap);
-            if !full {
-                maths::valid_counts_step(ncol, new, old);
-            }
+            // (with masks, the counts in the same loop)
+            maths::column_sums_step::<S>(cs, ncol, new, old, c.cap);
         }
         // D, the patch sums, and the weights of the patch pairs at [pa − A/2, pa − A/2 + n_om)
-        let counts = if full {
-            None
-        } else {
-            let ncol = &scratch.ncol[..n_om + 2 * rp];
-            let nsum = &mut scratch.nsum[..n_om];
-            maths::box_sums(ncol, rp, nsum);
-            Some(&*nsum)
-        };
+        let counts = (!full).then(|| (&scratch.ncol[..n_om + 2 * rp], &mut scratch.nsum[..n_om]));
         let omega = &mut scratch.omega[..n_om];
-        maths::patch_weights::<S>(
-            &scratch.cs,
-            rp,
-            counts,
-            (c.p2, c.h, c.full_scale),
-            c.flat,
-            omega,
-        );
+        maths::patch_weights::<S>(&scratch.cs, rp, counts, c.patch, omega);
         // the partial sums, the one used up first (the sum starting on row u − 2·A/2)
         let used = if nsums > 0 {
             u.rem_euclid(nsums as isize) as usize
