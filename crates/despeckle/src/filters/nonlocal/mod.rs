@@ -282,7 +282,7 @@ impl MultiFilter for Ppb {
         false
     }
 
-    /// The blocks of 256 or 512 columns of a tile (`pass::block_width`), which run on the
+    /// The blocks of 512, 384 or 256 columns of a tile (`pass::block_width`), which run on the
     /// workers.
     fn column_tasks(&self, width: usize) -> usize {
         width.div_ceil(pass::block_width(width))
