@@ -16,8 +16,8 @@
 //!   `Σx²` and their drift guard, the three window sums of the output row, one output row, and
 //!   the filter's own per-row scratch ([`Filter::scratch_bytes`]: a few rows for most filters,
 //!   about `2·s` padded rows for the median);
-//! * **in-memory drivers** ([`filter`](super::filter)): `t · worker` (`1 · worker` for a
-//!   filter that splits its rows' work over the workers itself, [`bands_in_parallel`]); the
+//! * **in-memory drivers** ([`filter`](super::filter)): `t · worker` (for a filter that splits
+//!   its rows' work over the workers itself, one worker per band, [`bands_in_parallel`]); the
 //!   in-place driver adds `b · w` per row it must save before it is overwritten (`s − 1` rows
 //!   per band boundary plus rows a border maps from far away);
 //! * **streaming driver** ([`filter_stream`](super::filter_stream)): the same workers plus a block
@@ -195,15 +195,19 @@ pub struct Geometry {
     pub column_tasks: usize,
 }
 
-/// How many bands of rows run at once on `threads` workers for a filter that splits its rows'
+/// How many bands of rows run at once on `threads` workers for a filter that splits each row's
 /// work into `column_tasks` parts ([`MultiFilter::column_tasks`](crate::MultiFilter::column_tasks)):
-/// one when there are at least two parts per worker (the filter keeps them busy), else one
-/// per worker.
+/// one per worker for a filter without such parts (`column_tasks ≤ 1`); otherwise as few as
+/// give every worker two parts, `⌈2·threads / column_tasks⌉`, at most one per worker — so one
+/// band when there are at least two parts per worker. The workers take the parts of every band
+/// (rayon steals them), so fewer bands than workers still keep them all busy, with fewer states
+/// in memory and fewer warm-up rows computed twice than one band per worker.
 pub fn bands_in_parallel(column_tasks: usize, threads: usize) -> usize {
-    if column_tasks >= 2 * threads {
-        1
-    } else {
+    let threads = threads.max(1);
+    if column_tasks <= 1 {
         threads
+    } else {
+        (2 * threads).div_ceil(column_tasks).min(threads)
     }
 }
 
@@ -471,6 +475,29 @@ mod tests {
 
     fn geom(width: usize, height: usize, size: usize) -> Geometry {
         Geometry::single(width, height, size, 4, 0)
+    }
+
+    #[test]
+    fn filters_with_column_tasks_run_as_few_bands_as_keep_the_workers_busy() {
+        // serial rows: a band per worker
+        assert_eq!(bands_in_parallel(1, 64), 64);
+        assert_eq!(bands_in_parallel(0, 3), 3);
+        // two parts per worker or more: one band
+        assert_eq!(bands_in_parallel(128, 64), 1);
+        assert_eq!(bands_in_parallel(4, 2), 1);
+        // fewer: enough bands for two parts per worker, never more than the workers
+        assert_eq!(bands_in_parallel(40, 64), 4);
+        assert_eq!(bands_in_parallel(20, 16), 2);
+        assert_eq!(bands_in_parallel(3, 2), 2);
+        assert_eq!(bands_in_parallel(2, 64), 64);
+        assert_eq!(bands_in_parallel(2, 1), 1);
+        for c in 2..300 {
+            for t in 1..70 {
+                let b = bands_in_parallel(c, t);
+                assert!((1..=t).contains(&b));
+                assert!(b * c >= 2 * t || b == t, "{c} parts, {t} workers: {b} bands");
+            }
+        }
     }
 
     #[test]

@@ -128,25 +128,31 @@ pub(crate) fn geometry<T: Sample>(filter: &dyn Kernel<T>, layout: &Layout) -> bu
     }
 }
 
-/// The bands of rows `0..height` of a run laid out as `lay` on `threads` workers: one band when
-/// the filter splits its rows' work over the workers itself
-/// ([`budget::bands_in_parallel`]), else [`bands`].
+/// The bands of rows `0..height` of a run laid out as `lay` on `threads` workers: for a filter
+/// that splits its rows' work over the workers itself, [`budget::bands_in_parallel`] bands (one
+/// when it has at least two parts per worker), else [`bands`].
 pub(crate) fn band_plan(lay: &Layout, height: usize, threads: usize) -> Vec<(usize, usize)> {
-    if budget::bands_in_parallel(lay.column_tasks, threads) == 1 {
-        vec![(0, height)]
-    } else {
+    if lay.column_tasks <= 1 {
         bands(height, threads)
+    } else {
+        split(height, budget::bands_in_parallel(lay.column_tasks, threads))
     }
 }
 
-/// Splits rows `0..height` into bands for `threads` workers, each starting at a multiple of
-/// [`REFRESH_ROWS`].
+/// Splits rows `0..height` into bands for `threads` workers (four per worker, so that a worker
+/// done early takes another), each starting at a multiple of [`REFRESH_ROWS`].
 pub(crate) fn bands(height: usize, threads: usize) -> Vec<(usize, usize)> {
-    let wanted = (threads * 4).max(1);
-    let rows = height.div_ceil(wanted).div_ceil(REFRESH_ROWS) * REFRESH_ROWS;
+    split(height, threads * 4)
+}
+
+/// Splits rows `0..height` into at most `n` bands of equal height (the last one shorter), each
+/// starting at a multiple of [`REFRESH_ROWS`].
+fn split(height: usize, n: usize) -> Vec<(usize, usize)> {
+    let rows = height.div_ceil(n.max(1)).div_ceil(REFRESH_ROWS) * REFRESH_ROWS;
+    let rows = rows.max(REFRESH_ROWS);
     (0..height)
-        .step_by(rows.max(REFRESH_ROWS))
-        .map(|y0| (y0, (y0 + rows.max(REFRESH_ROWS)).min(height)))
+        .step_by(rows)
+        .map(|y0| (y0, (y0 + rows).min(height)))
         .collect()
 }
 
@@ -214,6 +220,7 @@ mod tests {
         for height in [1, 5, 16, 17, 100, 1000, 10_001] {
             for threads in [1, 2, 7] {
                 let b = bands(height, threads);
+                assert!(b.len() <= 4 * threads);
                 assert_eq!(b[0].0, 0);
                 assert_eq!(b.last().unwrap().1, height);
                 for w in b.windows(2) {
@@ -222,5 +229,14 @@ mod tests {
                 assert!(b.iter().all(|&(y0, y1)| y0 % REFRESH_ROWS == 0 && y0 < y1));
             }
         }
+    }
+
+    #[test]
+    fn split_gives_at_most_n_bands_of_equal_height() {
+        assert_eq!(split(10_000, 1), vec![(0, 10_000)]);
+        assert_eq!(split(1000, 2), vec![(0, 512), (512, 1000)]);
+        assert_eq!(split(600, 4), vec![(0, 160), (160, 320), (320, 480), (480, 600)]);
+        // never a band shorter than the refresh period but the last
+        assert_eq!(split(40, 8), vec![(0, 16), (16, 32), (32, 40)]);
     }
 }

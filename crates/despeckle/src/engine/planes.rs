@@ -107,7 +107,9 @@ pub trait MultiFilter: Sync {
     /// results must not depend on how they are scheduled). When there are at least two per
     /// worker, the drivers give the filter one band of rows (per streamed block) rather than
     /// one band per worker: one state in memory, no warm-up rows computed twice, no rows saved
-    /// for in place. Default 1: the filter's rows are serial, the drivers split the rows.
+    /// for in place; with fewer, as few bands as give every worker two parts
+    /// (`driver::budget::bands_in_parallel`). Default 1: the filter's rows are serial, the
+    /// drivers split the rows, four bands per worker.
     fn column_tasks(&self, width: usize) -> usize {
         let _ = width;
         1
