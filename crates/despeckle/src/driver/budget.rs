@@ -495,7 +495,10 @@ mod tests {
             for t in 1..70 {
                 let b = bands_in_parallel(c, t);
                 assert!((1..=t).contains(&b));
-                assert!(b * c >= 2 * t || b == t, "{c} parts, {t} workers: {b} bands");
+                assert!(
+                    b * c >= 2 * t || b == t,
+                    "{c} parts, {t} workers: {b} bands"
+                );
             }
         }
     }

@@ -235,7 +235,10 @@ mod tests {
     fn split_gives_at_most_n_bands_of_equal_height() {
         assert_eq!(split(10_000, 1), vec![(0, 10_000)]);
         assert_eq!(split(1000, 2), vec![(0, 512), (512, 1000)]);
-        assert_eq!(split(600, 4), vec![(0, 160), (160, 320), (320, 480), (480, 600)]);
+        assert_eq!(
+            split(600, 4),
+            vec![(0, 160), (160, 320), (320, 480), (480, 600)]
+        );
         // never a band shorter than the refresh period but the last
         assert_eq!(split(40, 8), vec![(0, 16), (16, 32), (32, 40)]);
     }
