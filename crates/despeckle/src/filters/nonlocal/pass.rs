@@ -204,8 +204,10 @@ struct Scratch {
     cs: Aligned,
     /// The aggregation's `A − 1` partial sums (`A − 1` rows).
     sums: Aligned,
-    /// Validity counts of the columns of the patch pairs, then of the patch pairs.
+    /// Validity counts of the columns of the patch pairs (with invalid pixels about).
     ncol: Aligned,
+    /// Validity counts of the patch pairs, for patches other than 5, 7 and 9 (whose weights
+    /// sum the column counts in their own loop).
     nsum: Aligned,
     /// Patch-pair weights.
     omega: Aligned,
