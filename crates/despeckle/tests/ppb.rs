@@ -527,6 +527,31 @@ fn drivers_threads_and_blocks_agree_bit_for_bit() {
     }
 }
 
+/// An image wide enough for at least two column tasks per worker at one and two threads: the
+/// streaming driver carries one band from block to block (no warm-up per block, rows read
+/// `delay` rows ahead). Blocks of 16 and 48 rows cut it in many places, against the in-memory
+/// drivers and three threads (bands per block), with no-data, NaN and every border that maps
+/// rows from elsewhere.
+#[test]
+fn a_band_carried_across_streamed_blocks_gives_the_same_bits() {
+    let img = scene(800, 90, 1, 21, -1.0);
+    let data = img.to_f32();
+    let f = DEFAULTS.filter();
+    assert!(
+        despeckle::MultiFilter::column_tasks(&f, img.w) >= 4,
+        "the test needs two column tasks per worker at two threads"
+    );
+    for border in [Border::Reflect, Border::Wrap, Border::Constant(2.0)] {
+        let opts = Options::new(3)
+            .unwrap()
+            .with_border(border)
+            .with_nodata(Some(-1.0));
+        all_drivers(&f, &data, img.w, img.h, opts);
+    }
+    let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
+    all_drivers(&SMALL.passes(1).filter(), &data, img.w, img.h, opts);
+}
+
 /// A reach shorter than the rows between two tiles: with a 3 × 3 search and patch, no
 /// aggregation and a 9 × 9 local mean, a row must be loaded before the call that loads a
 /// tile's rows in one batch (its local mean would have left the engine's window by then).

@@ -139,6 +139,13 @@ pub(crate) fn band_plan(lay: &Layout, height: usize, threads: usize) -> Vec<(usi
     }
 }
 
+/// Whether the streaming driver runs one band over the whole image, carried from block to
+/// block (its warm-up paid once, not per block): for a filter with [`band_plan`]'s single band,
+/// one that splits each row's work into at least two tasks per worker.
+pub(crate) fn carried(lay: &Layout, threads: usize) -> bool {
+    lay.column_tasks > 1 && budget::bands_in_parallel(lay.column_tasks, threads) == 1
+}
+
 /// Splits rows `0..height` into bands for `threads` workers (four per worker, so that a worker
 /// done early takes another), each starting at a multiple of [`REFRESH_ROWS`].
 pub(crate) fn bands(height: usize, threads: usize) -> Vec<(usize, usize)> {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{Workers, band_plan, budget, geometry, layout, split_rows};
+use super::{Workers, band_plan, budget, carried, geometry, layout, split_rows};
 use crate::border::Source;
-use crate::engine::{BandIo, Filter, Kernel, Layout, MultiFilter, REFRESH_ROWS, run_band};
+use crate::engine::{BandIo, BandRun, Filter, Kernel, Layout, MultiFilter, REFRESH_ROWS, run_band};
 use crate::error::{Error, Result};
 use crate::image::{ImageMut, ImageRef};
 use crate::options::Options;
@@ -361,14 +361,24 @@ fn stream_blocks<T: Sample>(
     let mut out: Vec<Vec<T>> = (0..lay.out_planes)
         .map(|_| vec![T::default(); block.min(height) * width])
         .collect();
+    // One band over the whole image, carried from block to block: its warm-up is paid once.
+    // It reads `delay` rows further down than the block's output needs, ahead of its lag.
+    let mut carry = carried(lay, threads).then(|| BandRun::new(filter, lay, opts, 0, height));
+    let lag = if carry.is_some() { lay.delay } else { 0 };
     for b0 in (0..height).step_by(block) {
         let b1 = (b0 + block).min(height);
-        let first = lay.start(b0) - h as isize;
-        let (lo, hi) = (first.max(0) as usize, (b1 + h).min(height));
+        // the first row read: the carried band has read every row above `b0` but needs the
+        // block's own rows again to restore no-data pixels
+        let first = if carry.is_some() && b0 > 0 {
+            b0 as isize
+        } else {
+            lay.start(b0) - h as isize
+        };
+        let (lo, hi) = (first.max(0) as usize, (b1 + h + lag).min(height));
         cache.advance(lo, hi, source)?;
         // Rows a border mode maps from outside the resident range.
         let mut extra = BTreeMap::new();
-        for p in first..(b1 + h) as isize {
+        for p in first..(b1 + h + lag) as isize {
             if let Source::Inside(m) = lay.builder.source_row(p)
                 && !(lo..hi).contains(&m)
                 && !extra.contains_key(&m)
@@ -388,34 +398,60 @@ fn stream_blocks<T: Sample>(
         }
         cache.extra = extra;
 
-        let bands_plan: Vec<(usize, usize)> = band_plan(lay, b1 - b0, threads)
-            .into_iter()
-            .map(|(a, z)| (a + b0, z + b0))
-            .collect();
-        let mut per_band: Vec<Vec<&mut [T]>> = bands_plan.iter().map(|_| Vec::new()).collect();
-        for plane in out.iter_mut() {
-            let rows = &mut plane[..(b1 - b0) * width];
-            for (b, part) in split_rows(rows, width, &bands_plan).into_iter().enumerate() {
-                per_band[b].push(part);
-            }
+        if let Some(band) = &mut carry {
+            let mut io = StreamBand {
+                cache: &cache,
+                out: out
+                    .iter_mut()
+                    .map(|p| &mut p[..(b1 - b0) * width])
+                    .collect(),
+                y0: b0,
+                width,
+            };
+            workers.install(|| band.advance(b1, &mut io));
+        } else {
+            run_bands(filter, lay, opts, workers, &cache, &mut out, (b0, b1));
         }
-        let cache_ref = &cache;
-        workers.install(|| {
-            bands_plan
-                .par_iter()
-                .zip(per_band)
-                .for_each(|(&(y0, y1), out)| {
-                    let mut io = StreamBand {
-                        cache: cache_ref,
-                        out,
-                        y0,
-                        width,
-                    };
-                    run_band(filter, lay, opts, y0, y1, &mut io);
-                })
-        });
         let rows: Vec<&[T]> = out.iter().map(|p| &p[..(b1 - b0) * width]).collect();
         sink.write_planes(b0, &rows).map_err(Error::Stream)?;
     }
     Ok(())
+}
+
+/// Output rows `b0..b1` of one block, in bands run in parallel from the resident rows.
+fn run_bands<T: Sample>(
+    filter: &dyn Kernel<T>,
+    lay: &Layout,
+    opts: &Options,
+    workers: &Workers,
+    cache: &Cache<T>,
+    out: &mut [Vec<T>],
+    (b0, b1): (usize, usize),
+) {
+    let width = lay.builder.width;
+    let bands_plan: Vec<(usize, usize)> = band_plan(lay, b1 - b0, workers.count())
+        .into_iter()
+        .map(|(a, z)| (a + b0, z + b0))
+        .collect();
+    let mut per_band: Vec<Vec<&mut [T]>> = bands_plan.iter().map(|_| Vec::new()).collect();
+    for plane in out.iter_mut() {
+        let rows = &mut plane[..(b1 - b0) * width];
+        for (b, part) in split_rows(rows, width, &bands_plan).into_iter().enumerate() {
+            per_band[b].push(part);
+        }
+    }
+    workers.install(|| {
+        bands_plan
+            .par_iter()
+            .zip(per_band)
+            .for_each(|(&(y0, y1), out)| {
+                let mut io = StreamBand {
+                    cache,
+                    out,
+                    y0,
+                    width,
+                };
+                run_band(filter, lay, opts, y0, y1, &mut io);
+            })
+    });
 }

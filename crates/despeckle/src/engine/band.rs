@@ -1,7 +1,7 @@
 //! The row loop over one band of output rows, shared by every driver.
 
 use super::dispatch::{self, Level, Simd};
-use super::kernel::Kernel;
+use super::kernel::{Kernel, Rows};
 use super::planes::{PlanesContext, Validity};
 use super::ring::{Ring, RowBuilder};
 use super::sums::Sums;
@@ -63,32 +63,89 @@ pub(crate) fn run_band<T: Sample>(
     y1: usize,
     io: &mut dyn BandIo<T>,
 ) {
-    debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= layout.builder.height);
-    let level = dispatch::level();
-    let band = BandLoop {
-        filter,
-        layout,
-        opts,
-        level,
-        y0,
-        y1,
-        io,
-    };
-    dispatch::run(level, band)
+    BandRun::new(filter, layout, opts, y0, y1).advance(y1, io);
 }
 
-/// The arguments of [`band_loop`], as [`dispatch::run`] compiles it.
-struct BandLoop<'a, T: Sample> {
-    filter: &'a dyn Kernel<T>,
+/// The row loop of one band of output rows `y0..y1`, run in steps: [`advance`](Self::advance)
+/// to an output row, then on with other input rows (the streaming driver's next block). The
+/// rings, running sums and filter state carry over, so the band warms up once, and the result
+/// is [`run_band`]'s bit for bit however the band is cut into steps.
+pub(crate) struct BandRun<'a, T: Sample> {
     layout: &'a Layout,
-    opts: &'a crate::Options,
     level: Level,
     y0: usize,
     y1: usize,
-    io: &'a mut dyn BandIo<T>,
+    /// The first row the band processes ([`Layout::start`]).
+    start: isize,
+    /// The next filter row to process (output row `next − delay`).
+    next: isize,
+    planes: Vec<Plane>,
+    out: Vec<Vec<T>>,
+    order: Vec<usize>,
+    fulls: Vec<bool>,
+    rows: Box<dyn Rows<T> + Send + 'a>,
 }
 
-impl<T: Sample> Simd for BandLoop<'_, T> {
+impl<'a, T: Sample> BandRun<'a, T> {
+    /// A band of output rows `y0..y1` (`y0` a multiple of [`REFRESH_ROWS`]) that has processed
+    /// nothing yet.
+    pub fn new(
+        filter: &'a dyn Kernel<T>,
+        layout: &'a Layout,
+        opts: &crate::Options,
+        y0: usize,
+        y1: usize,
+    ) -> Self {
+        debug_assert!(y0.is_multiple_of(REFRESH_ROWS) && y0 < y1 && y1 <= layout.builder.height);
+        let level = dispatch::level();
+        let builder = &layout.builder;
+        let size = 2 * builder.radius + 1;
+        let (w, wp) = (builder.width, builder.padded_width());
+        let start = layout.start(y0);
+        BandRun {
+            layout,
+            level,
+            y0,
+            y1,
+            start,
+            next: start,
+            planes: (0..layout.planes)
+                .map(|_| Plane {
+                    ring: Ring::new(size, wp),
+                    sums: if layout.uses_sums {
+                        Sums::new(w, wp)
+                    } else {
+                        Sums::new(0, 0)
+                    },
+                    entering: (vec![0.0; wp], vec![0.0; wp]),
+                    entering_ones: false,
+                })
+                .collect(),
+            out: vec![vec![T::default(); w]; layout.out_planes],
+            order: vec![0usize; size],
+            fulls: vec![false; layout.planes],
+            rows: filter.rows(w, layout.planes, opts, level),
+        }
+    }
+
+    /// Computes the band's output rows up to `to` (exclusive; at most `y1`), reading input
+    /// rows up to `to − 1 + delay + radius` (those of the band's last rows and below them up to
+    /// `y1 − 1 + radius` only).
+    pub fn advance(&mut self, to: usize, io: &mut dyn BandIo<T>) {
+        debug_assert!(to <= self.y1);
+        let level = self.level;
+        dispatch::run(level, BandLoop { band: self, to, io })
+    }
+}
+
+/// The arguments of [`band_loop`], as [`dispatch::run`] compiles it.
+struct BandLoop<'r, 'a, T: Sample> {
+    band: &'r mut BandRun<'a, T>,
+    to: usize,
+    io: &'r mut dyn BandIo<T>,
+}
+
+impl<T: Sample> Simd for BandLoop<'_, '_, T> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
@@ -168,18 +225,11 @@ fn build_row<T: Sample>(
     }
 }
 
-/// The body of [`run_band`], inlined into each CPU-feature variant.
+/// The body of [`BandRun::advance`], inlined into each CPU-feature variant.
 #[inline(always)]
-fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
-    let BandLoop {
-        filter,
-        layout,
-        opts,
-        level,
-        y0,
-        y1,
-        io,
-    } = args;
+fn band_loop<T: Sample>(args: BandLoop<'_, '_, T>) {
+    let BandLoop { band, to, io } = args;
+    let (layout, y0, y1, start) = (band.layout, band.y0, band.y1, band.start);
     let builder = &layout.builder;
     let delay = layout.delay as isize;
     debug_assert!(
@@ -189,24 +239,12 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
     let joint = layout.validity == Validity::Joint && layout.planes > 1;
     let h = builder.radius;
     let size = 2 * h + 1;
-    let (w, wp) = (builder.width, builder.padded_width());
-    let mut planes: Vec<Plane> = (0..layout.planes)
-        .map(|_| Plane {
-            ring: Ring::new(size, wp),
-            sums: if layout.uses_sums {
-                Sums::new(w, wp)
-            } else {
-                Sums::new(0, 0)
-            },
-            entering: (vec![0.0; wp], vec![0.0; wp]),
-            entering_ones: false,
-        })
-        .collect();
-    let mut out: Vec<Vec<T>> = vec![vec![T::default(); w]; layout.out_planes];
-    let mut order = vec![0usize; size];
-    let mut fulls = vec![false; layout.planes];
-    let mut rows = filter.rows(w, layout.planes, opts, level);
-    let start = layout.start(y0);
+    let w = builder.width;
+    let planes = &mut band.planes;
+    let out = &mut band.out;
+    let order = &mut band.order;
+    let fulls = &mut band.fulls;
+    let rows = &mut band.rows;
     let write_back = layout.out_planes == layout.planes;
 
     let into_ring = |planes: &mut [Plane], p: isize, fulls: &mut [bool], io: &dyn BandIo<T>| {
@@ -216,18 +254,21 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
             pl.ring.full[s] = f;
         }
     };
-    for p in start - h as isize..=start + h as isize {
-        into_ring(&mut planes, p, &mut fulls, &*io);
+    if band.next == start {
+        for p in start - h as isize..=start + h as isize {
+            into_ring(planes, p, fulls, &*io);
+        }
     }
     // rows past this one feed no output row of the band (they exist only when delayed)
     let last_read = y1 as isize - 1 + h as isize;
-    for y in start..y1 as isize + delay {
+    let end = to as isize + delay;
+    for y in band.next..end {
         for (i, o) in order.iter_mut().enumerate() {
             *o = planes[0].ring.slot(y - h as isize + i as isize);
         }
         let p = y + h as isize;
         if p > last_read {
-            for pl in &mut planes {
+            for pl in planes.iter_mut() {
                 let s = pl.ring.slot(p);
                 pl.ring.vals[s].fill(0.0);
                 pl.ring.valid[s].fill(0.0);
@@ -236,15 +277,15 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
             fulls.fill(false);
         } else if y == start || y.rem_euclid(REFRESH_ROWS as isize) == 0 {
             if y != start {
-                into_ring(&mut planes, p, &mut fulls, &*io);
+                into_ring(planes, p, fulls, &*io);
             }
             if layout.uses_sums {
-                for pl in &mut planes {
-                    pl.sums.refresh_columns(&pl.ring, &order);
+                for pl in planes.iter_mut() {
+                    pl.sums.refresh_columns(&pl.ring, order);
                 }
             }
         } else {
-            build_row(builder, &mut planes, joint, p, false, &mut fulls, &*io);
+            build_row(builder, planes, joint, p, false, fulls, &*io);
             for (pl, &entering_full) in planes.iter_mut().zip(fulls.iter()) {
                 let s = pl.ring.slot(p);
                 let both_full = entering_full && pl.ring.full[s];
@@ -259,7 +300,7 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
                 std::mem::swap(&mut pl.ring.vals[s], &mut pl.entering.0);
                 std::mem::swap(&mut pl.ring.valid[s], &mut pl.entering.1);
                 if drifted {
-                    pl.sums.fix_drifted(&pl.ring, &order);
+                    pl.sums.fix_drifted(&pl.ring, order);
                 }
             }
         }
@@ -300,7 +341,7 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
             height: builder.height,
             planes: &ctxs,
         };
-        rows.rows(&ctx, &mut out);
+        rows.rows(&ctx, out);
         if !output {
             continue;
         }
@@ -321,4 +362,5 @@ fn band_loop<T: Sample>(args: BandLoop<'_, T>) {
             io.output_row(i, y, row);
         }
     }
+    band.next = band.next.max(end);
 }

@@ -42,7 +42,7 @@ pub(crate) trait Kernel<T: Sample>: Sync {
         planes: usize,
         opts: &Options,
         level: Level,
-    ) -> Box<dyn Rows<T> + 'a>;
+    ) -> Box<dyn Rows<T> + Send + 'a>;
 }
 
 /// A filter's row maths with its state, for one band of rows.
@@ -88,7 +88,7 @@ impl<T: Sample, F: MultiFilter> Kernel<T> for F {
         planes: usize,
         opts: &Options,
         level: Level,
-    ) -> Box<dyn Rows<T> + 'a> {
+    ) -> Box<dyn Rows<T> + Send + 'a> {
         Box::new(Band {
             filter: self,
             state: self.state(width, planes, opts),

@@ -23,7 +23,7 @@ pub(crate) mod ring;
 
 mod sums;
 
-pub(crate) use band::{BandIo, Layout, run_band};
+pub(crate) use band::{BandIo, BandRun, Layout, run_band};
 pub(crate) use kernel::Kernel;
 pub use planes::{MultiFilter, PlanesContext, Validity};
 
