@@ -128,9 +128,9 @@ impl<'a, T: Sample> BandRun<'a, T> {
         }
     }
 
-    /// Computes the band's output rows up to `to` (exclusive; at most `y1`), reading input
-    /// rows up to `to − 1 + delay + radius` (those of the band's last rows and below them up to
-    /// `y1 − 1 + radius` only).
+    /// Computes the band's output rows up to `to` (exclusive, at most `y1`). It reads the input
+    /// rows that enter its window, down to row `to − 1 + delay + radius` but never below
+    /// `y1 − 1 + radius`, and again the output rows that hold no-data pixels (to restore them).
     pub fn advance(&mut self, to: usize, io: &mut dyn BandIo<T>) {
         debug_assert!(to <= self.y1);
         let level = self.level;
