@@ -8,6 +8,8 @@ strips, and 256 x 256 tiles with Deflate), generated once with rasterio (GDAL) a
 * ``cp IN OUT``                                       (the floor: a plain file copy)
 * ``gdal_translate -q IN OUT`` with the input's layout (a GDAL copy: decode + encode)
 * ``despeckle enhanced-lee IN OUT --size 7 --looks 4`` (keeps the input's layout)
+* with --ppb, ``despeckle ppb IN OUT --looks 4 --passes 2|1`` (the non-local filter streamed
+  file to file: one band carried from block to block, docs/nonlocal.md §10)
 * Lee, Kuan, Gamma MAP and Frost, each twice: ``otbcli_Despeckle -filter lee|kuan|gammamap|frost
   -filter.X.rad 3 [-filter.X.nblooks 4 | -filter.frost.deramp 2]`` writing the same layout (the
   Orfeo ToolBox, what many users run today), and ``despeckle lee|kuan|gamma-map|frost IN OUT
@@ -32,6 +34,7 @@ Examples::
     python3 bench/file_bench.py                       # 10,000², both layouts, 3 repeats
     python3 bench/file_bench.py --n 4000 --repeat 1 --skip-otb
     python3 bench/file_bench.py --huge                # plus the 20,000 x 100,000 file
+    python3 bench/file_bench.py --n 4000 --skip-otb --ppb  # plus the non-local filter
 
 Needs: cargo, python3 with numpy and rasterio (scripts/setup.sh), gdal_translate and
 otbcli_Despeckle (scripts/setup-peers.sh). A missing tool gives a "missing" row.
@@ -158,9 +161,11 @@ FILTER_CASES = [
 ]
 
 
-def commands(layout: str, src: Path, out: Path, despeckle: Path) -> list[tuple[str, str, list[str]]]:
+def commands(layout: str, src: Path, out: Path, despeckle: Path,
+             ppb: bool = False) -> list[tuple[str, str, list[str]]]:
     """(name, reference, argv) of every command for one layout; all write `out` in the input's
-    layout. `reference` names the OTB command a despeckle command is compared with."""
+    layout. `reference` names the OTB command a despeckle command is compared with. With `ppb`,
+    also the non-local filter at its defaults, two passes and one (OTB has no counterpart)."""
     if layout == "strips":
         gdal_co: list[str] = []
         otb_out = str(out)
@@ -188,6 +193,11 @@ def commands(layout: str, src: Path, out: Path, despeckle: Path) -> list[tuple[s
             for k, v in params:
                 argv += [f"-filter.{otb}.{k}", v]
             cmds.append((otb_name, otb_name, argv))
+    if ppb:
+        for passes in ("2", "1"):
+            cmds.append((f"despeckle ppb --passes {passes}", "",
+                         [str(despeckle), "ppb", str(src), str(out), "--looks", "4",
+                          "--passes", passes]))
     return cmds
 
 
@@ -243,7 +253,7 @@ def run_layouts(args, despeckle: Path) -> list[str]:
     for layout in args.layouts:
         src = inputs[layout]
         out = out_dir / f"out_{layout}.tif"
-        cmds = commands(layout, src, out, despeckle)
+        cmds = commands(layout, src, out, despeckle, args.ppb)
         if args.skip_otb:
             cmds = [c for c in cmds if not c[0].startswith("OTB")]
         results: dict[str, list[dict]] = {name: [] for name, _, _ in cmds}
@@ -340,6 +350,9 @@ def main(argv=None) -> int:
                     help="Markdown result file")
     ap.add_argument("--skip-otb", action="store_true", help="do not run the Orfeo ToolBox")
     ap.add_argument("--skip-build", action="store_true", help="use the binaries as built")
+    ap.add_argument("--ppb", action="store_true",
+                    help="also time the non-local filter (ppb, two passes and one: about a "
+                         "minute per run at 10,000² on two cores)")
     ap.add_argument("--huge", action="store_true",
                     help="also stream a 20,000 x 100,000 file (needs ~16 GB of disk)")
     ap.add_argument("--huge-size", default="20000x100000", help="W x H of --huge")
