@@ -550,6 +550,11 @@ fn a_band_carried_across_streamed_blocks_gives_the_same_bits() {
     }
     let opts = Options::new(3).unwrap().with_nodata(Some(-1.0));
     all_drivers(&SMALL.passes(1).filter(), &data, img.w, img.h, opts);
+    // images shorter than a block, than the warm-up and than the lag
+    for h in [1, 5, 17, 40] {
+        let img = scene(800, h, 1, 22, -1.0);
+        all_drivers(&f, &img.to_f32(), img.w, img.h, opts);
+    }
 }
 
 /// A reach shorter than the rows between two tiles: with a 3 × 3 search and patch, no
