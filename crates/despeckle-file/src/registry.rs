@@ -381,8 +381,8 @@ pub const PRESMOOTH: ParamDef = ParamDef {
     name: "presmooth",
     kind: ParamKind::Int,
     default: Some("3"),
-    help: "side b of the local mean the patches compare (odd, 1 … 9; 1: the pixels, which \
-           keeps point targets)",
+    help: "side b of the local mean the patches compare (odd, 1 … 9; 1: the pixels themselves, \
+           which smooths flat areas less and keeps point targets no better)",
 };
 /// The non-local filter's strength `c` of `h`.
 pub const STRENGTH: ParamDef = ParamDef {
