@@ -557,6 +557,61 @@ fn a_band_carried_across_streamed_blocks_gives_the_same_bits() {
     }
 }
 
+/// Two planes streamed with the carried band (each plane its own chain): the in-memory result,
+/// bit for bit, whatever the blocks.
+#[test]
+fn a_carried_band_streams_every_plane() {
+    let (w, h) = (800, 50);
+    let planes: Vec<Vec<f32>> = [23, 24]
+        .iter()
+        .map(|&seed| scene(w, h, 1, seed, -1.0).to_f32())
+        .collect();
+    let f = SMALL.filter();
+    let opts = Options::new(3)
+        .unwrap()
+        .with_nodata(Some(-1.0))
+        .with_threads(Some(1));
+    let inputs: Vec<ImageRef<'_, f32>> = planes
+        .iter()
+        .map(|p| ImageRef::new(p, w, h).unwrap())
+        .collect();
+    let mut want = vec![vec![0.0f32; w * h]; 2];
+    {
+        let mut outs: Vec<ImageMut<'_, f32>> = want
+            .iter_mut()
+            .map(|o| ImageMut::new(o, w, h).unwrap())
+            .collect();
+        filter_planes(&f, &inputs, &mut outs, &opts).unwrap();
+    }
+    for block in [16, 32] {
+        let mut got = vec![vec![0.0f32; w * h]; 2];
+        {
+            let mut outs: Vec<ImageMut<'_, f32>> = got
+                .iter_mut()
+                .map(|o| ImageMut::new(o, w, h).unwrap())
+                .collect();
+            filter_stream_planes(
+                &f,
+                &mut Planes(inputs.clone()),
+                &mut Planes(outs.iter_mut().collect()),
+                &opts,
+                Some(block),
+            )
+            .unwrap();
+        }
+        for (plane, (g, e)) in got.iter().zip(&want).enumerate() {
+            let diff = g
+                .iter()
+                .zip(e)
+                .position(|(a, b)| a.to_bits() != b.to_bits());
+            assert!(
+                diff.is_none(),
+                "plane {plane}, blocks of {block}: pixel {diff:?} differs"
+            );
+        }
+    }
+}
+
 /// A reach shorter than the rows between two tiles: with a 3 × 3 search and patch, no
 /// aggregation and a 9 × 9 local mean, a row must be loaded before the call that loads a
 /// tile's rows in one batch (its local mean would have left the engine's window by then).
