@@ -370,7 +370,7 @@ pub(crate) fn patch_weights<const F: bool>(
         (_, None) => {
             box_sums(cs, r, omega);
             for o in omega.iter_mut() {
-                *o = weight::<F>(*o * s.full, s.flat);
+                *o = s.all_valid::<F>(*o);
             }
         }
         (_, Some((nc, n))) => {
@@ -399,6 +399,12 @@ pub(crate) struct PatchScale {
 }
 
 impl PatchScale {
+    /// The weight of a patch pair of dissimilarity sum `d` whose pairs are all valid.
+    #[inline(always)]
+    fn all_valid<const F: bool>(self, d: f32) -> f32 {
+        weight::<F>(d * self.full, self.flat)
+    }
+
     /// The weight of a patch pair of dissimilarity sum `d` over `n` valid pairs.
     #[inline(always)]
     fn masked<const F: bool>(self, d: f32, n: f32) -> f32 {
@@ -436,7 +442,7 @@ fn patch_weights_r<const R: usize, const F: bool, const M: bool>(
         omega[i] = if M {
             s.masked::<F>(d, window_sum::<R>(&nc[i..=i + 2 * R]))
         } else {
-            weight::<F>(d * s.full, s.flat)
+            s.all_valid::<F>(d)
         };
     }
 }
