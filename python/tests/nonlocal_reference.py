@@ -52,6 +52,8 @@ F2 = 0.7
 C1 = 0.35
 #: The search window side of the defaults.
 SEARCH = 23
+#: The point-target rule's false-alarm probability of the defaults (§4).
+TARGETS = 1e-5
 
 
 def psi1(looks: float) -> float:
@@ -82,9 +84,15 @@ def pilot_u2(wmax, den, sq, looks):
 
 
 def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pad=None,
-            flat=0.0, looks=None):
+            flat=0.0, looks=None, targets=None, alone=None):
     """One pass over an image of ``shape`` (rows, cols); returns the float64 estimate, and
-    with ``looks`` also the ``u²`` of its weights (``pilot_u2``).
+    with ``looks`` also the ``u²`` of its weights (``pilot_u2``) and which pixels the pass
+    returned unchanged (no positive weight, or a point target).
+
+    Point targets (§4), returned unchanged (with ``u²`` as if no weight were positive):
+    ``targets = q``, the pixels whose value exceeds ``q`` times the weighted mean of the other
+    pixels (pass 1); ``alone``, a mask of the pixels to return unchanged (pass 2: those pass 1
+    returned unchanged).
 
     ``x_pad``: the values averaged, ``g_pad``: the log-domain guide compared, both extended
     by ``margin`` ≥ search//2 + patch//2 + agg//2 on each side, NaN where not valid.
@@ -140,13 +148,22 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
             sq += w * w
             wmax = np.maximum(wmax, w)
     z = x0[margin:margin + ny, margin:margin + nx]
-    u2 = None if looks is None else pilot_u2(wmax, den, sq, looks)
+    # point targets: brighter than q times the weighted mean of the other pixels (S > 0)
+    kept = np.zeros(shape, bool)
+    if targets is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kept = (den > 0) & (z > targets * (num / den))
+    if alone is not None:
+        kept = alone.copy()
+    none = wmax + den == 0                                  # no positive weight
+    u2 = None if looks is None else np.where(kept, E0 * looks / 2.0,
+                                             pilot_u2(wmax, den, sq, looks))
     # centre weight = the largest weight of another pixel; no positive weight -> keep z
     num += wmax * z
     den += wmax
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.where(den > 0, num / den, z)
-    return est if looks is None else (est, u2)
+        est = np.where((den > 0) & ~kept, num / den, z)
+    return est if looks is None else (est, u2, kept | none)
 
 
 def box_mean(x_pad, size):
@@ -159,9 +176,15 @@ def box_mean(x_pad, size):
         return np.where(n > 0, s / np.maximum(n, 1.0), np.nan)
 
 
+def target_ratio(looks: float, p: float) -> float | None:
+    """The point-target ratio ``q``: ``P(X > q) = p`` for ``X ~ Gamma(L, 1/L)`` (scipy);
+    ``None`` when ``p = 0`` (no rule)."""
+    return float(special.gammainccinv(looks, p) / looks) if p > 0 else None
+
+
 def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3, patch2=5, agg2=3,
                     c1=None, k2=None, f2=F2, h1=None, h2=None, passes=2, border="reflect",
-                    cval=None, nodata=None, pass2="var"):
+                    cval=None, nodata=None, pass2="var", targets=TARGETS):
     """The filter of docs/nonlocal.md on a 2-D intensity image; float64 result.
 
     ``h1``/``h2`` given override ``c1``/``f2``: ``h₁ = c₁ · P₁² · 2ψ₁(b²L)`` (``b`` =
@@ -169,7 +192,9 @@ def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3,
     (default 0.7). ``pass2="plain"``:
     the previous pass 2, ``h₂ = k₂ · P₂²`` (``k₂`` default ``0.09/√L``), no variance.
     ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
-    unchanged.
+    unchanged. ``targets``: the point-target rule's false-alarm probability ``p`` (§4; 0: off):
+    pass 1 returns a pixel unchanged where its value exceeds ``q`` times the weighted mean of
+    the others (``target_ratio``), pass 2 the pixels pass 1 returned unchanged.
     """
     img = np.asarray(img)
     if img.ndim != 2:
@@ -202,8 +227,8 @@ def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3,
     xb = ref.padded(img, m1 + rb, border, cval, nodata)
     x1 = xb[rb:xb.shape[0] - rb, rb:xb.shape[1] - rb]
     g1 = np.where(np.isnan(x1), np.nan, log_guide(box_mean(xb, presmooth)))
-    r1, u2 = nl_pass(x1, g1, m1, shape, search=search, patch=patch1, agg=agg1, h=h1,
-                     dissim=f_sq, looks=looks)
+    r1, u2, alone = nl_pass(x1, g1, m1, shape, search=search, patch=patch1, agg=agg1, h=h1,
+                            dissim=f_sq, looks=looks, targets=target_ratio(looks, targets))
     r1 = np.where(bad, np.nan, r1)                          # invalid pixels stay invalid
     if passes == 1:
         return ref.keep_nodata(np.where(bad, 0.0, r1), img, nodata)
@@ -226,5 +251,5 @@ def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3,
         u2p = ref.padded(u2, m2, border, cval, None)
     u2p = np.where(np.isnan(u2p), 1.0, u2p)
     r2 = nl_pass(x2, g2, m2, shape, search=search, patch=patch2, agg=agg2, h=h2, dissim=f_sq,
-                 u2_pad=u2p, flat=FLAT * patch2 * patch2)
+                 u2_pad=u2p, flat=FLAT * patch2 * patch2, alone=alone if targets > 0 else None)
     return ref.keep_nodata(np.where(bad, 0.0, r2), img, nodata)

@@ -12,17 +12,22 @@ import math
 
 import numpy as np
 import pytest
+from scipy import special
 
 import nonlocal_reference as nlr
 import reference as ref
 from conftest import BORDERS, NODATA
 
 
-def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, flat=0.0):
+def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, flat=0.0,
+               q=None, alone=None):
     """docs/nonlocal.md §1 for one pixel at a time; x, g padded by margin, NaN = not valid.
     ``u`` (pass 2, padded like g): each f is multiplied by max(u(q), u(q+d)); ``flat``: the
-    weight is exp(−max(D − flat, 0)/h). Returns the estimates and each pixel's
-    u² = 1/(2v), v = (1/E + 1/E₀)/L, E = (M + S)²/(M² + Σw²), v = 1/(E₀·L) if M + S = 0."""
+    weight is exp(−max(D − flat, 0)/h). Point targets (§4), returned as they are: with ``q``
+    the pixels above ``q`` times the weighted mean of the others, with ``alone`` those it
+    marks. Returns the estimates, each pixel's u² = 1/(2v), v = (1/E + 1/E₀)/L,
+    E = (M + S)²/(M² + Σw²), v = 1/(E₀·L) if M + S = 0 or at a point target, and the pixels
+    returned unchanged (a point target or M + S = 0)."""
     rs, rp, ra = search // 2, patch // 2, agg // 2
     ny, nx = shape
 
@@ -45,6 +50,7 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
 
     out = np.empty(shape)
     u2 = np.empty(shape)
+    unchanged = np.zeros(shape, bool)
     for i in range(ny):
         for j in range(nx):
             si, sj = i + margin, j + margin
@@ -59,23 +65,29 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
                     den += w
                     sq += w * w
                     wmax = max(wmax, w)
-            if wmax + den > 0:
+            z = x[si, sj]
+            if alone is not None:
+                target = bool(alone[i, j])
+            else:
+                target = q is not None and den > 0 and z > q * num / den
+            if wmax + den > 0 and not target:
                 enl = (wmax + den) ** 2 / (wmax ** 2 + sq)
                 v = (1.0 / enl + 1.0 / nlr.E0) / looks
             else:
                 v = 1.0 / (nlr.E0 * looks)
             u2[i, j] = 1.0 / (2.0 * v)
-            z = x[si, sj]
+            unchanged[i, j] = target or wmax + den == 0
             if math.isnan(z):
                 out[i, j] = np.nan
                 continue
             num += wmax * z
             den += wmax
-            out[i, j] = num / den if den > 0 else z
-    return out, u2
+            out[i, j] = num / den if den > 0 and not target else z
+    return out, u2, unchanged
 
 
-def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=None):
+def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=None,
+                 targets=nlr.TARGETS):
     h1 = nlr.C1 * patch1 ** 2 * 2.0 * nlr.psi1(9 * looks)
     h2 = 0.7 * patch2 ** 2
     sq = lambda a, b: (a - b) ** 2  # noqa: E731
@@ -89,7 +101,15 @@ def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=
             vals = [v for v in xb[p:p + 3, q:q + 3].ravel() if not math.isnan(v)]
             if not math.isnan(x1[p, q]):
                 g1[p, q] = lg(sum(vals) / len(vals))
-    r1, u2 = naive_pass(x1, g1, m1, img.shape, search, patch1, agg1, h1, sq, looks)
+    # the point-target ratio from L-look speckle's tail by bisection: P(X > q) = p
+    q = None
+    if targets > 0:
+        lo, hi = 0.0, 1000.0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if special.gammaincc(looks, looks * mid) > targets else (lo, mid)
+        q = (lo + hi) / 2
+    r1, u2, alone = naive_pass(x1, g1, m1, img.shape, search, patch1, agg1, h1, sq, looks, q=q)
     m2 = search // 2 + patch2 // 2 + agg2 // 2
     x2 = ref.padded(img, m2, border, None, nodata)
     p2 = ref.padded(r1, m2, border, None, None)
@@ -101,7 +121,7 @@ def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=
     else:
         u2p = np.nan_to_num(ref.padded(u2, m2, border, None, None), nan=1.0)
     return naive_pass(x2, g2, m2, img.shape, search, patch2, agg2, h2, sq, looks, u=u2p,
-                      flat=1.5 * patch2 ** 2)[0]
+                      flat=1.5 * patch2 ** 2, alone=alone if targets > 0 else None)[0]
 
 
 def tiny_scene(seed=3, shape=(7, 8)):
@@ -116,11 +136,12 @@ def tiny_scene(seed=3, shape=(7, 8)):
 
 
 @pytest.mark.parametrize("border", ["reflect", "nearest", "constant:0.5", "shrink"])
-def test_reference_matches_naive_reading(border):
+@pytest.mark.parametrize("targets", [0.0, nlr.TARGETS, 0.05])
+def test_reference_matches_naive_reading(border, targets):
     img = tiny_scene()
     got = nlr.nonlocal_filter(img, 1.0, search=5, patch1=3, agg1=3, patch2=3, agg2=3,
-                              border=border, nodata=NODATA)
-    want = naive_filter(img, 1.0, 5, 3, 3, 3, 3, border, nodata=NODATA)
+                              border=border, nodata=NODATA, targets=targets)
+    want = naive_filter(img, 1.0, 5, 3, 3, 3, 3, border, nodata=NODATA, targets=targets)
     want = ref.keep_nodata(np.where(np.isnan(want), 0.0, want), img, NODATA)
     ok = np.isfinite(img) & (img != NODATA)
     np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12, atol=0.0)
@@ -173,3 +194,19 @@ def test_flat_area_smoothed_and_point_target_kept():
     enl = out[flat].mean() ** 2 / out[flat].var()
     assert enl > 40.0                             # the input's ENL is 4
     assert out[12, 12] > 0.5 * img[12, 12]        # the target is not averaged away
+
+
+def test_point_target_rule():
+    """§4: a pixel 20 × its 1-look background is returned unchanged by both passes with the
+    rule (q = −ln 1e−5 = 11.5), averaged away without it; the ratio is L-look speckle's
+    upper quantile."""
+    assert nlr.target_ratio(1.0, 1e-5) == pytest.approx(math.log(1e5), rel=1e-12)
+    assert special.gammaincc(4.0, 4.0 * nlr.target_ratio(4.0, 1e-5)) == pytest.approx(1e-5)
+    assert nlr.target_ratio(1.0, 0.0) is None
+    rng = np.random.default_rng(5)
+    img = rng.gamma(1.0, 1.0, (40, 40))
+    img[20, 20] = 20.0
+    for passes in (1, 2):
+        assert nlr.nonlocal_filter(img, 1.0, search=9, passes=passes)[20, 20] == 20.0
+        off = nlr.nonlocal_filter(img, 1.0, search=9, passes=passes, targets=0.0)[20, 20]
+        assert off < 10.0, off

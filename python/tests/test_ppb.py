@@ -36,6 +36,21 @@ def test_matches_the_nonlocal_reference(border, passes):
     assert np.array_equal(got[~ok], img[~ok], equal_nan=True)
 
 
+@pytest.mark.parametrize("passes", [1, 2])
+@pytest.mark.parametrize("targets", [0.0, 0.05])
+def test_point_target_rule_matches_the_reference(targets, passes):
+    """The point-target rule off, and at p = 0.05 (q = 3.0: it fires on many pixels)."""
+    nlr = pytest.importorskip("nonlocal_reference")
+    img = scene((21, 26), dtype=np.float64, looks=1.0, seed=3, nodata=NODATA)
+    got = despeckle.ppb(img, looks=1.0, nodata=NODATA, passes=passes, targets=targets, **SMALL)
+    want = nlr.nonlocal_filter(img, 1.0, search=7, patch1=3, agg1=3, presmooth=3, patch2=3,
+                               agg2=3, passes=passes, nodata=NODATA, targets=targets)
+    ok = np.isfinite(img) & (img != NODATA)
+    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=_atol(img, ok))
+    if targets:
+        assert np.sum((got == img) & ok) > 10
+
+
 @pytest.mark.parametrize("looks", [1.0, 4.0])
 def test_two_passes_with_the_defaults_match_the_definition(looks):
     """The defaults are the reference's definition (W = 23, P₁ = 7, P₂ = 5, c₁ = 0.35; pass 2

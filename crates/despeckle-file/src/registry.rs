@@ -398,6 +398,15 @@ pub const H: ParamDef = ParamDef {
     default: None,
     help: "pass 1's filtering parameter h (> 0; default from the strength)",
 };
+/// The non-local filter's point-target rule.
+pub const TARGETS: ParamDef = ParamDef {
+    name: "targets",
+    kind: ParamKind::Float,
+    default: Some("1e-5"),
+    help: "point targets: false-alarm probability p of the rule that returns a pixel unchanged \
+           where it is brighter than q times the weighted mean of the others, q the upper p \
+           quantile of L-look speckle (11.5 at L = 1; 0 ≤ p < 1; 0: off)",
+};
 /// The non-local filter's number of passes.
 pub const PASSES: ParamDef = ParamDef {
     name: "passes",
@@ -691,6 +700,7 @@ pub static FILTERS: &[FilterDef] = &[
             PATCH2,
             STRENGTH2,
             H2,
+            TARGETS,
         ],
         build: |p| {
             let f = Ppb::new(p.float("looks")?)?
@@ -703,7 +713,8 @@ pub static FILTERS: &[FilterDef] = &[
                 .with_h(p.opt_float("h")?)?
                 .with_patch2(p.count("patch2")?)?
                 .with_strength2(p.float("strength2")?)?
-                .with_h2(p.opt_float("h2")?)?;
+                .with_h2(p.opt_float("h2")?)?
+                .with_targets(p.float("targets")?)?;
             Ok(Box::new(crate::one_plane::OnePlane(f)))
         },
     },

@@ -23,6 +23,8 @@ struct Def {
     strength: f64,
     patch2: usize,
     strength2: f64,
+    /// The point-target rule's false-alarm probability (0: off).
+    targets: f64,
 }
 
 impl Def {
@@ -44,6 +46,8 @@ impl Def {
             .with_patch2(self.patch2)
             .unwrap()
             .with_strength2(self.strength2)
+            .unwrap()
+            .with_targets(self.targets)
             .unwrap()
     }
 
@@ -71,8 +75,10 @@ type Scaled<'a> = Option<Field<'a>>;
 /// One pass of docs/nonlocal.md §1 at every pixel of a `w × h` image, in float64: `value` the
 /// values averaged, `guide` the logs compared (both at any position, `None` where not valid);
 /// search radius `rw`, patch radius `rp`, aggregation radius `ra`, parameter `hh`; `scale`:
-/// pass 2's `u²` (each `e` times `max(u²(q), u²(q + d))`, and the flat top `φ·P²`). Per valid
-/// pixel: the estimate and the `u² = 1/(2v)` of its weights for `looks` (§2).
+/// pass 2's `u²` (each `e` times `max(u²(q), u²(q + d))`, and the flat top `φ·P²`); `keep`:
+/// which pixels are point targets (§4), returned unchanged with `u²` as if no other weight were
+/// positive. Per valid pixel: the estimate, the `u² = 1/(2v)` of its weights for `looks` (§2),
+/// and whether the pass returned the pixel unchanged (a point target or no positive weight).
 #[allow(clippy::too_many_arguments)]
 fn one_pass(
     (w, h): (isize, isize),
@@ -84,7 +90,8 @@ fn one_pass(
     ra: isize,
     hh: f64,
     looks: f64,
-) -> Vec<Option<(f64, f64)>> {
+    keep: Keep<'_>,
+) -> Vec<Option<Pixel>> {
     let p2 = ((2 * rp + 1) * (2 * rp + 1)) as f64;
     let m = rw + rp + ra;
     let (gw, gh) = (w + 2 * m, h + 2 * m);
@@ -165,6 +172,17 @@ fn one_pass(
                     max = max.max(wt);
                 }
             }
+            // a point target: brighter than q times the weighted mean of the other pixels
+            // (pass 1), or returned unchanged by pass 1 (pass 2)
+            let target = match keep {
+                Keep::Off => false,
+                Keep::Ratio(q) => den > 0.0 && c > q * num / den,
+                Keep::Alone(pilot) => pilot[(y * w + x) as usize].is_some_and(|p| p.2),
+            };
+            if target {
+                out[(y * w + x) as usize] = Some((c, E0 * looks / 2.0, true));
+                continue;
+            }
             // the pilot's log-variance from the ENL of the weights; no positive weight: 1/(E₀·L)
             let v = if max + den > 0.0 {
                 let enl = (max + den).powi(2) / (max * max + sq);
@@ -177,10 +195,53 @@ fn one_pass(
             } else {
                 c
             };
-            out[(y * w + x) as usize] = Some((est, 0.5 / v));
+            out[(y * w + x) as usize] = Some((est, 0.5 / v, max + den == 0.0));
         }
     }
     out
+}
+
+/// One pass's result at a pixel: the estimate, the `u²` of its weights, and whether the pass
+/// returned the pixel unchanged (a point target, or no other positive weight).
+type Pixel = (f64, f64, bool);
+
+/// A pass's point-target rule (docs/nonlocal.md §4).
+#[derive(Clone, Copy)]
+enum Keep<'a> {
+    Off,
+    /// Pass 1 (or the only pass): the pixels brighter than `q` times the others' weighted mean.
+    Ratio(f64),
+    /// Pass 2: the pixels pass 1 returned unchanged.
+    Alone(&'a [Option<Pixel>]),
+}
+
+/// The point-target ratio `q` of `d`: `P(X > q) = p` for `X ~ Gamma(L, rate L)`, by bisection
+/// on the tail `Q(L, L·q)` summed as a series (`Q(a, x) = e^{−x} Σ_k x^k/k!` for whole `L`;
+/// the tests use whole numbers of looks); `∞` when the rule is off.
+fn target_ratio(d: &Def) -> f64 {
+    if d.targets == 0.0 {
+        return f64::INFINITY;
+    }
+    assert_eq!(d.looks.fract(), 0.0, "whole looks for the reference's tail");
+    let tail = |q: f64| {
+        let x = d.looks * q;
+        let (mut term, mut sum) = (1.0, 1.0);
+        for k in 1..d.looks as usize {
+            term *= x / k as f64;
+            sum += term;
+        }
+        (-x).exp() * sum
+    };
+    let (mut lo, mut hi) = (0.0, 1000.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > d.targets {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// The definition of docs/nonlocal.md (§2 pass 1, §3 pass 2), pixel by pixel, in float64.
@@ -227,8 +288,12 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
         ra,
         h1,
         d.looks,
+        match target_ratio(d) {
+            q if q.is_finite() => Keep::Ratio(q),
+            _ => Keep::Off,
+        },
     );
-    let done = |est: Vec<Option<(f64, f64)>>| -> Vec<f64> {
+    let done = |est: Vec<Option<Pixel>>| -> Vec<f64> {
         est.iter()
             .zip(&img.v)
             .map(|(e, &v)| e.map_or(v, |e| e.0))
@@ -267,6 +332,11 @@ fn reference(img: &Img, d: &Def, border: Border, nodata: Option<f64>) -> Vec<f64
         ra,
         h2,
         d.looks,
+        if d.targets > 0.0 {
+            Keep::Alone(&pilot)
+        } else {
+            Keep::Off
+        },
     ))
 }
 
@@ -334,6 +404,7 @@ const SMALL: Def = Def {
     strength: 0.4,
     patch2: 3,
     strength2: 0.7,
+    targets: 1e-5,
 };
 
 /// The defaults.
@@ -347,6 +418,7 @@ const DEFAULTS: Def = Def {
     strength: 0.35,
     patch2: 5,
     strength2: 0.7,
+    targets: 1e-5,
 };
 
 #[test]
@@ -388,6 +460,7 @@ fn matches_the_reference_for_other_parameters() {
         strength: 0.3,
         patch2: 1,
         strength2: 1.0,
+        targets: 1e-3,
     };
     for (i, d) in [
         base,
@@ -400,6 +473,7 @@ fn matches_the_reference_for_other_parameters() {
             strength: 1.0,
             patch2: 5,
             strength2: 0.4,
+            targets: 0.0,
             ..base
         },
         Def {
@@ -411,6 +485,7 @@ fn matches_the_reference_for_other_parameters() {
             strength: 0.2,
             patch2: 7,
             strength2: 0.7,
+            targets: 0.2,
             ..base
         },
     ]
@@ -793,39 +868,111 @@ fn flat_areas_edges_and_point_targets() {
     let col = |x: usize| (10..86).map(|y| got[y * w + x]).sum::<f64>() / 76.0;
     assert!((col(45) - 1.0).abs() < 0.25, "dark side {}", col(45));
     assert!((col(50) - 8.0).abs() < 2.0, "bright side {}", col(50));
-    // point targets on the background 8 (1 look). 50 × (17 dB): one pass keeps it the
-    // brightest pixel at several times the background (its patch differs from the others in
-    // one position of P², within the 1-look noise of the patch sums); the pilot has spread it
-    // over its 3 × 3 neighbours, and pass 2, comparing pilot patches, averages it down to
-    // between 1.25 × and 6 × the background (docs/filters.md, "Point targets"). 1000 × (30 dB): two passes keep it
-    // the brightest pixel at more than 10 × the background. 10⁴ × (40 dB): every patch pair
-    // holding it is beyond the cut-off, so both passes return it unchanged.
-    let target = |amp: f64, passes: usize| -> (f64, f64) {
+    // point targets on the background 8 (1 look), without the point-target rule
+    // (`targets = 0`). 50 × (17 dB): one pass keeps it the brightest pixel at several times the
+    // background (its patch differs from the others in one position of P², within the 1-look
+    // noise of the patch sums); the pilot has spread it over its 3 × 3 neighbours, and pass 2,
+    // comparing pilot patches, averages it down to between 1.25 × and 6 × the background
+    // (docs/filters.md, "Point targets"). 1000 × (30 dB): two passes keep it the brightest
+    // pixel at more than 10 × the background. 10⁴ × (40 dB): every patch pair holding it is
+    // beyond the cut-off, so both passes return it unchanged.
+    let target = |amp: f64, passes: usize, targets: f64| -> (f64, f64) {
         let mut img = Img {
             w,
             h,
             v: img.v.clone(),
         };
         img.v[30 * w + 70] = amp;
-        let f = Ppb::new(1.0).unwrap().with_passes(passes).unwrap();
+        let f = Ppb::new(1.0)
+            .unwrap()
+            .with_passes(passes)
+            .unwrap()
+            .with_targets(targets)
+            .unwrap();
         let g = run_f64(&f, &img, &opts);
         (g[30 * w + 70], g.iter().cloned().fold(0.0, f64::max))
     };
-    let (t, brightest) = target(400.0, 1);
+    let (t, brightest) = target(400.0, 1, 0.0);
     assert!(
         t == brightest && t > 2.5 * 8.0,
         "1 pass, 50 ×: {t}, {brightest}"
     );
-    let (t, _) = target(400.0, 2);
+    let (t, _) = target(400.0, 2, 0.0);
     assert!(t > 1.25 * 8.0 && t < 400.0 / 8.0, "2 passes, 50 ×: {t}");
-    let (t, brightest) = target(8000.0, 2);
+    let (t, brightest) = target(8000.0, 2, 0.0);
     assert!(
         t == brightest && t > 10.0 * 8.0,
         "2 passes, 1000 ×: {t}, {brightest}"
     );
     for passes in [1, 2] {
-        let (t, _) = target(80000.0, passes);
+        let (t, _) = target(80000.0, passes, 0.0);
         assert_eq!(t, 80000.0, "{passes} passes, 10⁴ ×");
+    }
+    // with the rule (default p = 1e−5, q = 11.5 at one look), every target from 20 × (13 dB)
+    // up is returned unchanged by both passes; 10 × is below q and is averaged
+    for amp in [160.0, 400.0, 8000.0, 80000.0] {
+        for passes in [1, 2] {
+            let (t, _) = target(amp, passes, 1e-5);
+            assert_eq!(t, amp, "{passes} passes, {} ×, with the rule", amp / 8.0);
+        }
+    }
+    let (t, _) = target(80.0, 2, 1e-5);
+    assert!(t < 40.0, "2 passes, 10 ×, with the rule: {t}");
+}
+
+/// The point-target rule (`targets`, docs/nonlocal.md §4): single bright pixels and a 2 × 2
+/// cluster are returned unchanged (which the filter without the rule averages away); on pure
+/// speckle the rule keeps as few pixels as its false-alarm probability says.
+#[test]
+fn the_point_target_rule_keeps_targets_and_little_speckle() {
+    let (w, h) = (96, 96);
+    let mut rng = Rng::new(23);
+    let speckle: Vec<f64> = (0..w * h).map(|_| 8.0 * rng.speckle(1)).collect();
+    let opts = Options::new(7).unwrap();
+    let run = |v: &[f64], targets: f64| {
+        let img = Img {
+            w,
+            h,
+            v: v.to_vec(),
+        };
+        let f = Ppb::new(1.0).unwrap().with_targets(targets).unwrap();
+        run_f64(&f, &img, &opts)
+    };
+    // pure speckle: pixels returned unchanged (the rule, or no other positive weight)
+    let same = |out: &[f64], v: &[f64]| out.iter().zip(v).filter(|(o, v)| o == v).count();
+    assert!(same(&run(&speckle, 1e-5), &speckle) <= 1);
+    let many = same(&run(&speckle, 0.05), &speckle);
+    assert!(many > 20, "p = 0.05 keeps {many} pixels");
+    // single pixels at 20 × and 30 × the background (13 and 15 dB), a 2 × 2 cluster at 100 ×
+    let mut v = speckle.clone();
+    let cluster = [
+        (20, 70, 160.0),
+        (75, 60, 240.0),
+        (40, 40, 800.0),
+        (40, 41, 800.0),
+        (41, 40, 800.0),
+        (41, 41, 800.0),
+    ];
+    for &(x, y, amp) in &cluster {
+        v[y * w + x] = amp;
+    }
+    let (with, without) = (run(&v, 1e-5), run(&v, 0.0));
+    for &(x, y, _) in &cluster {
+        let i = y * w + x;
+        assert_eq!(with[i], v[i], "({x}, {y}) with the rule");
+        assert!(
+            without[i] < 0.9 * v[i],
+            "({x}, {y}) without: {}",
+            without[i]
+        );
+    }
+    // the rule changes nothing beyond the targets' pixels and their search windows
+    for (i, (a, b)) in with.iter().zip(&without).enumerate() {
+        let (x, y) = (i % w, i / w);
+        let near = cluster
+            .iter()
+            .any(|&(cx, cy, _)| cx.abs_diff(x) <= 30 && cy.abs_diff(y) <= 30);
+        assert!(near || a == b, "({x}, {y}): {a} against {b}");
     }
 }
 
@@ -889,6 +1036,12 @@ fn bad_parameters_are_refused() {
     assert!(f.with_patch2(2).is_err());
     assert!(f.with_strength2(f64::INFINITY).is_err());
     assert!(f.with_h2(Some(0.0)).is_err());
+    for p in [-0.1, 1.0, f64::NAN] {
+        assert!(f.with_targets(p).is_err(), "{p}");
+    }
+    // q = −ln p at one look; off at p = 0
+    assert!((f.target_ratio() - 1e5f64.ln()).abs() < 1e-12);
+    assert_eq!(f.with_targets(0.0).unwrap().target_ratio(), f64::INFINITY);
     let e = f.with_passes(3).unwrap_err().to_string();
     assert!(e.contains("passes must be 1 or 2"), "{e}");
     // pass 1's reach, and pass 2's (W/2 + P₂/2 + A/2) further down with two passes

@@ -1,4 +1,5 @@
-//! The gamma distribution of `L`-look speckle, for Lee Sigma's sigma ranges.
+//! The gamma distribution of `L`-look speckle, for Lee Sigma's sigma ranges and the non-local
+//! filter's point-target threshold.
 //!
 //! Intensity speckle with `L` looks (mean 1) is Gamma(shape `L`, rate `L`); amplitude speckle is
 //! its square root scaled to mean 1. Everything reduces to the regularised lower incomplete
@@ -40,9 +41,9 @@ pub(crate) fn gamma_p(a: f64, x: f64) -> f64 {
     if x.is_infinite() {
         return 1.0;
     }
-    let front = (-x + a * x.ln() - ln_gamma(a)).exp();
     if x < a + 1.0 {
         // series
+        let front = (-x + a * x.ln() - ln_gamma(a)).exp();
         let (mut ap, mut del) = (a, 1.0 / a);
         let mut sum = del;
         for _ in 0..10_000 {
@@ -55,32 +56,37 @@ pub(crate) fn gamma_p(a: f64, x: f64) -> f64 {
         }
         (sum * front).min(1.0)
     } else {
-        // continued fraction for Q (modified Lentz)
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-17 {
-                break;
-            }
-        }
-        (1.0 - front * h).max(0.0)
+        (1.0 - upper_fraction(a, x)).max(0.0)
     }
+}
+
+/// `Q(a, x)` by its continued fraction (modified Lentz), for `x ≥ a + 1`.
+fn upper_fraction(a: f64, x: f64) -> f64 {
+    let front = (-x + a * x.ln() - ln_gamma(a)).exp();
+    let tiny = 1e-300;
+    let mut b = x + 1.0 - a;
+    let mut c = 1.0 / tiny;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..10_000 {
+        let an = -(i as f64) * (i as f64 - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = b + an / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-17 {
+            break;
+        }
+    }
+    front * h
 }
 
 /// A speckle distribution with mean 1: its CDF and truncated first and second moments.
@@ -125,6 +131,27 @@ impl Speckle {
                 (m1, m2)
             }
         }
+    }
+}
+
+/// The upper quantile of `L`-look intensity speckle (Gamma(`L`, rate `L`), mean 1): the `x`
+/// with `P(X > x) = p` (`0 < p < 1`), to ≈ 1e−15 relative.
+pub(crate) fn intensity_upper_quantile(looks: f64, p: f64) -> f64 {
+    let tail = |x: f64| gamma_q(looks, looks * x);
+    let mut top = 1.0;
+    while tail(top) > p && top < 1e300 {
+        top *= 2.0;
+    }
+    bisect(0.0, top, |x| p - tail(x))
+}
+
+/// The regularised upper incomplete gamma function `Q(a, x) = 1 − P(a, x)`, without the
+/// cancellation of `1 − P` where `Q` is small (`x ≥ a + 1`: Lentz's continued fraction).
+fn gamma_q(a: f64, x: f64) -> f64 {
+    if x < a + 1.0 {
+        1.0 - gamma_p(a, x)
+    } else {
+        upper_fraction(a, x)
     }
 }
 
@@ -187,6 +214,22 @@ mod tests {
         }
         // P(½, x) = erf(√x): erf(1) = 0.8427007929497149
         assert!((gamma_p(0.5, 1.0) - 0.842_700_792_949_714_9).abs() < 1e-14);
+    }
+
+    #[test]
+    fn upper_quantiles_of_intensity_speckle() {
+        // L = 1: P(X > x) = e^{−x}
+        for p in [0.1f64, 1e-5, 1e-12] {
+            let q = intensity_upper_quantile(1.0, p);
+            assert!((q - (-p.ln())).abs() < 1e-12 * q, "{p}: {q}");
+        }
+        // L = 3: P(X > x) = e^{−3x}(1 + 3x + 9x²/2), far in the tail without cancellation
+        for p in [0.5f64, 1e-6, 1e-14] {
+            let q = intensity_upper_quantile(3.0, p);
+            let t = 3.0 * q;
+            let tail = (-t).exp() * (1.0 + t + t * t / 2.0);
+            assert!((tail - p).abs() < 1e-10 * p, "{p}: {q} gives {tail}");
+        }
     }
 
     #[test]

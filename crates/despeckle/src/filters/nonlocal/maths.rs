@@ -673,21 +673,37 @@ impl Acc<'_> {
         }
     }
 
-    /// The pilot's `u²` of the finished row ([`pilot_scale`]) for `L = looks`.
-    #[inline(always)]
-    pub(crate) fn scales(&self, looks: f64, out: &mut [f32]) {
+    /// Marks the point targets of the finished row: `I(s) > q · R₋(s)`, `R₋ = I(s) + N/S` the
+    /// weighted mean of the other pixels (where `S > 0`); `centre` (`I`) in the image's
+    /// precision.
+    pub(crate) fn targets(&self, centre: &[f64], q: f64, out: &mut [bool]) {
         for (x, o) in out.iter_mut().enumerate() {
-            *o = pilot_scale(self.max[x], self.den[x], self.sq[x], looks);
+            let den = self.den[x];
+            *o = den > 0.0 && centre[x] > q * (centre[x] + (self.num[x] / den) as f64);
+        }
+    }
+
+    /// The pilot's `u²` of the finished row ([`pilot_scale`]) for `L = looks`; a point target
+    /// (`targets`) has no other weight: `u² = E₀·L/2`.
+    #[inline(always)]
+    pub(crate) fn scales(&self, looks: f64, targets: &[bool], out: &mut [f32]) {
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = if targets[x] {
+                pilot_scale(0.0, 0.0, 0.0, looks)
+            } else {
+                pilot_scale(self.max[x], self.den[x], self.sq[x], looks)
+            };
         }
     }
 
     /// The finished row: `I(s) + N/(M + S)` (the weighted mean with the centre weighing `M`),
-    /// or `I(s)` where `M + S = 0`; `centre` in the image's precision.
+    /// or `I(s)` where `M + S = 0` or at a point target (`targets`); `centre` in the image's
+    /// precision.
     #[inline(always)]
-    pub(crate) fn finish(&self, centre: &[f64], out: &mut [f64]) {
+    pub(crate) fn finish(&self, centre: &[f64], targets: &[bool], out: &mut [f64]) {
         for (x, o) in out.iter_mut().enumerate() {
             let den = self.max[x] + self.den[x];
-            let step = f32::select(den > 0.0, self.num[x] / den, 0.0);
+            let step = f32::select(den > 0.0 && !targets[x], self.num[x] / den, 0.0);
             *o = centre[x] + step as f64;
         }
     }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::sample::Sample;
 use chain::{Chain, Schedule};
-use pass::{Geometry, Kind};
+use pass::{Geometry, Kind, Targets};
 
 /// The non-local patch-based filter for `L`-look intensity images: two passes by default
 /// (docs/nonlocal.md), one pass (the pilot) with [`Ppb::with_passes`]`(1)`.
@@ -50,6 +50,11 @@ use pass::{Geometry, Kind};
 /// `exp(−max(D − φ·P₂², 0)/h₂)` (`φ = 1.5`), `h₂ = f · P₂²` (`f` the strength, default 0.7), or
 /// given. Both passes run in one stream, pass 1 a few rows ahead of pass 2.
 ///
+/// Point targets ([`Ppb::with_targets`], `p` = 1e−5 by default): pass 1 returns `I(s)`
+/// unchanged where `I(s) > q · R₋(s)`, `R₋ = Σ_d w·I(s + d) / Σ_d w` the weighted mean of the
+/// other pixels and `q` the upper `p` quantile of `L`-look speckle (`q = −ln p` for `L = 1`),
+/// with `v = 1/(E₀·L)`; pass 2 returns unchanged every pixel pass 1 returned unchanged.
+///
 /// ```
 /// use despeckle::{ImageMut, ImageRef, Options, Ppb};
 /// let img: Vec<f32> = (0..40 * 30).map(|i| 1.0 + (i % 7) as f32).collect();
@@ -76,7 +81,11 @@ pub struct Ppb {
     patch2: usize,
     strength2: f64,
     h2: Option<f64>,
+    targets: f64,
 }
+
+/// The point-target rule's default false-alarm probability ([`Ppb::with_targets`]).
+const DEFAULT_TARGETS: f64 = 1e-5;
 
 fn check_odd(name: &'static str, v: usize, min: usize, max: usize) -> Result<usize> {
     if v % 2 == 1 && (min..=max).contains(&v) {
@@ -116,6 +125,7 @@ impl Ppb {
             patch2: 5,
             strength2: 0.7,
             h2: None,
+            targets: DEFAULT_TARGETS,
         })
     }
 
@@ -186,6 +196,32 @@ impl Ppb {
         Ok(self)
     }
 
+    /// The point-target rule's false-alarm probability `p` (`0 ≤ p < 1`; 0: no rule, default
+    /// 1e−5): pass 1 returns a pixel unchanged where its value exceeds `q` times the weighted
+    /// mean of the other pixels, `q` the upper `p` quantile of `L`-look speckle
+    /// ([`Ppb::target_ratio`]); pass 2 returns the pixels pass 1 returned unchanged.
+    pub fn with_targets(mut self, p: f64) -> Result<Self> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::param(
+                "targets",
+                format!("targets must be a probability, 0 ≤ p < 1 (0: off), got {p}"),
+            ));
+        }
+        self.targets = p;
+        Ok(self)
+    }
+
+    /// The point-target ratio `q` in use: `P(X > q) = p` for `L`-look intensity speckle `X`
+    /// (Gamma(`L`, rate `L`), mean 1); `∞` when the rule is off. `q = −ln p` for `L = 1`
+    /// (11.5 for the default `p = 1e−5`), 4.67 for `L = 4`.
+    pub fn target_ratio(&self) -> f64 {
+        if self.targets > 0.0 {
+            super::gamma_dist::intensity_upper_quantile(self.looks, self.targets)
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// The number of passes.
     pub fn passes(&self) -> usize {
         self.passes
@@ -215,6 +251,10 @@ impl Ppb {
             ra: self.aggregation / 2,
             rb: self.presmooth / 2,
             h: self.h(),
+            targets: match self.target_ratio() {
+                q if q.is_finite() => Targets::Ratio(q),
+                _ => Targets::Off,
+            },
             kind: if self.passes == 2 {
                 Kind::Pilot { looks: self.looks }
             } else {
@@ -226,6 +266,11 @@ impl Ppb {
             rb: 0,
             h: self.h2(),
             kind: Kind::Second,
+            targets: if self.targets > 0.0 {
+                Targets::Pilot(maths::pilot_scale(0.0, 0.0, 0.0, self.looks))
+            } else {
+                Targets::Off
+            },
             ..first
         });
         Schedule { first, second }

@@ -43,8 +43,23 @@ pub(crate) struct Geometry {
     pub rb: usize,
     /// The filtering parameter `h`.
     pub h: f64,
+    /// The point-target rule of the pass.
+    pub targets: Targets,
     /// Which pass of the chain this is.
     pub kind: Kind,
+}
+
+/// Which pixels a pass returns unchanged as point targets (docs/nonlocal.md §4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Targets {
+    /// None.
+    Off,
+    /// Those whose value exceeds `q` times `R₋`, the weighted mean of the other pixels (the
+    /// filter's only pass, or pass 1 of two).
+    Ratio(f64),
+    /// Those pass 1 returned unchanged (pass 2): the pilot's `u²` there is `E₀·L/2`, the scale
+    /// of a value with no other weight ([`maths::pilot_scale`]), which no weighted mean has.
+    Pilot(f32),
 }
 
 /// What a pass computes besides its estimates, and how it compares its guide.
@@ -181,6 +196,8 @@ pub(crate) struct PassState {
     pub scales: Vec<f32>,
     /// The last row [`PassState::keep_rows`] loaded.
     kept: Option<isize>,
+    /// The point targets of one finished row of a block.
+    targets: Vec<bool>,
 }
 
 /// One block of [`block_width`] image columns `x0 .. x1` of a pass.
@@ -287,6 +304,7 @@ impl PassState {
                 vec![]
             },
             kept: None,
+            targets: vec![false; block_width(width).min(width)],
         }
     }
 
@@ -429,9 +447,22 @@ impl PassState {
                 let (x0, x1) = (b.x0, b.x1);
                 let at = slot * (x1 - x0)..(slot + 1) * (x1 - x0);
                 let acc = b.acc.at::<Q>(at.clone());
-                acc.finish(&centre[x0..x1], &mut self.est[i * w + x0..i * w + x1]);
+                let (centre, targets) = (&centre[x0..x1], &mut self.targets[..x1 - x0]);
+                match geo.targets {
+                    Targets::Off => targets.fill(false),
+                    Targets::Ratio(q) => acc.targets(centre, q, targets),
+                    // the pilot's u² at the tile's row, in the pass's ring
+                    Targets::Pilot(alone) => {
+                        let row = &self.rows[y.rem_euclid(self.rows.len() as isize) as usize];
+                        debug_assert_eq!(row.y, y);
+                        for (k, &u) in targets.iter_mut().zip(&row.u[radius + x0..radius + x1]) {
+                            *k = u == alone;
+                        }
+                    }
+                }
+                acc.finish(centre, targets, &mut self.est[i * w + x0..i * w + x1]);
                 if let Kind::Pilot { looks } = geo.kind {
-                    acc.scales(looks, &mut self.scales[i * w + x0..i * w + x1]);
+                    acc.scales(looks, targets, &mut self.scales[i * w + x0..i * w + x1]);
                 }
                 b.acc.clear(at);
             }
