@@ -23,31 +23,22 @@ def _atol(img, ok):
 @pytest.mark.parametrize("passes", [1, 2])
 @pytest.mark.parametrize("border", ["reflect", "mirror", "nearest", "wrap", "constant:0.5",
                                     "shrink"])
-def test_matches_the_nonlocal_reference(border, passes):
+@pytest.mark.parametrize("targets", [1e-5, 0.0, 0.05])
+def test_matches_the_nonlocal_reference(border, passes, targets):
     """python/tests/nonlocal_reference.py (one pass: the pilot; two: nl2), to 1e-4 relative
-    (float32 maths)."""
+    (float32 maths); the point-target rule at its default, off, and at p = 0.05 (q = 3.0: it
+    fires on many pixels)."""
     nlr = pytest.importorskip("nonlocal_reference")
     img = scene((21, 26), dtype=np.float64, looks=1.0, seed=3, nodata=NODATA)
-    got = despeckle.ppb(img, looks=1.0, border=border, nodata=NODATA, passes=passes, **SMALL)
+    got = despeckle.ppb(img, looks=1.0, border=border, nodata=NODATA, passes=passes,
+                        targets=targets, **SMALL)
     want = nlr.nonlocal_filter(img, 1.0, search=7, patch1=3, agg1=3, presmooth=3, patch2=3,
-                               agg2=3, passes=passes, border=border, nodata=NODATA)
+                               agg2=3, passes=passes, border=border, nodata=NODATA,
+                               targets=targets)
     ok = np.isfinite(img) & (img != NODATA)
     np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=_atol(img, ok))
     assert np.array_equal(got[~ok], img[~ok], equal_nan=True)
-
-
-@pytest.mark.parametrize("passes", [1, 2])
-@pytest.mark.parametrize("targets", [0.0, 0.05])
-def test_point_target_rule_matches_the_reference(targets, passes):
-    """The point-target rule off, and at p = 0.05 (q = 3.0: it fires on many pixels)."""
-    nlr = pytest.importorskip("nonlocal_reference")
-    img = scene((21, 26), dtype=np.float64, looks=1.0, seed=3, nodata=NODATA)
-    got = despeckle.ppb(img, looks=1.0, nodata=NODATA, passes=passes, targets=targets, **SMALL)
-    want = nlr.nonlocal_filter(img, 1.0, search=7, patch1=3, agg1=3, presmooth=3, patch2=3,
-                               agg2=3, passes=passes, nodata=NODATA, targets=targets)
-    ok = np.isfinite(img) & (img != NODATA)
-    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=_atol(img, ok))
-    if targets:
+    if targets == 0.05:
         assert np.sum((got == img) & ok) > 10
 
 

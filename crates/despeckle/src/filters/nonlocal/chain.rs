@@ -112,7 +112,7 @@ impl Chain {
                 let Kind::Pilot { looks } = sched.first.kind else {
                     unreachable!("pass 1 of two is the pilot")
                 };
-                maths::pilot_scale(0.0, 0.0, 0.0, looks)
+                maths::alone_scale(looks)
             }),
             tile: None,
         });

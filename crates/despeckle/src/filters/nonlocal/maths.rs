@@ -57,6 +57,13 @@ pub(crate) fn pilot_scale(m: f32, s: f32, q: f32, looks: f64) -> f32 {
     (0.5 / v) as f32
 }
 
+/// `E₀·L/2`, the `u²` of a value with no noise left: a pilot value pass 1 returned unchanged
+/// (no positive weight, or a point target; no weighted mean gets it) and the border's
+/// constant.
+pub(crate) fn alone_scale(looks: f64) -> f32 {
+    pilot_scale(0.0, 0.0, 0.0, looks)
+}
+
 /// The dissimilarity of two positions: `min((ga − gb)², cap)`, or with `S` (pass 2)
 /// `min((ga − gb)²·max(ua, ub), cap)` (`ua`, `ub` the pilot's `u²`).
 ///
@@ -689,7 +696,7 @@ impl Acc<'_> {
     pub(crate) fn scales(&self, looks: f64, targets: &[bool], out: &mut [f32]) {
         for (x, o) in out.iter_mut().enumerate() {
             *o = if targets[x] {
-                pilot_scale(0.0, 0.0, 0.0, looks)
+                alone_scale(looks)
             } else {
                 pilot_scale(self.max[x], self.den[x], self.sq[x], looks)
             };

@@ -267,7 +267,7 @@ impl Ppb {
             h: self.h2(),
             kind: Kind::Second,
             targets: if self.targets > 0.0 {
-                Targets::Pilot(maths::pilot_scale(0.0, 0.0, 0.0, self.looks))
+                Targets::Pilot(maths::alone_scale(self.looks))
             } else {
                 Targets::Off
             },
