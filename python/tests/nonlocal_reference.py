@@ -90,7 +90,7 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
     returned unchanged (no positive weight, or a point target).
 
     Point targets (§4), returned unchanged (with ``u²`` as if no weight were positive):
-    ``targets = q``, the pixels whose value exceeds ``q`` times the weighted mean of the other
+    ``targets = κ``, the pixels whose value exceeds ``κ`` times the weighted mean of the other
     pixels (pass 1); ``alone``, a mask of the pixels to return unchanged (pass 2: those pass 1
     returned unchanged).
 
@@ -148,7 +148,7 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
             sq += w * w
             wmax = np.maximum(wmax, w)
     z = x0[margin:margin + ny, margin:margin + nx]
-    # point targets: brighter than q times the weighted mean of the other pixels (S > 0)
+    # point targets: brighter than κ times the weighted mean of the other pixels (S > 0)
     kept = np.zeros(shape, bool)
     if targets is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -177,7 +177,7 @@ def box_mean(x_pad, size):
 
 
 def target_ratio(looks: float, p: float) -> float | None:
-    """The point-target ratio ``q``: ``P(X > q) = p`` for ``X ~ Gamma(L, 1/L)`` (scipy);
+    """The point-target ratio ``κ``: ``P(X > κ) = p`` for ``X ~ Gamma(L, 1/L)`` (scipy);
     ``None`` when ``p = 0`` (no rule)."""
     return float(special.gammainccinv(looks, p) / looks) if p > 0 else None
 
@@ -193,7 +193,7 @@ def nonlocal_filter(img, looks, *, search=SEARCH, patch1=7, agg1=3, presmooth=3,
     the previous pass 2, ``h₂ = k₂ · P₂²`` (``k₂`` default ``0.09/√L``), no variance.
     ``passes=1`` returns the pilot. Invalid pixels (non-finite, the no-data value) are copied
     unchanged. ``targets``: the point-target rule's false-alarm probability ``p`` (§4; 0: off):
-    pass 1 returns a pixel unchanged where its value exceeds ``q`` times the weighted mean of
+    pass 1 returns a pixel unchanged where its value exceeds ``κ`` times the weighted mean of
     the others (``target_ratio``), pass 2 the pixels pass 1 returned unchanged.
     """
     img = np.asarray(img)

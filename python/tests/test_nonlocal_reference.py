@@ -23,8 +23,8 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
                q=None, alone=None):
     """docs/nonlocal.md §1 for one pixel at a time; x, g padded by margin, NaN = not valid.
     ``u`` (pass 2, padded like g): each f is multiplied by max(u(q), u(q+d)); ``flat``: the
-    weight is exp(−max(D − flat, 0)/h). Point targets (§4), returned as they are: with ``q``
-    the pixels above ``q`` times the weighted mean of the others, with ``alone`` those it
+    weight is exp(−max(D − flat, 0)/h). Point targets (§4), returned as they are: with ``κ``
+    the pixels above ``κ`` times the weighted mean of the others, with ``alone`` those it
     marks. Returns the estimates, each pixel's u² = 1/(2v), v = (1/E + 1/E₀)/L,
     E = (M + S)²/(M² + Σw²), v = 1/(E₀·L) if M + S = 0 or at a point target, and the pixels
     returned unchanged (a point target or M + S = 0)."""
@@ -101,7 +101,7 @@ def naive_filter(img, looks, search, patch1, agg1, patch2, agg2, border, nodata=
             vals = [v for v in xb[p:p + 3, q:q + 3].ravel() if not math.isnan(v)]
             if not math.isnan(x1[p, q]):
                 g1[p, q] = lg(sum(vals) / len(vals))
-    # the point-target ratio from L-look speckle's tail by bisection: P(X > q) = p
+    # the point-target ratio from L-look speckle's tail by bisection: P(X > κ) = p
     q = None
     if targets > 0:
         lo, hi = 0.0, 1000.0
@@ -198,7 +198,7 @@ def test_flat_area_smoothed_and_point_target_kept():
 
 def test_point_target_rule():
     """§4: a pixel 20 × its 1-look background is returned unchanged by both passes with the
-    rule (q = −ln 1e−5 = 11.5), averaged away without it; the ratio is L-look speckle's
+    rule (κ = −ln 1e−5 = 11.5), averaged away without it; the ratio is L-look speckle's
     upper quantile."""
     assert nlr.target_ratio(1.0, 1e-5) == pytest.approx(math.log(1e5), rel=1e-12)
     assert special.gammaincc(4.0, 4.0 * nlr.target_ratio(4.0, 1e-5)) == pytest.approx(1e-5)

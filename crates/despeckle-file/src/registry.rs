@@ -404,7 +404,7 @@ pub const TARGETS: ParamDef = ParamDef {
     kind: ParamKind::Float,
     default: Some("1e-5"),
     help: "point targets: false-alarm probability p of the rule that returns a pixel unchanged \
-           where it is brighter than q times the weighted mean of the others, q the upper p \
+           where it is brighter than κ times the weighted mean of the others, κ the upper p \
            quantile of L-look speckle (11.5 at L = 1; 0 ≤ p < 1; 0: off)",
 };
 /// The non-local filter's number of passes.

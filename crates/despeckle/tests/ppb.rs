@@ -172,7 +172,7 @@ fn one_pass(
                     max = max.max(wt);
                 }
             }
-            // a point target: brighter than q times the weighted mean of the other pixels
+            // a point target: brighter than κ times the weighted mean of the other pixels
             // (pass 1), or returned unchanged by pass 1 (pass 2)
             let target = match keep {
                 Keep::Off => false,
@@ -209,13 +209,13 @@ type Pixel = (f64, f64, bool);
 #[derive(Clone, Copy)]
 enum Keep<'a> {
     Off,
-    /// Pass 1 (or the only pass): the pixels brighter than `q` times the others' weighted mean.
+    /// Pass 1 (or the only pass): the pixels brighter than `κ` times the others' weighted mean.
     Ratio(f64),
     /// Pass 2: the pixels pass 1 returned unchanged.
     Alone(&'a [Option<Pixel>]),
 }
 
-/// The point-target ratio `q` of `d`: `P(X > q) = p` for `X ~ Gamma(L, rate L)`, by bisection
+/// The point-target ratio `κ` of `d`: `P(X > κ) = p` for `X ~ Gamma(L, rate L)`, by bisection
 /// on the tail `Q(L, L·q)` summed as a series (`Q(a, x) = e^{−x} Σ_k x^k/k!` for whole `L`;
 /// the tests use whole numbers of looks); `∞` when the rule is off.
 fn target_ratio(d: &Def) -> f64 {
@@ -908,8 +908,8 @@ fn flat_areas_edges_and_point_targets() {
         let (t, _) = target(80000.0, passes, 0.0);
         assert_eq!(t, 80000.0, "{passes} passes, 10⁴ ×");
     }
-    // with the rule (default p = 1e−5, q = 11.5 at one look), every target from 20 × (13 dB)
-    // up is returned unchanged by both passes; 10 × is below q and is averaged
+    // with the rule (default p = 1e−5, κ = 11.5 at one look), every target from 20 × (13 dB)
+    // up is returned unchanged by both passes; 10 × is below κ and is averaged
     for amp in [160.0, 400.0, 8000.0, 80000.0] {
         for passes in [1, 2] {
             let (t, _) = target(amp, passes, 1e-5);

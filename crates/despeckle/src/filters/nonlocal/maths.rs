@@ -680,7 +680,7 @@ impl Acc<'_> {
         }
     }
 
-    /// Marks the point targets of the finished row: `I(s) > q · R₋(s)`, `R₋ = I(s) + N/S` the
+    /// Marks the point targets of the finished row: `I(s) > κ · R₋(s)`, `R₋ = I(s) + N/S` the
     /// weighted mean of the other pixels (where `S > 0`); `centre` (`I`) in the image's
     /// precision.
     pub(crate) fn targets(&self, centre: &[f64], q: f64, out: &mut [bool]) {

@@ -51,8 +51,8 @@ use pass::{Geometry, Kind, Targets};
 /// given. Both passes run in one stream, pass 1 a few rows ahead of pass 2.
 ///
 /// Point targets ([`Ppb::with_targets`], `p` = 1e−5 by default): pass 1 returns `I(s)`
-/// unchanged where `I(s) > q · R₋(s)`, `R₋ = Σ_d w·I(s + d) / Σ_d w` the weighted mean of the
-/// other pixels and `q` the upper `p` quantile of `L`-look speckle (`q = −ln p` for `L = 1`),
+/// unchanged where `I(s) > κ · R₋(s)`, `R₋ = Σ_d w·I(s + d) / Σ_d w` the weighted mean of the
+/// other pixels and `κ` the upper `p` quantile of `L`-look speckle (`κ = −ln p` for `L = 1`),
 /// with `v = 1/(E₀·L)`; pass 2 returns unchanged every pixel pass 1 returned unchanged.
 ///
 /// ```
@@ -197,8 +197,8 @@ impl Ppb {
     }
 
     /// The point-target rule's false-alarm probability `p` (`0 ≤ p < 1`; 0: no rule, default
-    /// 1e−5): pass 1 returns a pixel unchanged where its value exceeds `q` times the weighted
-    /// mean of the other pixels, `q` the upper `p` quantile of `L`-look speckle
+    /// 1e−5): pass 1 returns a pixel unchanged where its value exceeds `κ` times the weighted
+    /// mean of the other pixels, `κ` the upper `p` quantile of `L`-look speckle
     /// ([`Ppb::target_ratio`]); pass 2 returns the pixels pass 1 returned unchanged.
     pub fn with_targets(mut self, p: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&p) {
@@ -211,8 +211,8 @@ impl Ppb {
         Ok(self)
     }
 
-    /// The point-target ratio `q` in use: `P(X > q) = p` for `L`-look intensity speckle `X`
-    /// (Gamma(`L`, rate `L`), mean 1); `∞` when the rule is off. `q = −ln p` for `L = 1`
+    /// The point-target ratio `κ` in use: `P(X > κ) = p` for `L`-look intensity speckle `X`
+    /// (Gamma(`L`, rate `L`), mean 1); `∞` when the rule is off. `κ = −ln p` for `L = 1`
     /// (11.5 for the default `p = 1e−5`), 4.67 for `L = 4`.
     pub fn target_ratio(&self) -> f64 {
         if self.targets > 0.0 {

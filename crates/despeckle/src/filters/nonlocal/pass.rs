@@ -54,7 +54,7 @@ pub(crate) struct Geometry {
 pub(crate) enum Targets {
     /// None.
     Off,
-    /// Those whose value exceeds `q` times `R₋`, the weighted mean of the other pixels (the
+    /// Those whose value exceeds `κ` times `R₋`, the weighted mean of the other pixels (the
     /// filter's only pass, or pass 1 of two).
     Ratio(f64),
     /// Those pass 1 returned unchanged (pass 2): the pilot's `u²` there is `E₀·L/2`, the scale
