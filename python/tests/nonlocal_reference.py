@@ -152,7 +152,7 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
     kept = np.zeros(shape, bool)
     if targets is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            kept = (den > 0) & (z > targets * (num / den))
+            kept = (den > 0) & (num > 0) & (z > targets * (num / den))
     if alone is not None:
         kept = alone.copy()
     none = wmax + den == 0                                  # no positive weight

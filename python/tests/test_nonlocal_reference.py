@@ -69,7 +69,7 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
             if alone is not None:
                 target = bool(alone[i, j])
             else:
-                target = q is not None and den > 0 and z > q * num / den
+                target = q is not None and den > 0 and num > 0 and z > q * num / den
             if wmax + den > 0 and not target:
                 enl = (wmax + den) ** 2 / (wmax ** 2 + sq)
                 v = (1.0 / enl + 1.0 / nlr.E0) / looks

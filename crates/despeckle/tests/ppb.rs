@@ -176,7 +176,7 @@ fn one_pass(
             // (pass 1), or returned unchanged by pass 1 (pass 2)
             let target = match keep {
                 Keep::Off => false,
-                Keep::Ratio(q) => den > 0.0 && c > q * num / den,
+                Keep::Ratio(q) => den > 0.0 && num > 0.0 && c > q * num / den,
                 Keep::Alone(pilot) => pilot[(y * w + x) as usize].is_some_and(|p| p.2),
             };
             if target {

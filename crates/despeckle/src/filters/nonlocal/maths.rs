@@ -681,12 +681,13 @@ impl Acc<'_> {
     }
 
     /// Marks the point targets of the finished row: `I(s) > κ · R₋(s)`, `R₋ = I(s) + N/S` the
-    /// weighted mean of the other pixels (where `S > 0`); `centre` (`I`) in the image's
-    /// precision.
+    /// weighted mean of the other pixels (where `S > 0` and `R₋ > 0`); `centre` (`I`) in the
+    /// image's precision.
     pub(crate) fn targets(&self, centre: &[f64], q: f64, out: &mut [bool]) {
         for (x, o) in out.iter_mut().enumerate() {
             let den = self.den[x];
-            *o = den > 0.0 && centre[x] > q * (centre[x] + (self.num[x] / den) as f64);
+            let mean = centre[x] + (self.num[x] / den) as f64;
+            *o = den > 0.0 && mean > 0.0 && centre[x] > q * mean;
         }
     }
 
