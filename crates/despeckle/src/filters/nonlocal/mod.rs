@@ -251,9 +251,10 @@ impl Ppb {
             ra: self.aggregation / 2,
             rb: self.presmooth / 2,
             h: self.h(),
-            targets: match self.target_ratio() {
-                q if q.is_finite() => Targets::Ratio(q),
-                _ => Targets::Off,
+            targets: if self.targets > 0.0 {
+                Targets::Ratio(self.target_ratio())
+            } else {
+                Targets::Off
             },
             kind: if self.passes == 2 {
                 Kind::Pilot { looks: self.looks }
