@@ -6,7 +6,8 @@ measured: what it keeps and what it costs.
   mean 1 (``numpy.random.default_rng(3)``), at 8 … 50 × the background, L = 1 and 4: the share
   returned unchanged and the median output, for each ``p``;
 * ``clusters``: a 2 × 2 target and a 3-pixel line on a 200² 1-look background of level 8
-  (``default_rng(23)``), at 10 … 100 ×: their mean output relative to the background;
+  (``default_rng(23)``), at 10 … 1000 ×: their mean output relative to the background, and
+  that of the 2 × 2 target's twelve neighbours (``ring``: its halo, 1 without one);
 * ``sample``: the bundled 1-look Sentinel-1 sample (data/): the whole image's and the brightest
   0.1 %'s output power over their input power, and the pixels returned unchanged;
 * ``quality``: PSNR / SSIM of the quality benchmark's five images (``bench/quality.py``'s
@@ -55,7 +56,7 @@ def clusters(ps):
     rng = np.random.default_rng(23)
     w = 200
     bg = 8 * rng.gamma(1, 1, (w, w)).astype(np.float32)
-    for amp in (10, 20, 30, 50, 100):
+    for amp in (10, 20, 30, 50, 100, 1000):
         v = bg.copy()
         v[40:42, 40:42] = 8 * amp
         v[100, 100] = 8 * amp
@@ -63,9 +64,11 @@ def clusters(ps):
         cells = []
         for p in ps:
             o = despeckle.ppb(v.copy(), looks=1, targets=p)
-            cells.append(f"p={p:g}: 2×2 {o[40:42, 40:42].mean() / 8:5.1f} single "
-                         f"{o[100, 100] / 8:5.1f} line {o[150, 50:53].mean() / 8:5.1f}")
-        print(f"{amp:3d} ×  " + " | ".join(cells), flush=True)
+            ring = (o[39:43, 39:43].sum() - o[40:42, 40:42].sum()) / 12
+            cells.append(f"p={p:g}: 2×2 {o[40:42, 40:42].mean() / 8:6.1f} ring "
+                         f"{ring / 8:5.1f} single {o[100, 100] / 8:6.1f} line "
+                         f"{o[150, 50:53].mean() / 8:6.1f}")
+        print(f"{amp:4d} ×  " + " | ".join(cells), flush=True)
 
 
 def sample(ps):

@@ -90,8 +90,8 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
     returned unchanged (no positive weight, or a point target).
 
     Point targets (§4), returned unchanged (with ``u²`` as if no weight were positive):
-    ``targets = κ``, the pixels whose value exceeds ``κ`` times the weighted mean of the other
-    pixels (pass 1); ``alone``, a mask of the pixels to return unchanged (pass 2: those pass 1
+    ``targets = κ``, the pixels whose value exceeds ``κ`` times the weighted mean of the pixels
+    outside their 3 × 3 neighbourhood, or with no positive weight outside it (pass 1); ``alone``, a mask of the pixels to return unchanged (pass 2: those pass 1
     returned unchanged).
 
     ``x_pad``: the values averaged, ``g_pad``: the log-domain guide compared, both extended
@@ -113,6 +113,8 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
     den = np.zeros(shape)
     sq = np.zeros(shape)
     wmax = np.zeros(shape)
+    far_num = np.zeros(shape)                             # outside the 3 × 3 neighbourhood
+    far_den = np.zeros(shape)
     for dy in range(-rs, rs + 1):
         for dx in range(-rs, rs + 1):
             if dy == 0 and dx == 0:
@@ -147,12 +149,16 @@ def nl_pass(x_pad, g_pad, margin, shape, *, search, patch, agg, h, dissim, u2_pa
             den += w
             sq += w * w
             wmax = np.maximum(wmax, w)
+            if max(abs(dy), abs(dx)) >= 2:
+                far_num += w * x0[margin + dy:margin + dy + ny, margin + dx:margin + dx + nx]
+                far_den += w
     z = x0[margin:margin + ny, margin:margin + nx]
-    # point targets: brighter than κ times the weighted mean of the other pixels (S > 0)
+    # point targets: brighter than κ times the weighted mean of the pixels outside the 3 × 3
+    # neighbourhood, or no positive weight outside it
     kept = np.zeros(shape, bool)
     if targets is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            kept = (den > 0) & (num > 0) & (z > targets * (num / den))
+            kept = (far_den == 0) | ((far_num > 0) & (z > targets * (far_num / far_den)))
     if alone is not None:
         kept = alone.copy()
     none = wmax + den == 0                                  # no positive weight

@@ -24,8 +24,8 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
     """docs/nonlocal.md §1 for one pixel at a time; x, g padded by margin, NaN = not valid.
     ``u`` (pass 2, padded like g): each f is multiplied by max(u(q), u(q+d)); ``flat``: the
     weight is exp(−max(D − flat, 0)/h). Point targets (§4), returned as they are: with ``κ``
-    the pixels above ``κ`` times the weighted mean of the others, with ``alone`` those it
-    marks. Returns the estimates, each pixel's u² = 1/(2v), v = (1/E + 1/E₀)/L,
+    the pixels above ``κ`` times the weighted mean of the pixels outside their 3 × 3
+    neighbourhood, or with no positive weight outside it; with ``alone`` those it marks. Returns the estimates, each pixel's u² = 1/(2v), v = (1/E + 1/E₀)/L,
     E = (M + S)²/(M² + Σw²), v = 1/(E₀·L) if M + S = 0 or at a point target, and the pixels
     returned unchanged (a point target or M + S = 0)."""
     rs, rp, ra = search // 2, patch // 2, agg // 2
@@ -55,6 +55,7 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
         for j in range(nx):
             si, sj = i + margin, j + margin
             num = den = wmax = sq = 0.0
+            far_num = far_den = 0.0  # outside the 3 × 3 neighbourhood
             for dy in range(-rs, rs + 1):
                 for dx in range(-rs, rs + 1):
                     if (dy, dx) == (0, 0) or not valid(si + dy, sj + dx):
@@ -65,11 +66,15 @@ def naive_pass(x, g, margin, shape, search, patch, agg, h, f, looks, u=None, fla
                     den += w
                     sq += w * w
                     wmax = max(wmax, w)
+                    if max(abs(dy), abs(dx)) >= 2:
+                        far_num += w * x[si + dy, sj + dx]
+                        far_den += w
             z = x[si, sj]
             if alone is not None:
                 target = bool(alone[i, j])
             else:
-                target = q is not None and den > 0 and num > 0 and z > q * num / den
+                target = q is not None and (
+                    far_den == 0 or (far_num > 0 and z > q * far_num / far_den))
             if wmax + den > 0 and not target:
                 enl = (wmax + den) ** 2 / (wmax ** 2 + sq)
                 v = (1.0 / enl + 1.0 / nlr.E0) / looks

@@ -42,6 +42,24 @@ def test_matches_the_nonlocal_reference(border, passes, targets):
         assert np.sum((got == img) & ok) > 10
 
 
+@pytest.mark.parametrize("passes", [1, 2])
+def test_clusters_match_the_reference_and_are_kept(passes):
+    """The point-target rule against the mean outside the 3 × 3 neighbourhood (§4): a 2 × 2
+    cluster at 30 × its background and one at 1000 × (no similar pixel outside their
+    neighbourhoods) are returned unchanged, as the reference says."""
+    nlr = pytest.importorskip("nonlocal_reference")
+    rng = np.random.default_rng(8)
+    img = rng.gamma(1.0, 1.0, (32, 34))
+    img[6:8, 6:8] = 30.0
+    img[20:22, 22:24] = 1000.0
+    got = despeckle.ppb(img, looks=1.0, passes=passes, **SMALL)
+    want = nlr.nonlocal_filter(img, 1.0, search=7, patch1=3, agg1=3, presmooth=3, patch2=3,
+                               agg2=3, passes=passes)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    for block in ((slice(6, 8), slice(6, 8)), (slice(20, 22), slice(22, 24))):
+        assert np.array_equal(got[block], img[block])
+
+
 @pytest.mark.parametrize("looks", [1.0, 4.0])
 def test_two_passes_with_the_defaults_match_the_definition(looks):
     """The defaults are the reference's definition (W = 23, P₁ = 7, P₂ = 5, c₁ = 0.35; pass 2

@@ -404,8 +404,9 @@ pub const TARGETS: ParamDef = ParamDef {
     kind: ParamKind::Float,
     default: Some("1e-5"),
     help: "point targets: false-alarm probability p of the rule that returns a pixel unchanged \
-           where it is brighter than κ times the weighted mean of the others, κ the upper p \
-           quantile of L-look speckle (11.5 at L = 1; 0 ≤ p < 1; 0: off)",
+           where it is brighter than κ times the weighted mean of the pixels outside its 3 × 3 \
+           neighbourhood (or none of them is similar), κ the upper p quantile of L-look \
+           speckle (11.5 at L = 1; 0 ≤ p < 1; 0: off)",
 };
 /// The non-local filter's number of passes.
 pub const PASSES: ParamDef = ParamDef {

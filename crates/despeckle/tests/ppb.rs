@@ -152,6 +152,8 @@ fn one_pass(
                 continue;
             };
             let (mut num, mut den, mut max, mut sq) = (0.0, 0.0, 0.0f64, 0.0);
+            // the sums over the pixels outside the 3 × 3 neighbourhood (the point-target rule)
+            let (mut far_num, mut far_den) = (0.0, 0.0);
             for dy in -rw..=rw {
                 for dx in -rw..=rw {
                     if dy == 0 && dx == 0 {
@@ -170,13 +172,18 @@ fn one_pass(
                     den += wt;
                     sq += wt * wt;
                     max = max.max(wt);
+                    if dy.abs().max(dx.abs()) >= 2 {
+                        far_num += wt * t;
+                        far_den += wt;
+                    }
                 }
             }
-            // a point target: brighter than κ times the weighted mean of the other pixels
-            // (pass 1), or returned unchanged by pass 1 (pass 2)
+            // a point target (pass 1): brighter than κ times the weighted mean of the pixels
+            // outside the 3 × 3 neighbourhood, or no positive weight outside it; pass 2: the
+            // pixels pass 1 returned unchanged
             let target = match keep {
                 Keep::Off => false,
-                Keep::Ratio(q) => den > 0.0 && num > 0.0 && c > q * num / den,
+                Keep::Ratio(q) => far_den == 0.0 || (far_num > 0.0 && c > q * far_num / far_den),
                 Keep::Alone(pilot) => pilot[(y * w + x) as usize].is_some_and(|p| p.2),
             };
             if target {
@@ -209,7 +216,8 @@ type Pixel = (f64, f64, bool);
 #[derive(Clone, Copy)]
 enum Keep<'a> {
     Off,
-    /// Pass 1 (or the only pass): the pixels brighter than `κ` times the others' weighted mean.
+    /// Pass 1 (or the only pass): the pixels brighter than `κ` times the weighted mean of the
+    /// pixels outside their 3 × 3 neighbourhood, or with no positive weight outside it.
     Ratio(f64),
     /// Pass 2: the pixels pass 1 returned unchanged.
     Alone(&'a [Option<Pixel>]),
@@ -920,9 +928,10 @@ fn flat_areas_edges_and_point_targets() {
     assert!(t < 40.0, "2 passes, 10 ×, with the rule: {t}");
 }
 
-/// The point-target rule (`targets`, docs/nonlocal.md §4): single bright pixels and a 2 × 2
-/// cluster are returned unchanged (which the filter without the rule averages away); on pure
-/// speckle the rule keeps as few pixels as its false-alarm probability says.
+/// The point-target rule (`targets`, docs/nonlocal.md §4): single bright pixels and 2 × 2
+/// clusters are returned unchanged (which the filter without the rule averages away), and a
+/// very bright cluster leaves no halo on its neighbours; on pure speckle the rule keeps as few
+/// pixels as its false-alarm probability says.
 #[test]
 fn the_point_target_rule_keeps_targets_and_little_speckle() {
     let (w, h) = (96, 96);
@@ -943,34 +952,53 @@ fn the_point_target_rule_keeps_targets_and_little_speckle() {
     assert!(same(&run(&speckle, 1e-5), &speckle) <= 1);
     let many = same(&run(&speckle, 0.05), &speckle);
     assert!(many > 20, "p = 0.05 keeps {many} pixels");
-    // single pixels at 20 × and 30 × the background (13 and 15 dB), a 2 × 2 cluster at 100 ×
+    // single pixels at 20 × and 30 × the background (13 and 15 dB), 2 × 2 clusters at 30 ×
+    // (which the rule against the mean of every other pixel left at about half its power: the
+    // cluster's pixels weigh each other) and 100 ×
+    let square = |x: usize, y: usize, amp: f64| {
+        [(x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)].map(|(x, y)| (x, y, amp))
+    };
+    let mut cluster = vec![(20, 70, 160.0), (75, 60, 240.0)];
+    cluster.extend(square(40, 40, 800.0));
+    cluster.extend(square(15, 20, 240.0));
+    // and at 1000 × (30 dB): its pixels resemble no pixel outside their neighbourhood
+    let bright = square(70, 20, 8000.0);
     let mut v = speckle.clone();
-    let cluster = [
-        (20, 70, 160.0),
-        (75, 60, 240.0),
-        (40, 40, 800.0),
-        (40, 41, 800.0),
-        (41, 40, 800.0),
-        (41, 41, 800.0),
-    ];
-    for &(x, y, amp) in &cluster {
+    for &(x, y, amp) in cluster.iter().chain(&bright) {
         v[y * w + x] = amp;
     }
     let (with, without) = (run(&v, 1e-5), run(&v, 0.0));
-    for &(x, y, _) in &cluster {
+    for &(x, y, _) in cluster.iter().chain(&bright) {
         let i = y * w + x;
         assert_eq!(with[i], v[i], "({x}, {y}) with the rule");
+    }
+    for &(x, y, _) in &cluster {
+        let i = y * w + x;
         assert!(
             without[i] < 0.9 * v[i],
             "({x}, {y}) without: {}",
             without[i]
         );
     }
-    // the rule changes nothing beyond the targets' pixels and their search windows
-    for (i, (a, b)) in with.iter().zip(&without).enumerate() {
+    // the 1000 × cluster's twelve neighbours keep their speckle (without the rule they take
+    // in some of its power)
+    let ring = (69..=72).flat_map(|x| (19..=22).map(move |y| (x, y)));
+    for (x, y) in ring.filter(|&(x, y)| !(70..=71).contains(&x) || !(20..=21).contains(&y)) {
+        let i = y * w + x;
+        assert!(
+            with[i] < 10.0 * 8.0,
+            "({x}, {y}): {} with the rule",
+            with[i]
+        );
+    }
+    // the rule changes nothing beyond the targets' pixels and their search windows: against a
+    // probability so small that no target is kept (the same sums, in the same order)
+    let none = run(&v, 1e-300);
+    for (i, (a, b)) in with.iter().zip(&none).enumerate() {
         let (x, y) = (i % w, i / w);
         let near = cluster
             .iter()
+            .chain(&bright)
             .any(|&(cx, cy, _)| cx.abs_diff(x) <= 30 && cy.abs_diff(y) <= 30);
         assert!(near || a == b, "({x}, {y}): {a} against {b}");
     }

@@ -587,31 +587,63 @@ pub(crate) struct Accumulators {
     den: Aligned,
     max: Aligned,
     sq: Aligned,
+    /// `N` and `S` of the pairs within the `3 × 3` neighbourhood only (the point-target rule;
+    /// empty otherwise).
+    near_num: Aligned,
+    near_den: Aligned,
 }
 
 impl Accumulators {
-    /// `len` zero accumulators of each kind (`squares`: `Q` too).
-    pub fn new(len: usize, squares: bool) -> Self {
+    /// `len` zero accumulators of each kind (`squares`: `Q` too; `near`: the near pairs' `N`
+    /// and `S` too).
+    pub fn new(len: usize, squares: bool, near: bool) -> Self {
+        let some = |on: bool| {
+            if on {
+                Aligned::zeros(len)
+            } else {
+                Aligned::default()
+            }
+        };
         Accumulators {
             num: Aligned::zeros(len),
             den: Aligned::zeros(len),
             max: Aligned::zeros(len),
-            sq: if squares {
-                Aligned::zeros(len)
-            } else {
-                Aligned::default()
-            },
+            sq: some(squares),
+            near_num: some(near),
+            near_den: some(near),
         }
     }
 
     /// The accumulators at positions `r` (`Q` with `Q` only).
     #[inline(always)]
     pub fn at<const Q: bool>(&mut self, r: std::ops::Range<usize>) -> Acc<'_> {
+        let near = !self.near_num.is_empty();
         Acc {
             num: &mut self.num[r.clone()],
             den: &mut self.den[r.clone()],
             max: &mut self.max[r.clone()],
+            sq: if Q { &mut self.sq[r.clone()] } else { &mut [] },
+            near_num: if near {
+                &mut self.near_num[r.clone()]
+            } else {
+                &mut []
+            },
+            near_den: if near { &mut self.near_den[r] } else { &mut [] },
+        }
+    }
+
+    /// The accumulators at positions `r` for the pairs within the `3 × 3` neighbourhood: the
+    /// near pairs' `N` and `S` with `M` (and `Q` with `Q`), so that [`Acc::add`] keeps the
+    /// near pairs' sums apart ([`Acc`]).
+    #[inline(always)]
+    pub fn near_at<const Q: bool>(&mut self, r: std::ops::Range<usize>) -> Acc<'_> {
+        Acc {
+            num: &mut self.near_num[r.clone()],
+            den: &mut self.near_den[r.clone()],
+            max: &mut self.max[r.clone()],
             sq: if Q { &mut self.sq[r] } else { &mut [] },
+            near_num: &mut [],
+            near_den: &mut [],
         }
     }
 
@@ -620,19 +652,26 @@ impl Accumulators {
         for v in [&mut self.num, &mut self.den, &mut self.max] {
             v[r.clone()].fill(0.0);
         }
-        if !self.sq.is_empty() {
-            self.sq[r].fill(0.0);
+        for v in [&mut self.sq, &mut self.near_num, &mut self.near_den] {
+            if !v.is_empty() {
+                v[r.clone()].fill(0.0);
+            }
         }
     }
 }
 
 /// One row of accumulators: `N = Σ w·(I(t) − I(s))`, `S = Σ w`, `M = max w` over the pairs
 /// `(s, t)` of each pixel `s` of the row, and `Q = Σ w²` (the pilot's ENL; empty otherwise).
+/// With the point-target rule, the `N` and `S` of the pairs within the `3 × 3` neighbourhood
+/// are summed apart, in `near_num` and `near_den` ([`Accumulators::near_at`]), until
+/// [`Acc::fold_near`] (empty otherwise).
 pub(crate) struct Acc<'a> {
     pub num: &'a mut [f32],
     pub den: &'a mut [f32],
     pub max: &'a mut [f32],
     pub sq: &'a mut [f32],
+    pub near_num: &'a mut [f32],
+    pub near_den: &'a mut [f32],
 }
 
 impl Acc<'_> {
@@ -680,14 +719,16 @@ impl Acc<'_> {
         }
     }
 
-    /// Marks the point targets of the finished row: `I(s) > κ · R₋(s)`, `R₋ = I(s) + N/S` the
-    /// weighted mean of the other pixels (where `S > 0` and `R₋ > 0`); `centre` (`I`) in the
-    /// image's precision.
+    /// Marks the point targets of the finished row, before [`Acc::fold_near`] (so `N`, `S` are
+    /// the sums of the pairs outside the `3 × 3` neighbourhood): where `S > 0`,
+    /// `I(s) > κ · R₋(s)` with `R₋ = I(s) + N/S > 0` the weighted mean of the pixels outside
+    /// that neighbourhood; where `S = 0` (no pixel outside it has a positive weight), every
+    /// pixel. `centre` (`I`) in the image's precision.
     pub(crate) fn targets(&self, centre: &[f64], q: f64, out: &mut [bool]) {
         for (x, o) in out.iter_mut().enumerate() {
             let den = self.den[x];
             let mean = centre[x] + (self.num[x] / den) as f64;
-            *o = den > 0.0 && mean > 0.0 && centre[x] > q * mean;
+            *o = den == 0.0 || (mean > 0.0 && centre[x] > q * mean);
         }
     }
 
@@ -701,6 +742,18 @@ impl Acc<'_> {
             } else {
                 pilot_scale(self.max[x], self.den[x], self.sq[x], looks)
             };
+        }
+    }
+
+    /// Adds the near pairs' `N` and `S` to the others' (after [`Acc::targets`]): the sums of
+    /// every pair.
+    pub(crate) fn fold_near(&mut self) {
+        if self.near_num.is_empty() {
+            return;
+        }
+        for x in 0..self.num.len() {
+            self.num[x] += self.near_num[x];
+            self.den[x] += self.near_den[x];
         }
     }
 

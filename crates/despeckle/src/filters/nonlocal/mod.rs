@@ -52,8 +52,11 @@ use pass::{Geometry, Kind, Targets};
 ///
 /// Point targets ([`Ppb::with_targets`], `p` = 1e−5 by default): pass 1 returns `I(s)`
 /// unchanged where `I(s) > κ · R₋(s)`, `R₋ = Σ_d w·I(s + d) / Σ_d w` the weighted mean of the
-/// other pixels and `κ` the upper `p` quantile of `L`-look speckle (`κ = −ln p` for `L = 1`),
-/// with `v = 1/(E₀·L)`; pass 2 returns unchanged every pixel pass 1 returned unchanged.
+/// pixels outside the `3 × 3` neighbourhood of `s` (`max(|d_y|, |d_x|) ≥ 2`; so the pixels of
+/// a small cluster do not raise each other's) and `κ` the upper `p` quantile of `L`-look
+/// speckle (`κ = −ln p` for `L = 1`), and where no pixel outside that neighbourhood has a
+/// positive weight, with `v = 1/(E₀·L)`; pass 2 returns unchanged every pixel pass 1 returned
+/// unchanged.
 ///
 /// ```
 /// use despeckle::{ImageMut, ImageRef, Options, Ppb};
@@ -198,8 +201,9 @@ impl Ppb {
 
     /// The point-target rule's false-alarm probability `p` (`0 ≤ p < 1`; 0: no rule, default
     /// 1e−5): pass 1 returns a pixel unchanged where its value exceeds `κ` times the weighted
-    /// mean of the other pixels, `κ` the upper `p` quantile of `L`-look speckle
-    /// ([`Ppb::target_ratio`]); pass 2 returns the pixels pass 1 returned unchanged.
+    /// mean of the pixels outside its `3 × 3` neighbourhood (or none of them has a positive
+    /// weight), `κ` the upper `p` quantile of `L`-look speckle ([`Ppb::target_ratio`]); pass 2
+    /// returns the pixels pass 1 returned unchanged.
     pub fn with_targets(mut self, p: f64) -> Result<Self> {
         if !(0.0..1.0).contains(&p) {
             return Err(Error::param(

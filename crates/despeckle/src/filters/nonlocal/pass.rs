@@ -54,7 +54,8 @@ pub(crate) struct Geometry {
 pub(crate) enum Targets {
     /// None.
     Off,
-    /// Those whose value exceeds `κ` times `R₋`, the weighted mean of the other pixels (the
+    /// Those whose value exceeds `κ` times `R₋`, the weighted mean of the pixels outside their
+    /// `3 × 3` neighbourhood, and those no pixel outside it has a positive weight for (the
     /// filter's only pass, or pass 1 of two).
     Ratio(f64),
     /// Those pass 1 returned unchanged (pass 2): the pilot's `u²` there is `E₀·L/2`, the scale
@@ -131,12 +132,13 @@ impl Geometry {
         // padded rows, and LANES more for the chunked loops
         let wp = width + 2 * r + LANES;
         let offsets = (2 * self.rw + 1) * (2 * self.rw + 1) / 2;
-        let (pilot, second) = (
+        let (pilot, second, near) = (
             matches!(self.kind, Kind::Pilot { .. }) as usize,
             (self.kind == Kind::Second) as usize,
+            matches!(self.targets, Targets::Ratio(_)) as usize,
         );
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
-            + (3 + pilot) * (TILE + self.rw) * width // accumulators
+            + (3 + pilot + 2 * near) * (TILE + self.rw) * width // accumulators
             + GROUP * (7 + 2 * self.ra) * self.scratch_len(block) * width.div_ceil(block)) // scratch
             + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
@@ -276,7 +278,11 @@ impl PassState {
             Block {
                 x0,
                 x1,
-                acc: Accumulators::new((TILE + geo.rw) * (x1 - x0), pilot),
+                acc: Accumulators::new(
+                    (TILE + geo.rw) * (x1 - x0),
+                    pilot,
+                    matches!(geo.targets, Targets::Ratio(_)),
+                ),
                 scratch: (0..GROUP)
                     .map(|_| Scratch {
                         cs: Aligned::zeros(n),
@@ -446,11 +452,14 @@ impl PassState {
             for b in &mut self.blocks {
                 let (x0, x1) = (b.x0, b.x1);
                 let at = slot * (x1 - x0)..(slot + 1) * (x1 - x0);
-                let acc = b.acc.at::<Q>(at.clone());
+                let mut acc = b.acc.at::<Q>(at.clone());
                 let (centre, targets) = (&centre[x0..x1], &mut self.targets[..x1 - x0]);
                 match geo.targets {
                     Targets::Off => targets.fill(false),
-                    Targets::Ratio(q) => acc.targets(centre, q, targets),
+                    Targets::Ratio(q) => {
+                        acc.targets(centre, q, targets);
+                        acc.fold_near();
+                    }
                     // the pilot's u² at the tile's row, in the pass's ring
                     Targets::Pilot(alone) => {
                         let row = &self.rows[y.rem_euclid(self.rows.len() as isize) as usize];
@@ -596,6 +605,13 @@ struct Span {
     nl: usize,
 }
 
+impl Span {
+    /// Whether the offset is within the `3 × 3` neighbourhood.
+    fn near(&self) -> bool {
+        self.d.0 <= 1 && self.d.1.abs() <= 1
+    }
+}
+
 /// The constants of a pass's weights: those of `maths::patch_weights`, and the cap of `e`.
 #[derive(Clone, Copy)]
 struct WeightConsts {
@@ -671,6 +687,7 @@ impl<'r> TileJob<'r> {
             }
         };
         let mut pairs: Vec<PairRows<'_>> = Vec::with_capacity(2 * rp + 1);
+        let near_rule = matches!(geo.targets, Targets::Ratio(_));
         for group in groups(offsets) {
             let dy = group[0].0 as isize;
             let mut spans = [span(group[0]); GROUP];
@@ -722,8 +739,22 @@ impl<'r> TileJob<'r> {
                     *tv = (&sc.w[sp.dxn..sp.nl], &sc.delta[sp.dxn..sp.nl]);
                 }
                 let n = spans.len();
-                acc.at::<Q>(sa..sa + bw).add::<Q, false>(&s_parts[..n]);
-                acc.at::<Q>(ta..ta + bw).add::<Q, true>(&t_parts[..n]);
+                // with the point-target rule, the pairs within the 3 × 3 neighbourhood go to
+                // the near sums (the others' then give R₋ outside it, `Acc::targets`)
+                if near_rule && spans.iter().any(Span::near) {
+                    for (sp, (sv, tv)) in spans.iter().zip(s_parts.iter().zip(&t_parts)) {
+                        if sp.near() {
+                            acc.near_at::<Q>(sa..sa + bw).add::<Q, false>(&[*sv]);
+                            acc.near_at::<Q>(ta..ta + bw).add::<Q, true>(&[*tv]);
+                        } else {
+                            acc.at::<Q>(sa..sa + bw).add::<Q, false>(&[*sv]);
+                            acc.at::<Q>(ta..ta + bw).add::<Q, true>(&[*tv]);
+                        }
+                    }
+                } else {
+                    acc.at::<Q>(sa..sa + bw).add::<Q, false>(&s_parts[..n]);
+                    acc.at::<Q>(ta..ta + bw).add::<Q, true>(&t_parts[..n]);
+                }
             }
         }
     }
