@@ -621,7 +621,11 @@ fn a_band_carried_across_streamed_blocks_gives_the_same_bits() {
     let data = img.to_f32();
     let f = DEFAULTS.filter();
     assert!(
-        despeckle::MultiFilter::column_tasks(&f, img.w) >= 4,
+        despeckle::MultiFilter::column_tasks(
+            &f,
+            img.w,
+            &Options::new(3).unwrap().with_threads(Some(2))
+        ) >= 4,
         "the test needs two column tasks per worker at two threads"
     );
     for border in [Border::Reflect, Border::Wrap, Border::Constant(2.0)] {

@@ -102,7 +102,7 @@ pub(crate) fn layout<T: Sample>(
         warmup: filter.warmup(opts),
         delay: filter.delay(opts).min(filter.radius(opts)),
         uses_sums: filter.uses_sums(),
-        column_tasks: filter.column_tasks(width),
+        column_tasks: filter.column_tasks(width, opts),
     })
 }
 

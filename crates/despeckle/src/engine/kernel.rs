@@ -27,7 +27,7 @@ pub(crate) trait Kernel<T: Sample>: Sync {
     /// [`MultiFilter::delay`].
     fn delay(&self, opts: &Options) -> usize;
     /// [`MultiFilter::column_tasks`].
-    fn column_tasks(&self, width: usize) -> usize;
+    fn column_tasks(&self, width: usize, opts: &Options) -> usize;
     /// [`MultiFilter::uses_sums`].
     fn uses_sums(&self) -> bool;
     /// [`MultiFilter::check_options`].
@@ -70,8 +70,8 @@ impl<T: Sample, F: MultiFilter> Kernel<T> for F {
     fn delay(&self, opts: &Options) -> usize {
         MultiFilter::delay(self, opts)
     }
-    fn column_tasks(&self, width: usize) -> usize {
-        MultiFilter::column_tasks(self, width)
+    fn column_tasks(&self, width: usize, opts: &Options) -> usize {
+        MultiFilter::column_tasks(self, width, opts)
     }
     fn uses_sums(&self) -> bool {
         MultiFilter::uses_sums(self)

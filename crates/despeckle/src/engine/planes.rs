@@ -109,9 +109,10 @@ pub trait MultiFilter: Sync {
     /// one band per worker: one state in memory, no warm-up rows computed twice, no rows saved
     /// for in place; with fewer, as few bands as give every worker two parts
     /// (`driver::budget::bands_in_parallel`). Default 1: the filter's rows are serial, the
-    /// drivers split the rows, four bands per worker.
-    fn column_tasks(&self, width: usize) -> usize {
-        let _ = width;
+    /// drivers split the rows, four bands per worker. `opts`: the run's options (its
+    /// [`Options::threads`], for a filter that sizes its parts for the workers).
+    fn column_tasks(&self, width: usize, opts: &Options) -> usize {
+        let _ = (width, opts);
         1
     }
 

@@ -103,10 +103,11 @@ pub(crate) struct Chain {
 }
 
 impl Chain {
-    /// The state for an image `width` wide extended by `border`.
-    pub fn new(sched: Schedule, width: usize, border: Border) -> Self {
+    /// The state for an image `width` wide extended by `border`, for `workers` workers
+    /// (`pass::block_width`).
+    pub fn new(sched: Schedule, width: usize, workers: usize, border: Border) -> Self {
         let second = sched.second.map(|g2| Second {
-            pass: PassState::new(g2, width),
+            pass: PassState::new(g2, width, workers),
             pilot: Pilot::new(border, width, g2.radius(), sched.pilot_slots(), {
                 // a constant border is a value with no noise left: E₀·L/2
                 let Kind::Pilot { looks } = sched.first.kind else {
@@ -118,7 +119,7 @@ impl Chain {
         });
         Chain {
             sched,
-            first: PassState::new(sched.first, width),
+            first: PassState::new(sched.first, width, workers),
             second,
             start: None,
         }

@@ -334,15 +334,15 @@ impl MultiFilter for Ppb {
 
     /// The blocks of 512, 384 or 256 columns of a tile (`pass::block_width`), which run on the
     /// workers.
-    fn column_tasks(&self, width: usize) -> usize {
-        width.div_ceil(pass::block_width(width))
+    fn column_tasks(&self, width: usize, opts: &Options) -> usize {
+        width.div_ceil(pass::block_width(width, pass::workers(opts)))
     }
 
     fn state(&self, width: usize, planes: usize, opts: &Options) -> PpbState {
         let sched = self.schedule();
         PpbState {
             planes: (0..planes)
-                .map(|_| Chain::new(sched, width, opts.border()))
+                .map(|_| Chain::new(sched, width, pass::workers(opts), opts.border()))
                 .collect(),
             row: vec![0.0; width],
         }

@@ -127,7 +127,9 @@ impl Geometry {
 
     /// Bytes of one plane's [`PassState`] for an image `width` wide.
     pub fn state_bytes(&self, width: usize) -> usize {
-        let block = block_width(width);
+        // (the machine's cores: fewer workers give wider blocks, with fewer margins, so this
+        // is the most)
+        let block = block_width(width, cores());
         let r = self.radius();
         // padded rows, and LANES more for the chunked loops
         let wp = width + 2 * r + LANES;
@@ -236,27 +238,40 @@ struct Scratch {
     delta: Aligned,
 }
 
-/// Image columns of one block of [`PassState::tile`]'s loop for an image `width` wide: each
-/// offset runs all its steps over one block before the next block, so that the block's rows
-/// stay close. The widest of 512 and 384 columns that still gives every core of the machine
-/// two blocks (so that the workers share one band of rows, `MultiFilter::column_tasks`, rather
-/// than each running its own with its own state and warm-up), else 256. One pass at 3,000²,
+/// Image columns of one block of [`PassState::tile`]'s loop for an image `width` wide and
+/// `workers` workers ([`workers`]): each offset runs all its steps over one block before the
+/// next block, so that the block's rows stay close. The widest of 512 and 384 columns that
+/// still gives every worker two blocks (so that the workers share one band of rows,
+/// `MultiFilter::column_tasks`, rather than each running its own with its own state and
+/// warm-up), else 256. One pass at 3,000²,
 /// one thread, offsets in pairs: 384 and 512 columns ran alike, 768 ≈ 3 % and 256 ≈ 13 %
 /// slower (their margins, computed again by both neighbours, and per-row set-up weigh more);
 /// at 1,400², two threads, 384 (four blocks) ran ≈ 8 % faster than 256 (six). The bits do
 /// not depend on it.
-pub(crate) fn block_width(width: usize) -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+pub(crate) fn block_width(width: usize, workers: usize) -> usize {
     [512, 384]
         .into_iter()
-        .find(|&b| width.div_ceil(b) >= 2 * cores)
+        .find(|&b| width.div_ceil(b) >= 2 * workers)
         .unwrap_or(256)
 }
 
+/// The machine's cores.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The workers a run with `opts` asks for ([`Options::threads`], at most the machine's cores;
+/// all of them by default), for [`block_width`]. The drivers may run fewer (for memory, or on
+/// few rows); the blocks are then narrower than need be, never wrong: the bits do not depend
+/// on them.
+pub(crate) fn workers(opts: &crate::Options) -> usize {
+    opts.threads().unwrap_or(usize::MAX).min(cores()).max(1)
+}
+
 impl PassState {
-    /// The state for an image `width` wide.
-    pub fn new(geo: Geometry, width: usize) -> Self {
+    /// The state for an image `width` wide, for `workers` workers ([`block_width`]).
+    pub fn new(geo: Geometry, width: usize, workers: usize) -> Self {
         let r = geo.radius();
         let wp = width + 2 * r + LANES;
         let row = Row {
@@ -271,7 +286,7 @@ impl PassState {
             },
         };
         let pilot = matches!(geo.kind, Kind::Pilot { .. });
-        let cols = block_width(width);
+        let cols = block_width(width, workers);
         let n = geo.scratch_len(cols);
         let block = |x0: usize| {
             let x1 = (x0 + cols).min(width);
@@ -310,7 +325,7 @@ impl PassState {
                 vec![]
             },
             kept: None,
-            targets: vec![false; block_width(width).min(width)],
+            targets: vec![false; cols.min(width)],
         }
     }
 
@@ -854,13 +869,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wide_images_get_wide_blocks_only_with_two_per_core() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        assert_eq!(block_width(1), 256);
-        assert_eq!(block_width(2 * cores * 512), 512);
-        // (2·cores − 1)·512 columns hold 2·cores blocks of 384 (for any number of cores)
-        assert_eq!(block_width(2 * cores * 512 - 512), 384);
-        assert_eq!(block_width(2 * cores * 384 - 383), 384);
-        assert_eq!(block_width(2 * cores * 384 - 384), 256);
+    fn wide_images_get_wide_blocks_only_with_two_per_worker() {
+        for workers in [1, 2, 3, 16, 64] {
+            assert_eq!(block_width(1, workers), 256);
+            assert_eq!(block_width(2 * workers * 512, workers), 512);
+            // (2·workers − 1)·512 columns hold 2·workers blocks of 384 (for any number)
+            assert_eq!(block_width(2 * workers * 512 - 512, workers), 384);
+            assert_eq!(block_width(2 * workers * 384 - 383, workers), 384);
+            assert_eq!(block_width(2 * workers * 384 - 384, workers), 256);
+        }
+        // one worker asked for on a machine of many cores: the blocks of one worker
+        let opts = crate::Options::new(7).unwrap().with_threads(Some(1));
+        assert_eq!(workers(&opts), 1);
+        assert_eq!(block_width(2048, workers(&opts)), 512);
+        let all = crate::Options::new(7).unwrap();
+        assert_eq!(workers(&all), cores());
+        let many = crate::Options::new(7).unwrap().with_threads(Some(10_000));
+        assert_eq!(workers(&many), cores());
     }
 }
