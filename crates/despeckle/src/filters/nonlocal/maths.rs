@@ -579,10 +579,15 @@ fn move_down(sums: &mut [&mut [f32]], g: &[f32]) {
     }
 }
 
-/// The accumulators of a pass, rows of the image's width one after another: `N`, `S`, `M`,
-/// and `Q` for a pilot (empty otherwise); see [`Acc`].
+/// The accumulators of a pass: rings of rows of `cols` columns, row `y` in slot
+/// `y mod rows`: `N`, `S`, `M`, and `Q` for a pilot (empty otherwise); with the point-target
+/// rule, the near pairs' `N` and `S` in a ring of `near_rows` rows (they reach one row down,
+/// so one tile and a row). See [`Acc`].
 #[derive(Debug)]
 pub(crate) struct Accumulators {
+    cols: usize,
+    rows: usize,
+    near_rows: usize,
     num: Aligned,
     den: Aligned,
     max: Aligned,
@@ -594,52 +599,68 @@ pub(crate) struct Accumulators {
 }
 
 impl Accumulators {
-    /// `len` zero accumulators of each kind (`squares`: `Q` too; `near`: the near pairs' `N`
-    /// and `S` too).
-    pub fn new(len: usize, squares: bool, near: bool) -> Self {
-        let some = |on: bool| {
+    /// Zero accumulators of `rows` rows of `cols` columns (`squares`: `Q` too; `near_rows`
+    /// rows of the near pairs' `N` and `S`, 0 for none).
+    pub fn new(cols: usize, rows: usize, squares: bool, near_rows: usize) -> Self {
+        let some = |on: bool, len: usize| {
             if on {
                 Aligned::zeros(len)
             } else {
                 Aligned::default()
             }
         };
+        let near = near_rows * cols;
         Accumulators {
-            num: Aligned::zeros(len),
-            den: Aligned::zeros(len),
-            max: Aligned::zeros(len),
-            sq: some(squares),
-            near_num: some(near),
-            near_den: some(near),
+            cols,
+            rows,
+            near_rows,
+            num: Aligned::zeros(rows * cols),
+            den: Aligned::zeros(rows * cols),
+            max: Aligned::zeros(rows * cols),
+            sq: some(squares, rows * cols),
+            near_num: some(near > 0, near),
+            near_den: some(near > 0, near),
         }
     }
 
-    /// The accumulators at positions `r` (`Q` with `Q` only).
+    /// The positions of row `y` in a ring of `rows` rows.
+    fn slot(&self, y: isize, rows: usize) -> std::ops::Range<usize> {
+        let s = y.rem_euclid(rows as isize) as usize * self.cols;
+        s..s + self.cols
+    }
+
+    /// The accumulators of row `y` (`Q` with `Q` only; the near pairs' sums where kept).
     #[inline(always)]
-    pub fn at<const Q: bool>(&mut self, r: std::ops::Range<usize>) -> Acc<'_> {
-        let near = !self.near_num.is_empty();
+    pub fn at<const Q: bool>(&mut self, y: isize) -> Acc<'_> {
+        let (r, near) = (self.slot(y, self.rows), self.near_rows > 0);
+        let n = if near {
+            self.slot(y, self.near_rows)
+        } else {
+            0..0
+        };
         Acc {
             num: &mut self.num[r.clone()],
             den: &mut self.den[r.clone()],
             max: &mut self.max[r.clone()],
-            sq: if Q { &mut self.sq[r.clone()] } else { &mut [] },
+            sq: if Q { &mut self.sq[r] } else { &mut [] },
             near_num: if near {
-                &mut self.near_num[r.clone()]
+                &mut self.near_num[n.clone()]
             } else {
                 &mut []
             },
-            near_den: if near { &mut self.near_den[r] } else { &mut [] },
+            near_den: if near { &mut self.near_den[n] } else { &mut [] },
         }
     }
 
-    /// The accumulators at positions `r` for the pairs within the `3 × 3` neighbourhood: the
-    /// near pairs' `N` and `S` with `M` (and `Q` with `Q`), so that [`Acc::add`] keeps the
-    /// near pairs' sums apart ([`Acc`]).
+    /// The accumulators of row `y` for the pairs within the `3 × 3` neighbourhood: the near
+    /// pairs' `N` and `S` with `M` (and `Q` with `Q`), so that [`Acc::add`] keeps the near
+    /// pairs' sums apart ([`Acc`]).
     #[inline(always)]
-    pub fn near_at<const Q: bool>(&mut self, r: std::ops::Range<usize>) -> Acc<'_> {
+    pub fn near_at<const Q: bool>(&mut self, y: isize) -> Acc<'_> {
+        let (r, n) = (self.slot(y, self.rows), self.slot(y, self.near_rows));
         Acc {
-            num: &mut self.near_num[r.clone()],
-            den: &mut self.near_den[r.clone()],
+            num: &mut self.near_num[n.clone()],
+            den: &mut self.near_den[n],
             max: &mut self.max[r.clone()],
             sq: if Q { &mut self.sq[r] } else { &mut [] },
             near_num: &mut [],
@@ -647,15 +668,19 @@ impl Accumulators {
         }
     }
 
-    /// Zeroes the accumulators at positions `r`.
-    pub fn clear(&mut self, r: std::ops::Range<usize>) {
+    /// Zeroes the accumulators of row `y`.
+    pub fn clear(&mut self, y: isize) {
+        let r = self.slot(y, self.rows);
         for v in [&mut self.num, &mut self.den, &mut self.max] {
             v[r.clone()].fill(0.0);
         }
-        for v in [&mut self.sq, &mut self.near_num, &mut self.near_den] {
-            if !v.is_empty() {
-                v[r.clone()].fill(0.0);
-            }
+        if !self.sq.is_empty() {
+            self.sq[r].fill(0.0);
+        }
+        if self.near_rows > 0 {
+            let n = self.slot(y, self.near_rows);
+            self.near_num[n.clone()].fill(0.0);
+            self.near_den[n].fill(0.0);
         }
     }
 }

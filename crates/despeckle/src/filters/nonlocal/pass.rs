@@ -28,6 +28,10 @@ use rayon::prelude::*;
 
 /// Rows of a tile: the engine's refresh period, so that tiles start where bands do.
 pub(crate) const TILE: usize = REFRESH_ROWS;
+
+/// Rows of the point-target rule's near sums: a tile and the row below it, which the pairs
+/// `(s, s + d)` with `d_y = 1` reach.
+const NEAR_ROWS: usize = TILE + 1;
 use crate::sample::Real;
 
 /// The radii and constants of one pass.
@@ -140,7 +144,7 @@ impl Geometry {
             matches!(self.targets, Targets::Ratio(_)) as usize,
         );
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
-            + (3 + pilot + 2 * near) * (TILE + self.rw) * width // accumulators
+            + ((3 + pilot) * (TILE + self.rw) + 2 * near * NEAR_ROWS) * width // accumulators
             + GROUP * (7 + 2 * self.ra) * self.scratch_len(block) * width.div_ceil(block)) // scratch
             + (8 + 4 * pilot) * TILE * width        // the tile's estimates (and u²)
             + (2 * self.rp + 1) * size_of::<PairRows<'_>>() // one row's row pairs
@@ -294,9 +298,14 @@ impl PassState {
                 x0,
                 x1,
                 acc: Accumulators::new(
-                    (TILE + geo.rw) * (x1 - x0),
+                    x1 - x0,
+                    TILE + geo.rw,
                     pilot,
-                    matches!(geo.targets, Targets::Ratio(_)),
+                    if matches!(geo.targets, Targets::Ratio(_)) {
+                        NEAR_ROWS
+                    } else {
+                        0
+                    },
                 ),
                 scratch: (0..GROUP)
                     .map(|_| Scratch {
@@ -456,18 +465,15 @@ impl PassState {
             crate::engine::dispatch::run(level, BlockCall::<Q, S> { job: &job, block })
         });
         // the tile's rows have every pair: the estimates, then their slots are cleared for the
-        // rows TILE + W/2 further down
+        // rows further down
         let w = self.width;
         let values = src.window.values();
-        let acc_rows = (TILE + geo.rw) as isize;
         for i in 0..TILE {
             let y = t + i as isize;
-            let slot = y.rem_euclid(acc_rows) as usize;
             let centre = &values[(y - src.top) as usize][src.col + radius..];
             for b in &mut self.blocks {
                 let (x0, x1) = (b.x0, b.x1);
-                let at = slot * (x1 - x0)..(slot + 1) * (x1 - x0);
-                let mut acc = b.acc.at::<Q>(at.clone());
+                let mut acc = b.acc.at::<Q>(y);
                 let (centre, targets) = (&centre[x0..x1], &mut self.targets[..x1 - x0]);
                 match geo.targets {
                     Targets::Off => targets.fill(false),
@@ -488,7 +494,7 @@ impl PassState {
                 if let Kind::Pilot { looks } = geo.kind {
                     acc.scales(looks, targets, &mut self.scales[i * w + x0..i * w + x1]);
                 }
-                b.acc.clear(at);
+                b.acc.clear(y);
             }
         }
     }
@@ -666,7 +672,6 @@ impl<'r> TileJob<'r> {
             cap,
         };
         let nsums = 2 * ra;
-        let acc_rows = (TILE + rw) as isize;
         let margin = ra + rp;
         let Block {
             x0,
@@ -675,7 +680,6 @@ impl<'r> TileJob<'r> {
             scratch,
         } = block;
         let (x0, x1) = (*x0, *x1);
-        let bw = x1 - x0;
         let nrows = rows.len() as isize;
         let row_at = |r: isize| &rows[r.rem_euclid(nrows) as usize];
         // where the window holds invalid positions but none of those this block reads (rows
@@ -741,8 +745,6 @@ impl<'r> TileJob<'r> {
                     prefetch(&row_at(y + 1).x[a.0..a.1]);
                     prefetch(&row_at(y + 1 + dy).x[b.0..b.1]);
                 }
-                let sa = y.rem_euclid(acc_rows) as usize * bw;
-                let ta = (y + dy).rem_euclid(acc_rows) as usize * bw;
                 let mut s_parts: [(&[f32], &[f32]); GROUP] = Default::default();
                 let mut t_parts = s_parts;
                 for ((sc, sp), (sv, tv)) in scratch
@@ -759,16 +761,16 @@ impl<'r> TileJob<'r> {
                 if near_rule && spans.iter().any(Span::near) {
                     for (sp, (sv, tv)) in spans.iter().zip(s_parts.iter().zip(&t_parts)) {
                         if sp.near() {
-                            acc.near_at::<Q>(sa..sa + bw).add::<Q, false>(&[*sv]);
-                            acc.near_at::<Q>(ta..ta + bw).add::<Q, true>(&[*tv]);
+                            acc.near_at::<Q>(y).add::<Q, false>(&[*sv]);
+                            acc.near_at::<Q>(y + dy).add::<Q, true>(&[*tv]);
                         } else {
-                            acc.at::<Q>(sa..sa + bw).add::<Q, false>(&[*sv]);
-                            acc.at::<Q>(ta..ta + bw).add::<Q, true>(&[*tv]);
+                            acc.at::<Q>(y).add::<Q, false>(&[*sv]);
+                            acc.at::<Q>(y + dy).add::<Q, true>(&[*tv]);
                         }
                     }
                 } else {
-                    acc.at::<Q>(sa..sa + bw).add::<Q, false>(&s_parts[..n]);
-                    acc.at::<Q>(ta..ta + bw).add::<Q, true>(&t_parts[..n]);
+                    acc.at::<Q>(y).add::<Q, false>(&s_parts[..n]);
+                    acc.at::<Q>(y + dy).add::<Q, true>(&t_parts[..n]);
                 }
             }
         }
