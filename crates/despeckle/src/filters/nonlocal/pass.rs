@@ -28,11 +28,11 @@ use rayon::prelude::*;
 
 /// Rows of a tile: the engine's refresh period, so that tiles start where bands do.
 pub(crate) const TILE: usize = REFRESH_ROWS;
+use crate::sample::Real;
 
 /// Rows of the point-target rule's near sums: a tile and the row below it, which the pairs
 /// `(s, s + d)` with `d_y = 1` reach.
 const NEAR_ROWS: usize = TILE + 1;
-use crate::sample::Real;
 
 /// The radii and constants of one pass.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -247,11 +247,12 @@ struct Scratch {
 /// next block, so that the block's rows stay close. The widest of 512 and 384 columns that
 /// still gives every worker two blocks (so that the workers share one band of rows,
 /// `MultiFilter::column_tasks`, rather than each running its own with its own state and
-/// warm-up), else 256. One pass at 3,000²,
-/// one thread, offsets in pairs: 384 and 512 columns ran alike, 768 ≈ 3 % and 256 ≈ 13 %
-/// slower (their margins, computed again by both neighbours, and per-row set-up weigh more);
-/// at 1,400², two threads, 384 (four blocks) ran ≈ 8 % faster than 256 (six). The bits do
-/// not depend on it.
+/// warm-up), else 256. One pass at 3,000², one thread, offsets in pairs: 384 and 512 columns
+/// ran alike, 768 ≈ 3 % and 256 ≈ 13 % slower (their margins, computed again by both
+/// neighbours, and per-row set-up weigh more); at 1,400², two threads, 384 (four blocks) ran
+/// ≈ 8 % faster than 256 (six); one thread at 1,000² on a 2-core machine, 512 (two blocks)
+/// ≈ 12 % faster than the 256 chosen for its two cores before the workers were counted. The
+/// bits do not depend on it.
 pub(crate) fn block_width(width: usize, workers: usize) -> usize {
     [512, 384]
         .into_iter()
