@@ -624,31 +624,35 @@ impl Accumulators {
     }
 
     /// The positions of row `y` in a ring of `rows` rows.
-    fn slot(&self, y: isize, rows: usize) -> std::ops::Range<usize> {
+    fn ring(&self, y: isize, rows: usize) -> std::ops::Range<usize> {
         let s = y.rem_euclid(rows as isize) as usize * self.cols;
         s..s + self.cols
+    }
+
+    /// The positions of row `y` in the ring of `N`, `S`, `M` (and `Q`).
+    fn slot(&self, y: isize) -> std::ops::Range<usize> {
+        self.ring(y, self.rows)
+    }
+
+    /// The positions of row `y` in the ring of the near pairs' sums (none without them).
+    fn near_slot(&self, y: isize) -> std::ops::Range<usize> {
+        if self.near_rows == 0 {
+            return 0..0;
+        }
+        self.ring(y, self.near_rows)
     }
 
     /// The accumulators of row `y` (`Q` with `Q` only; the near pairs' sums where kept).
     #[inline(always)]
     pub fn at<const Q: bool>(&mut self, y: isize) -> Acc<'_> {
-        let (r, near) = (self.slot(y, self.rows), self.near_rows > 0);
-        let n = if near {
-            self.slot(y, self.near_rows)
-        } else {
-            0..0
-        };
+        let (r, n) = (self.slot(y), self.near_slot(y));
         Acc {
             num: &mut self.num[r.clone()],
             den: &mut self.den[r.clone()],
             max: &mut self.max[r.clone()],
             sq: if Q { &mut self.sq[r] } else { &mut [] },
-            near_num: if near {
-                &mut self.near_num[n.clone()]
-            } else {
-                &mut []
-            },
-            near_den: if near { &mut self.near_den[n] } else { &mut [] },
+            near_num: &mut self.near_num[n.clone()],
+            near_den: &mut self.near_den[n],
         }
     }
 
@@ -657,7 +661,7 @@ impl Accumulators {
     /// pairs' sums apart ([`Acc`]).
     #[inline(always)]
     pub fn near_at<const Q: bool>(&mut self, y: isize) -> Acc<'_> {
-        let (r, n) = (self.slot(y, self.rows), self.slot(y, self.near_rows));
+        let (r, n) = (self.slot(y), self.near_slot(y));
         Acc {
             num: &mut self.near_num[n.clone()],
             den: &mut self.near_den[n],
@@ -670,18 +674,15 @@ impl Accumulators {
 
     /// Zeroes the accumulators of row `y`.
     pub fn clear(&mut self, y: isize) {
-        let r = self.slot(y, self.rows);
+        let (r, n) = (self.slot(y), self.near_slot(y));
         for v in [&mut self.num, &mut self.den, &mut self.max] {
             v[r.clone()].fill(0.0);
         }
         if !self.sq.is_empty() {
             self.sq[r].fill(0.0);
         }
-        if self.near_rows > 0 {
-            let n = self.slot(y, self.near_rows);
-            self.near_num[n.clone()].fill(0.0);
-            self.near_den[n].fill(0.0);
-        }
+        self.near_num[n.clone()].fill(0.0);
+        self.near_den[n].fill(0.0);
     }
 }
 

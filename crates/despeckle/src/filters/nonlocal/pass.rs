@@ -67,6 +67,14 @@ pub(crate) enum Targets {
     Pilot(f32),
 }
 
+impl Targets {
+    /// Whether the pass keeps the sums of the pairs within the `3 × 3` neighbourhood apart
+    /// until the test ([`Targets::Ratio`]).
+    fn near_sums(self) -> bool {
+        matches!(self, Targets::Ratio(_))
+    }
+}
+
 /// What a pass computes besides its estimates, and how it compares its guide.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Kind {
@@ -141,7 +149,7 @@ impl Geometry {
         let (pilot, second, near) = (
             matches!(self.kind, Kind::Pilot { .. }) as usize,
             (self.kind == Kind::Second) as usize,
-            matches!(self.targets, Targets::Ratio(_)) as usize,
+            self.targets.near_sums() as usize,
         );
         4 * ((3 + second) * self.ring_rows() * wp   // guide, validity, value (scale) rows
             + ((3 + pilot) * (TILE + self.rw) + 2 * near * NEAR_ROWS) * width // accumulators
@@ -302,7 +310,7 @@ impl PassState {
                     x1 - x0,
                     TILE + geo.rw,
                     pilot,
-                    if matches!(geo.targets, Targets::Ratio(_)) {
+                    if geo.targets.near_sums() {
                         NEAR_ROWS
                     } else {
                         0
@@ -707,7 +715,7 @@ impl<'r> TileJob<'r> {
             }
         };
         let mut pairs: Vec<PairRows<'_>> = Vec::with_capacity(2 * rp + 1);
-        let near_rule = matches!(geo.targets, Targets::Ratio(_));
+        let near_rule = geo.targets.near_sums();
         for group in groups(offsets) {
             let dy = group[0].0 as isize;
             let mut spans = [span(group[0]); GROUP];
