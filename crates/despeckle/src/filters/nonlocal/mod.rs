@@ -85,6 +85,9 @@ pub struct Ppb {
     strength2: f64,
     h2: Option<f64>,
     targets: f64,
+    /// `κ` for `looks` and `targets` ([`Ppb::target_ratio`]), found once where either is set:
+    /// a bisection, which every geometry query would otherwise repeat.
+    kappa: f64,
 }
 
 /// The point-target rule's default false-alarm probability ([`Ppb::with_targets`]).
@@ -98,6 +101,16 @@ fn check_odd(name: &'static str, v: usize, min: usize, max: usize) -> Result<usi
             name,
             format!("{name} must be odd, {min} … {max}, got {v}"),
         ))
+    }
+}
+
+/// `κ` for `looks` and the point-target rule's probability `p`: `P(X > κ) = p` for `L`-look
+/// intensity speckle; `∞` when `p = 0` (no rule).
+fn target_ratio(looks: f64, p: f64) -> f64 {
+    if p > 0.0 {
+        super::gamma_dist::intensity_upper_quantile(looks, p)
+    } else {
+        f64::INFINITY
     }
 }
 
@@ -116,8 +129,9 @@ impl Ppb {
     /// The filter for `looks`-look intensities (> 0) with the defaults: two passes, `W = 23`,
     /// `A = 3`; pass 1 `P₁ = 7`, `b = 3`, strength 0.35; pass 2 `P₂ = 5`, strength 0.7.
     pub fn new(looks: f64) -> Result<Self> {
+        let looks = super::check_looks(looks)?;
         Ok(Ppb {
-            looks: super::check_looks(looks)?,
+            looks,
             passes: 2,
             search: 23,
             patch: 7,
@@ -129,6 +143,7 @@ impl Ppb {
             strength2: 0.7,
             h2: None,
             targets: DEFAULT_TARGETS,
+            kappa: target_ratio(looks, DEFAULT_TARGETS),
         })
     }
 
@@ -212,6 +227,7 @@ impl Ppb {
             ));
         }
         self.targets = p;
+        self.kappa = target_ratio(self.looks, p);
         Ok(self)
     }
 
@@ -219,11 +235,7 @@ impl Ppb {
     /// (Gamma(`L`, rate `L`), mean 1); `∞` when the rule is off. `κ = −ln p` for `L = 1`
     /// (11.5 for the default `p = 1e−5`), 4.67 for `L = 4`.
     pub fn target_ratio(&self) -> f64 {
-        if self.targets > 0.0 {
-            super::gamma_dist::intensity_upper_quantile(self.looks, self.targets)
-        } else {
-            f64::INFINITY
-        }
+        self.kappa
     }
 
     /// The number of passes.
@@ -256,7 +268,7 @@ impl Ppb {
             rb: self.presmooth / 2,
             h: self.h(),
             targets: if self.targets > 0.0 {
-                Targets::Ratio(self.target_ratio())
+                Targets::Ratio(self.kappa)
             } else {
                 Targets::Off
             },
