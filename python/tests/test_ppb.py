@@ -72,6 +72,27 @@ def test_two_passes_with_the_defaults_match_the_definition(looks):
     np.testing.assert_allclose(got[ok], want[ok], rtol=1e-4, atol=_atol(img, ok))
 
 
+@pytest.mark.parametrize("passes", [1, 2])
+@pytest.mark.parametrize("scale", [1e35, 2e37, 1e-20])
+def test_large_and_small_float32_values_follow_the_reference(passes, scale):
+    """float32 speckle scaled towards the top of the type's range (where the f32 sums of
+    weighted differences overflowed to ∞ or NaN before the values were divided by 2^k) and
+    towards its bottom: finite, and the reference's output times the scale (the definition
+    is homogeneous: the guides are logs) to 1e-4 relative — with a target at the type's
+    largest value in the large cases (docs/filters.md, "Numeric range")."""
+    nlr = pytest.importorskip("nonlocal_reference")
+    rng = np.random.default_rng(11)
+    base = rng.gamma(1.0, 1.0, (30, 33))
+    img = (base * scale).astype(np.float32)
+    if scale > 1:
+        img[12, 15] = np.finfo(np.float32).max
+    got = despeckle.ppb(img, looks=1.0, passes=passes, **SMALL)
+    assert got.dtype == np.float32 and np.isfinite(got).all()
+    want = nlr.nonlocal_filter(img.astype(np.float64), 1.0, search=7, patch1=3, agg1=3,
+                               presmooth=3, patch2=3, agg2=3, passes=passes)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6 * scale)
+
+
 def test_dask_is_bit_identical_and_in_place_too():
     da = pytest.importorskip("dask.array")
     import despeckle.dask as dd

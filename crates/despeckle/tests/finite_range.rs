@@ -17,17 +17,21 @@
 //! * local-stats `variance`, `std`, `cv`: finite and ≥ 0 (values the type cannot hold are
 //!   clamped to its maximum).
 //!
+//! * the non-local filter (`ppb`): within `[min, max]` of its search window (a weighted mean
+//!   of the window's valid values, the pixel's own included).
+//!
 //! Tolerance of the range bounds, relative to the window's largest magnitude: 2e-5 for `f32`
-//! (the per-pixel maths runs in f32 lanes), 1e-9 for `f64` — the accuracy bounds of
-//! docs/filters.md; finiteness has no tolerance.
+//! and for the non-local filter on either type (the per-pixel maths runs in f32 lanes), 1e-9
+//! for `f64` — the accuracy bounds of docs/filters.md; the non-local filter also `2^(k − 96)`
+//! absolute ([`ppb_absolute`]); finiteness has no tolerance.
 
 use crate::common;
 
 use common::{Img, Rng, window};
 use despeckle::{
     Border, Distance, Domain, EnhancedFrost, EnhancedLee, Error, Filter, Frost, GammaMap, Idan,
-    ImageMut, ImageRef, Kuan, Lee, LeeSigma, LocalStats, Mean, Median, Options, RefinedLee, Sample,
-    Statistic,
+    ImageMut, ImageRef, Kuan, Lee, LeeSigma, LocalStats, Mean, Median, Options, Ppb, RefinedLee,
+    Sample, Statistic,
 };
 use proptest::prelude::*;
 
@@ -42,8 +46,45 @@ enum Bound {
     NonNegative,
 }
 
-/// Number of filter variants [`run_variant`] knows.
-const VARIANTS: usize = 20;
+/// Number of filter variants [`run_variant`] knows (the last [`PPB_VARIANTS`] non-local).
+const VARIANTS: usize = 24;
+
+/// Variants of the non-local filter: its estimate is a weighted mean of the valid values of
+/// the `search × search` window (the pixel included), whatever the passes.
+const PPB_VARIANTS: usize = 4;
+
+/// The absolute part of the non-local filter's range tolerance for a search window of `search`
+/// (aggregation 3): it sums the values divided by `2^k`, `2^k ≥ 2·A²·(W² − 1)`, in `f32`, so a
+/// product `w·(x(t) − x(s))/2^k` below `f32`'s normal range keeps an absolute error of up to
+/// `2^−150`; divided by `M + S ≥ e^−30 > 2^−44` and multiplied by `2^k`, at most `W² − 1 < 2^10`
+/// of them move the estimate by less than `2^(k − 96)` (about 2e-25 at `W = 23`).
+fn ppb_absolute(search: usize) -> f64 {
+    let k = ((2 * 9 * (search * search - 1)) as f64).log2().ceil();
+    (k - 96.0).exp2()
+}
+
+/// Runs non-local variant `k` (`0 .. PPB_VARIANTS`): one pass, the defaults (two passes),
+/// one pass on the raw logs without point targets, two passes with a 5 × 5 search.
+fn ppb_variant(k: usize) -> (Ppb, usize) {
+    let base = Ppb::new(1.0).unwrap();
+    let (f, search) = match k {
+        0 => (base.with_passes(1).unwrap().with_search(9).unwrap(), 9),
+        1 => (base, 23),
+        2 => (
+            base.with_passes(1)
+                .unwrap()
+                .with_search(7)
+                .unwrap()
+                .with_presmooth(1)
+                .unwrap()
+                .with_targets(0.0)
+                .unwrap(),
+            7,
+        ),
+        _ => (Ppb::new(4.0).unwrap().with_search(5).unwrap(), 5),
+    };
+    (f, search)
+}
 
 /// Runs filter variant `k` on `input`; returns its name, output and bound.
 fn run_variant<T: Sample>(
@@ -97,6 +138,19 @@ fn run_variant<T: Sample>(
         )
     }
     use Bound::*;
+    if let Some(j) = k.checked_sub(VARIANTS - PPB_VARIANTS) {
+        let (f, search) = ppb_variant(j);
+        let mut out = vec![T::default(); input.len()];
+        despeckle::filter_planes(
+            &f,
+            &[ImageRef::new(input, img.w, img.h).unwrap()],
+            &mut [ImageMut::new(&mut out, img.w, img.h).unwrap()],
+            opts,
+        )
+        .unwrap();
+        let out = out.iter().map(|v| v.to_f64()).collect();
+        return (format!("{f:?}"), out, Window, search);
+    }
     let stats = |s| LocalStats::new(s).with_ddof(1).unwrap();
     match k {
         0 => go(Mean, img, input, opts, Window),
@@ -278,7 +332,14 @@ fn check<T: Sample>(img: &Img, opts: &Options) {
 /// Runs variant `k` and checks every finite input pixel's output.
 fn check_variant<T: Sample>(k: usize, img: &Img, input: &[T], opts: &Options) {
     let (name, out, bound, size) = run_variant(k, img, input, opts);
-    let rel = if T::NAME == "float32" { 2e-5 } else { 1e-9 };
+    // (the non-local filter computes in f32 lanes for either type)
+    let ppb = k >= VARIANTS - PPB_VARIANTS;
+    let rel = if T::NAME == "float32" || ppb {
+        2e-5
+    } else {
+        1e-9
+    };
+    let absolute = if ppb { ppb_absolute(size) } else { 0.0 };
     for y in 0..img.h {
         for x in 0..img.w {
             let z = img.at(x, y);
@@ -301,7 +362,7 @@ fn check_variant<T: Sample>(k: usize, img: &Img, input: &[T], opts: &Options) {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
                     (l.min(v), h.max(v))
                 });
-            let tol = rel * lo.abs().max(hi.abs());
+            let tol = rel * lo.abs().max(hi.abs()) + absolute;
             match bound {
                 Bound::Window => assert!(
                     got >= lo - tol && got <= hi + tol,

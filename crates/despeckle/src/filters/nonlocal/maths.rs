@@ -35,6 +35,19 @@ pub(crate) fn log_floor(b: f32) -> f32 {
     b.max(EPS).ln()
 }
 
+/// [`log_floor`] of a value in the image's precision: the same bits wherever `b` rounds to a
+/// finite `f32`, and `ln b` computed in `f64` beyond (a `float64` value above `f32`'s range,
+/// whose log `f32` holds: up to 709.8).
+#[inline(always)]
+pub(crate) fn log_floor_wide(b: f64) -> f32 {
+    let narrow = b as f32;
+    if narrow.is_finite() {
+        log_floor(narrow)
+    } else {
+        b.max(EPS as f64).ln() as f32
+    }
+}
+
 /// The ENL the pilot's variance trusts at most, `E₀` (docs/nonlocal.md §3).
 pub(crate) const E0: f64 = 50.0;
 
@@ -749,11 +762,11 @@ impl Acc<'_> {
     /// the sums of the pairs outside the `3 × 3` neighbourhood): where `S > 0`,
     /// `I(s) > κ · R₋(s)` with `R₋ = I(s) + N/S > 0` the weighted mean of the pixels outside
     /// that neighbourhood; where `S = 0` (no pixel outside it has a positive weight), every
-    /// pixel. `centre` (`I`) in the image's precision.
-    pub(crate) fn targets(&self, centre: &[f64], q: f64, out: &mut [bool]) {
+    /// pixel. `centre` (`I`) in the image's precision; `N` sums the values divided by `up`.
+    pub(crate) fn targets(&self, centre: &[f64], q: f64, up: f64, out: &mut [bool]) {
         for (x, o) in out.iter_mut().enumerate() {
             let den = self.den[x];
-            let mean = centre[x] + (self.num[x] / den) as f64;
+            let mean = centre[x] + (self.num[x] / den) as f64 * up;
             *o = den == 0.0 || (mean > 0.0 && centre[x] > q * mean);
         }
     }
@@ -783,15 +796,18 @@ impl Acc<'_> {
         }
     }
 
-    /// The finished row: `I(s) + N/(M + S)` (the weighted mean with the centre weighing `M`),
-    /// or `I(s)` where `M + S = 0` or at a point target (`targets`); `centre` in the image's
-    /// precision.
+    /// The finished row: `I(s) + up·N/(M + S)` (the weighted mean with the centre weighing
+    /// `M`; `N` sums the values divided by `up`), or `I(s)` where `M + S = 0` or at a point
+    /// target (`targets`); `centre` in the image's precision. The result is clamped to
+    /// `±max(f32::MAX, |I(s)|)`: a weighted mean of finite `f32` values rounded beyond them
+    /// would otherwise become `±∞` in a `float32` image.
     #[inline(always)]
-    pub(crate) fn finish(&self, centre: &[f64], targets: &[bool], out: &mut [f64]) {
+    pub(crate) fn finish(&self, centre: &[f64], targets: &[bool], up: f64, out: &mut [f64]) {
         for (x, o) in out.iter_mut().enumerate() {
             let den = self.max[x] + self.den[x];
             let step = f32::select(den > 0.0 && !targets[x], self.num[x] / den, 0.0);
-            *o = centre[x] + step as f64;
+            let limit = (f32::MAX as f64).max(centre[x].abs());
+            *o = (centre[x] + step as f64 * up).clamp(-limit, limit);
         }
     }
 }

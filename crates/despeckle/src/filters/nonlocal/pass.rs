@@ -100,6 +100,18 @@ impl Geometry {
         self.rw + 2 * self.ra
     }
 
+    /// The power of two `k` the averaged values are divided by while the pass sums them
+    /// (docs/nonlocal.md §10, "Numeric range"): the least with `2^k ≥ 2·A²·(W² − 1)`, so that
+    /// `N = Σ w·(x(t) − x(s))/2^k` stays within `f32`'s range whatever finite `f32` values the
+    /// image holds (`|x(t) − x(s)| ≤ 2·max`, `w ≤ A²`, `W² − 1` other pixels). Dividing by a
+    /// power of two is exact, so the estimates are the same bits as without it wherever the
+    /// scaled values stay normal (above `2^(k − 126)` in magnitude).
+    pub fn value_shift(&self) -> i32 {
+        let (a, w) = (2 * self.ra + 1, 2 * self.rw + 1);
+        let bound = (2 * a * a * (w * w - 1)) as f64;
+        bound.log2().ceil() as i32
+    }
+
     /// How many rows above its tile a pass reads the guide: `P/2 + A/2`.
     pub fn rows_above(&self) -> usize {
         self.rp + self.ra
@@ -391,13 +403,13 @@ impl PassState {
         {
             return;
         }
-        let rb = self.geo.rb;
+        let (rb, shift) = (self.geo.rb, self.geo.value_shift());
         self.rows
             .par_iter_mut()
             .enumerate()
             .for_each(|(slot, row)| {
                 if let Some(r) = missing(slot, row) {
-                    load_row(row, rb, src, r);
+                    load_row(row, rb, shift, src, r);
                 }
             });
     }
@@ -477,6 +489,7 @@ impl PassState {
         // rows further down
         let w = self.width;
         let values = src.window.values();
+        let up = (geo.value_shift() as f64).exp2();
         for i in 0..TILE {
             let y = t + i as isize;
             let centre = &values[(y - src.top) as usize][src.col + radius..];
@@ -487,7 +500,7 @@ impl PassState {
                 match geo.targets {
                     Targets::Off => targets.fill(false),
                     Targets::Ratio(q) => {
-                        acc.targets(centre, q, targets);
+                        acc.targets(centre, q, up, targets);
                         acc.fold_near();
                     }
                     // the pilot's u² at the tile's row, in the pass's ring
@@ -499,7 +512,7 @@ impl PassState {
                         }
                     }
                 }
-                acc.finish(centre, targets, &mut self.est[i * w + x0..i * w + x1]);
+                acc.finish(centre, targets, up, &mut self.est[i * w + x0..i * w + x1]);
                 if let Kind::Pilot { looks } = geo.kind {
                     acc.scales(looks, targets, &mut self.scales[i * w + x0..i * w + x1]);
                 }
@@ -509,15 +522,19 @@ impl PassState {
     }
 }
 
-/// Loads absolute row `r` from `src` into `row`: values and validity, and the guide.
-fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
+/// Loads absolute row `r` from `src` into `row`: values (divided by `2^shift`,
+/// [`Geometry::value_shift`]; a `float64` value beyond the range of `f32` values so divided
+/// saturates to its ends) and validity, and the guide.
+fn load_row(row: &mut Row, rb: usize, shift: i32, src: &Source<'_>, r: isize) {
     let (values, valid) = (src.window.values(), src.window.valid());
     let k = (r - src.top) as usize;
     let c = src.col;
     row.y = r;
     let wp = row.g.len() - LANES;
+    let down = (-shift as f64).exp2();
+    let most = (f32::MAX as f64 * down) as f32;
     for p in 0..wp {
-        row.x[p] = values[k][c + p] as f32;
+        row.x[p] = ((values[k][c + p] * down) as f32).clamp(-most, most);
         row.v[p] = valid[k][c + p] as f32;
     }
     match src.guide {
@@ -532,7 +549,7 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
         // the pixels' logs, 0 where invalid
         Guide::LocalMean if rb == 0 => {
             for p in 0..wp {
-                let g = maths::log_floor(row.x[p]);
+                let g = maths::log_floor_wide(values[k][c + p]);
                 row.g[p] = f32::select(row.v[p] > 0.0, g, 0.0);
             }
         }
@@ -565,7 +582,7 @@ fn load_row(row: &mut Row, rb: usize, src: &Source<'_>, r: isize) {
                 for (i, (&s1, &nn)) in ms.iter().zip(mn.iter()).enumerate() {
                     let p = p0 + i;
                     let mean = if nn > 0.0 { s1 / nn } else { 0.0 };
-                    let g = maths::log_floor(mean as f32);
+                    let g = maths::log_floor_wide(mean);
                     row.g[p] = if row.v[p] > 0.0 { g } else { 0.0 };
                 }
             }

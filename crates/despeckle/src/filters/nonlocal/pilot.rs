@@ -38,7 +38,7 @@ impl Pilot {
     pub fn new(border: Border, width: usize, pad: usize, slots: usize, scale: f32) -> Self {
         let wp = width + 2 * pad;
         let k = match border {
-            Border::Constant(k) => maths::log_floor(k as f32),
+            Border::Constant(k) => maths::log_floor_wide(k),
             _ => 0.0,
         };
         Pilot {
@@ -77,7 +77,7 @@ impl Pilot {
         let (pad, width) = (self.pad, self.width);
         let (row, srow) = (&mut self.rows[s], &mut self.scales[s]);
         for (g, &e) in row[pad..pad + width].iter_mut().zip(est) {
-            *g = maths::log_floor(e as f32);
+            *g = maths::log_floor_wide(e);
         }
         srow[pad..pad + width].copy_from_slice(scales);
         for j in 0..pad {
