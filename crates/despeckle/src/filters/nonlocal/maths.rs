@@ -699,7 +699,8 @@ impl Accumulators {
     }
 }
 
-/// One row of accumulators: `N = Σ w·(I(t) − I(s))`, `S = Σ w`, `M = max w` over the pairs
+/// One row of accumulators: `N = Σ w·(I(t) − I(s))` (the values divided by a power of two, the
+/// pass's `2^k`: [`Acc::finish`] multiplies it back), `S = Σ w`, `M = max w` over the pairs
 /// `(s, t)` of each pixel `s` of the row, and `Q = Σ w²` (the pilot's ENL; empty otherwise).
 /// With the point-target rule, the `N` and `S` of the pairs within the `3 × 3` neighbourhood
 /// are summed apart, in `near_num` and `near_den` ([`Accumulators::near_at`]), until

@@ -184,7 +184,7 @@ struct Row {
     g: Aligned,
     /// 1 valid, 0 not.
     v: Aligned,
-    /// The value, 0 where invalid.
+    /// The value divided by `2^k` ([`Geometry::value_shift`]), 0 where invalid.
     x: Aligned,
     /// The pilot's `u²` (pass 2; empty otherwise).
     u: Aligned,
