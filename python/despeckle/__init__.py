@@ -185,7 +185,8 @@ _COMMON = """size : int, default 7
 
 _LOOKS = """looks : float or "auto", default 4.0
         Equivalent number of looks ``L`` (> 0, need not be an integer), or ``"auto"``: estimated
-        from each image plane by :func:`estimate_enl`."""
+        from each image plane by :func:`estimate_enl`, at least 1 (an estimate below one look
+        means texture everywhere: speckle has at least one look)."""
 
 _DOMAIN = """domain : {"intensity", "amplitude"}, default "intensity"
         Selects ``Cu = 1/√L`` (intensity) or ``√((4/π − 1)/L)`` (amplitude)."""
@@ -445,7 +446,8 @@ def refined_lee(img, size=7, looks=None, domain="intensity", border="reflect", n
         5, 7, 9, 11, 13, 15 or 17.
     looks : float or "auto", optional
         Equivalent number of looks (``η² = Cu²``), ``"auto"`` (estimated from each plane by
-        :func:`estimate_enl`), or None (default): the local noise estimate, as ESA SNAP.
+        :func:`estimate_enl`, at least 1), or None (default): the local noise estimate, as
+        ESA SNAP.
     %(domain)s
     %(ddof)s
     %(common)s
@@ -835,7 +837,9 @@ def _per_plane(values, img):
 def estimate_enl(img, nodata=None, domain="intensity"):
     """Estimates the equivalent number of looks of an image from its most homogeneous areas.
 
-    What ``looks="auto"`` uses. The image is cut into non-overlapping 9 × 9 blocks; a block
+    What ``looks="auto"`` uses (at least 1: an estimate below one look means texture
+    everywhere, as speckle has at least one look; this function reports the estimate as it
+    is). The image is cut into non-overlapping 9 × 9 blocks; a block
     counts when all its pixels are valid and its mean and sample variance are positive
     (amplitude data are squared first). ``c_b = s_b²/μ_b²`` is histogrammed in ``ln c``; the
     mode locates the homogeneous population, and ``L = 1/mean(c_b)`` over the blocks up to

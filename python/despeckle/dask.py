@@ -267,7 +267,7 @@ def _plane_params(name, darr, params):
     for p in _estimated(name, params):
         if p["estimate"] == "enl":
             domain = params.get("domain") or "intensity"
-            per_plane[p["name"]] = _estimate(darr, "enl", nodata=params.get("nodata"),
+            per_plane[p["name"]] = _estimate(darr, "looks", nodata=params.get("nodata"),
                                              domain=domain)
         else:
             values = _estimate(darr, "quantile", q=p["q"], nodata=params.get("nodata"))

@@ -1,5 +1,5 @@
 //! Image-wide estimates of the core (`despeckle::estimate`): the equivalent number of looks
-//! behind `looks="auto"`, and exact quantiles (Lee Sigma's `Z98`), one value per image plane.
+//! (and the looks `looks="auto"` takes from it), and exact quantiles (Lee Sigma's `Z98`), one value per image plane.
 
 use despeckle::estimate::{enl, quantile};
 use despeckle::{BoxError, Domain, RowSource, Sample};
@@ -15,6 +15,8 @@ use crate::plane::{DynSource, with_source};
 #[derive(Clone, Copy)]
 enum What {
     Enl(Domain),
+    /// The looks `looks="auto"` uses: the ENL, at least one.
+    Looks(Domain),
     Quantile(f64),
 }
 
@@ -22,6 +24,7 @@ impl What {
     fn parse(what: &str, q: Arg<'_, '_>, domain: Arg<'_, '_>) -> PyResult<Self> {
         match what {
             "enl" => Ok(What::Enl(params::domain(domain)?)),
+            "looks" => Ok(What::Looks(params::domain(domain)?)),
             "quantile" => {
                 let q = params::float(q, "q", None)?
                     .ok_or_else(|| PyValueError::new_err("q is required"))?;
@@ -45,6 +48,7 @@ impl What {
     ) -> despeckle::Result<f64> {
         match self {
             What::Enl(domain) => enl(src, nodata, domain).map(|e| e.enl),
+            What::Looks(domain) => enl(src, nodata, domain).map(|e| e.looks()),
             What::Quantile(q) => quantile(src, q, nodata).map(|v| v.unwrap_or(f64::NAN)),
         }
     }

@@ -362,7 +362,7 @@ fn estimate_band<T: Pixel>(
     };
     let result = match what {
         registry::Estimate::Enl => {
-            despeckle::estimate::enl::<T>(&mut source, nodata, domain).map(|e| Some(e.enl))
+            despeckle::estimate::enl::<T>(&mut source, nodata, domain).map(|e| Some(e.looks()))
         }
         registry::Estimate::Quantile(q) => {
             despeckle::estimate::quantile::<T>(&mut source, q, nodata)

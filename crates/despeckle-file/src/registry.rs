@@ -191,7 +191,9 @@ impl Estimate {
         domain: Domain,
     ) -> Result<Option<f64>> {
         match self {
-            Estimate::Enl => despeckle::estimate::enl(source, nodata, domain).map(|e| Some(e.enl)),
+            Estimate::Enl => {
+                despeckle::estimate::enl(source, nodata, domain).map(|e| Some(e.looks()))
+            }
             Estimate::Quantile(q) => despeckle::estimate::quantile(source, q, nodata),
         }
     }
@@ -251,7 +253,7 @@ pub const LOOKS: ParamDef = ParamDef {
     kind: ParamKind::Estimated(Estimate::Enl),
     default: Some("4"),
     help: "equivalent number of looks L of the data (> 0, need not be an integer; auto: \
-           estimated from each band's homogeneous areas)",
+           estimated from each band's homogeneous areas, at least 1)",
 };
 /// Damping factor of Enhanced Lee and Enhanced Frost.
 pub const DAMPING: ParamDef = ParamDef {
@@ -286,8 +288,8 @@ pub const LOOKS_OPTIONAL: ParamDef = ParamDef {
     name: "looks",
     kind: ParamKind::Estimated(Estimate::Enl),
     default: None,
-    help: "number of looks L (auto: estimated from each band; default: the noise level is \
-           estimated in each window, as ESA SNAP)",
+    help: "number of looks L (auto: estimated from each band, at least 1; default: the noise \
+           level is estimated in each window, as ESA SNAP)",
 };
 /// Damping factor `K` of Frost (ESA SNAP's default 2; OTB's `deramp`).
 pub const FROST_DAMPING: ParamDef = ParamDef {

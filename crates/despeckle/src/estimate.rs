@@ -268,6 +268,22 @@ pub struct EnlEstimate {
     pub mode_enl: f64,
 }
 
+/// The fewest looks `looks = "auto"` uses: the speckle of an intensity image has at least one
+/// look (a single-look intensity is exponential, `σ²/μ² = 1`; averaging only lowers it).
+pub const MIN_AUTO_LOOKS: f64 = 1.0;
+
+impl EnlEstimate {
+    /// The number of looks `looks = "auto"` uses: the estimate, and at least
+    /// [`MIN_AUTO_LOOKS`]. An estimate below one look means that even the most homogeneous
+    /// blocks hold texture (heterogeneity only adds variance, so the estimate is a lower bound
+    /// of the speckle's looks): the bundled single-look Sentinel-1 sample, with no
+    /// homogeneous area, estimates 0.615, which would make every filter smooth as if the
+    /// speckle were stronger than it can be.
+    pub fn looks(&self) -> f64 {
+        self.enl.max(MIN_AUTO_LOOKS)
+    }
+}
+
 impl fmt::Display for EnlEstimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -428,7 +444,7 @@ impl Looks {
             Looks::Given(l) => Ok((crate::filters::check_looks(l)?, None)),
             Looks::Auto => {
                 let e = enl(source, nodata, domain)?;
-                Ok((e.enl, Some(e)))
+                Ok((e.looks(), Some(e)))
             }
         }
     }

@@ -313,6 +313,45 @@ fn enl_of_pure_speckle() {
     }
 }
 
+/// Single-look speckle on a texture that varies at every pixel (gamma, shape 2): no block is
+/// homogeneous, `σ²/μ² = 2·1.5 − 1 = 2`, so the estimate is about half a look; `auto` uses
+/// one look (`EnlEstimate::looks`), the fewest any speckle has, and keeps the estimate.
+#[test]
+fn auto_looks_are_at_least_one() {
+    let (w, h) = (270, 270);
+    let mut rng = Rng::new(7);
+    let v: Vec<f32> = (0..w * h)
+        .map(|_| (rng.speckle(1) * rng.speckle(2)) as f32)
+        .collect();
+    let e = estimate::enl(
+        &mut ImageRef::new(&v, w, h).unwrap(),
+        None,
+        Domain::Intensity,
+    )
+    .unwrap();
+    assert!((0.4..0.6).contains(&e.enl), "{e}");
+    assert_eq!(e.looks(), estimate::MIN_AUTO_LOOKS);
+    let (l, est) = Looks::Auto
+        .resolve(
+            &mut ImageRef::new(&v, w, h).unwrap(),
+            None,
+            Domain::Intensity,
+        )
+        .unwrap();
+    assert_eq!((l, est), (1.0, Some(e)));
+    // above one look the estimate is used as it is
+    let v = gamma_image(w, h, 3, 3);
+    let (l, est) = Looks::Auto
+        .resolve(
+            &mut ImageRef::new(&v, w, h).unwrap(),
+            None,
+            Domain::Intensity,
+        )
+        .unwrap();
+    assert_eq!(Some(l), est.map(|e| e.enl));
+    assert!(l > 2.5, "{l}");
+}
+
 #[test]
 fn enl_of_a_scene_with_edges_and_targets() {
     for looks in [1u32, 4] {
