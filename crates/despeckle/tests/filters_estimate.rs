@@ -331,23 +331,15 @@ fn auto_looks_are_at_least_one() {
     .unwrap();
     assert!((0.4..0.6).contains(&e.enl), "{e}");
     assert_eq!(e.looks(), estimate::MIN_AUTO_LOOKS);
-    let (l, est) = Looks::Auto
-        .resolve(
-            &mut ImageRef::new(&v, w, h).unwrap(),
-            None,
-            Domain::Intensity,
-        )
-        .unwrap();
-    assert_eq!((l, est), (1.0, Some(e)));
+    let auto = |v: &[f32]| {
+        let mut img = ImageRef::new(v, w, h).unwrap();
+        Looks::Auto
+            .resolve(&mut img, None, Domain::Intensity)
+            .unwrap()
+    };
+    assert_eq!(auto(&v), (1.0, Some(e)));
     // above one look the estimate is used as it is
-    let v = gamma_image(w, h, 3, 3);
-    let (l, est) = Looks::Auto
-        .resolve(
-            &mut ImageRef::new(&v, w, h).unwrap(),
-            None,
-            Domain::Intensity,
-        )
-        .unwrap();
+    let (l, est) = auto(&gamma_image(w, h, 3, 3));
     assert_eq!(Some(l), est.map(|e| e.enl));
     assert!(l > 2.5, "{l}");
 }
