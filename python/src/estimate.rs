@@ -1,5 +1,6 @@
 //! Image-wide estimates of the core (`despeckle::estimate`): the equivalent number of looks
-//! (and the looks `looks="auto"` takes from it), and exact quantiles (Lee Sigma's `Z98`), one value per image plane.
+//! (and the looks `looks="auto"` takes from it), and exact quantiles (Lee Sigma's `Z98`), one
+//! value per image plane.
 
 use despeckle::estimate::{enl, quantile};
 use despeckle::{BoxError, Domain, RowSource, Sample};
