@@ -360,14 +360,7 @@ fn estimate_band<T: Pixel>(
         error: None,
         cancel,
     };
-    let result = match what {
-        registry::Estimate::Enl => {
-            despeckle::estimate::enl::<T>(&mut source, nodata, domain).map(|e| Some(e.looks()))
-        }
-        registry::Estimate::Quantile(q) => {
-            despeckle::estimate::quantile::<T>(&mut source, q, nodata)
-        }
-    };
+    let result = what.of::<T>(&mut source, nodata, domain);
     if let Some(e) = source.error {
         return Err(e.into());
     }
@@ -490,13 +483,7 @@ fn run(src: &Path, dst: &Path, how: How<'_>, opts: &FileOptions) -> Result<Repor
             // Check the other parameters before the passes over the file.
             let mut probe = spec.clone();
             for &(param, what) in &autos {
-                probe.set(
-                    param,
-                    match what {
-                        registry::Estimate::Enl => 1.0,
-                        registry::Estimate::Quantile(_) => f64::INFINITY,
-                    },
-                )?;
+                probe.set(param, what.stand_in())?;
             }
             probe.build()?;
             let domain = match spec.value("domain") {
