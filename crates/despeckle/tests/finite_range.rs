@@ -67,7 +67,7 @@ fn ppb_absolute(search: usize) -> f64 {
 /// one pass on the raw logs without point targets, two passes with a 5 × 5 search.
 fn ppb_variant(k: usize) -> (Ppb, usize) {
     let base = Ppb::new(1.0).unwrap();
-    let (f, search) = match k {
+    match k {
         0 => (base.with_passes(1).unwrap().with_search(9).unwrap(), 9),
         1 => (base, 23),
         2 => (
@@ -82,8 +82,7 @@ fn ppb_variant(k: usize) -> (Ppb, usize) {
             7,
         ),
         _ => (Ppb::new(4.0).unwrap().with_search(5).unwrap(), 5),
-    };
-    (f, search)
+    }
 }
 
 /// Runs filter variant `k` on `input`; returns its name, output and bound.
